@@ -1,0 +1,54 @@
+"""The headless command line: the same engine as the window, one module per subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from core.errors import InspectorError
+
+# Each module defines add_parser(subparsers) and a run(args) -> int set as the parser's func.
+COMMANDS = ["analyze", "models_cmd"]
+
+log = logging.getLogger("cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Deepfake Inspector. With no arguments (or a video path) opens the window; "
+        "the subcommands below run the same engine headless.",
+    )
+    parser.add_argument("--self-test", action="store_true",
+                        help="load every shipped model, analyse the demo clip, exit non-zero on failure")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"cli.{name}").add_parser(sub)
+    return parser
+
+
+def command_names() -> set[str]:
+    return set(build_parser()._subparsers._group_actions[0].choices)  # noqa: SLF001
+
+
+def run(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.self_test:
+        args.func = importlib.import_module("cli.selftest").run
+    elif not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except InspectorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,80 @@
+"""``analyze VIDEO [VIDEO ...]``: per-frame scores, segments and a verdict for each video."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from core import atomic
+from core.aggregate import STRATEGIES
+from core.result import to_csv
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("analyze", help="analyse videos headless; writes JSON/CSV results")
+    p.add_argument("videos", nargs="+", metavar="VIDEO")
+    p.add_argument("--model", help="installed model id or bundle folder (default: the default model)")
+    p.add_argument("--every", type=int, default=1, metavar="N", help="analyse every Nth frame (default 1)")
+    p.add_argument("--detect-every", type=int, default=5, metavar="K",
+                   help="run the face detector every Kth analysed frame, track in between (default 5)")
+    p.add_argument("--threshold", type=float, help="decision threshold (default: the model card's)")
+    p.add_argument("--strategy", choices=STRATEGIES, default="mean", help="video verdict strategy")
+    p.add_argument("--json", metavar="OUT", help="write the result JSON here (a folder when several videos)")
+    p.add_argument("--csv", metavar="OUT", help="write per-frame, per-face rows here (a folder when several)")
+    p.add_argument("--no-cache", action="store_true", help="analyse again even if a cached result exists")
+    p.set_defaults(func=run)
+
+
+def _out_path(arg: str | None, video: Path, suffix: str, many: bool) -> Path | None:
+    if arg is None:
+        return None
+    out = Path(arg)
+    if many or out.is_dir():
+        return out / f"{video.stem}.{suffix}"
+    return out
+
+
+def _progress(p) -> None:
+    if p.stage == "analysing" and sys.stderr.isatty():
+        eta = f"{p.eta_s:5.0f}s" if p.eta_s is not None else "  ?"
+        print(f"\r  {p.done}/{p.total} frames, ETA {eta}", end="", file=sys.stderr, flush=True)
+
+
+def run(args) -> int:
+    from core.analysis import AnalysisParams, Engine
+    from core.video import probe
+
+    videos = [Path(v) for v in args.videos]
+    for v in videos:  # fail on bad input before loading any model
+        probe(v)
+    if args.every < 1 or args.detect_every < 1:
+        raise SystemExit("error: --every and --detect-every must be at least 1")
+    params = AnalysisParams(every=args.every, detect_every=args.detect_every, threshold=args.threshold,
+                            strategy=args.strategy)
+    engine = Engine(args.model)
+    many = len(videos) > 1
+    status = 0
+    for video in videos:
+        result = engine.analyze(video, params, progress=_progress, use_cache=not args.no_cache)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        doc = result.to_json()
+        json_path = _out_path(args.json, video, "json", many)
+        csv_path = _out_path(args.csv, video, "csv", many)
+        if json_path:
+            atomic.write_json(json_path, doc)
+        if csv_path:
+            atomic.write_text(csv_path, to_csv(result))
+        v = result.verdict
+        score = "n/a" if v.score is None else f"{v.score:.3f}"
+        print(f"{video.name}: {v.label} (score {score}, {v.strategy}, {v.frames_scored} frames scored, "
+              f"{len(result.segments)} suspicious segments) sha256 {result.sha256}")
+        for w in result.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+            if w.startswith("EVIDENCE CHANGED"):
+                status = 3
+        if not json_path and not csv_path:
+            json.dump(doc["verdict"], sys.stdout)
+            print()
+    return status

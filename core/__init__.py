@@ -1,0 +1,1 @@
+"""Deepfake Inspector's engine. Never imports Qt; TensorFlow is imported only when needed."""

@@ -1,0 +1,398 @@
+"""The engine: a video file in, per-frame and per-face fake probabilities out.
+
+Pipeline, per chunk of sampled frames: decode (a reader thread, grabbing the frames in
+between), MTCNN on every ``detect_every``-th sampled frame as one batch, tracker for the rest,
+square crops, batched scoring. After each chunk the caller gets the frames finished so far
+and is asked whether to stop, so cancel takes effect within a chunk (well under a second with
+the default sizes) and results stream while the analysis runs.
+"""
+
+from __future__ import annotations
+
+import platform
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from core import aggregate, cache
+from core.faces import FaceDetector, box_side, crop_face
+from core.hashing import sha256_file
+from core.models.bundle import BundleInfo, resolve
+from core.models.scorer import Scorer
+from core.result import (
+    DECODE_ERROR,
+    FACE_TOO_SMALL,
+    NO_FACE,
+    SCORED,
+    AnalysisResult,
+    FaceScore,
+    FrameResult,
+    ModelRef,
+)
+from core.segments import SegmentRules, find_segments
+from core.sequence import TrackWindows
+from core.tracking import TrackedFace, Tracker
+from core.video import VideoInfo, iter_frames, probe
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    every: int = 1  # analyse every Nth frame
+    detect_every: int = 5  # run MTCNN on every Kth analysed frame, track in between
+    detect_width: int = 640  # MTCNN runs on a copy this wide
+    min_confidence: float = 0.9  # MTCNN face confidence
+    margin: float | None = None  # None: the model card's
+    min_face_px: int | None = None  # None: the model card's
+    threshold: float | None = None  # None: the model card's
+    strategy: str = "mean"
+    segments: SegmentRules = field(default_factory=SegmentRules)
+    max_faces: int = 8  # per frame, largest first
+
+    def resolved(self, info: BundleInfo) -> AnalysisParams:
+        c = info.card
+        return replace(
+            self,
+            margin=c.face_margin if self.margin is None else self.margin,
+            min_face_px=c.min_face_px if self.min_face_px is None else self.min_face_px,
+            threshold=c.threshold if self.threshold is None else self.threshold,
+        )
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["segments"] = self.segments.to_json()
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> AnalysisParams:
+        d = dict(d)
+        d["segments"] = SegmentRules(**d.get("segments", {}))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: str  # "hashing" | "loading" | "analysing" | "done"
+    done: int  # sampled frames finished
+    total: int  # sampled frames expected
+    elapsed_s: float
+    eta_s: float | None
+    frames: tuple[FrameResult, ...] = ()  # finished since the last report
+
+
+ProgressFn = Callable[[Progress], None]
+CancelFn = Callable[[], bool]
+
+CHUNK_FRAMES = 16
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _reader(path: str, every: int, fps: float, chunk: int, stop: threading.Event) -> Iterator[list]:
+    """Chunks of (index, time_s, rgb) decoded in a background thread (OpenCV releases the GIL)."""
+    q: queue.Queue = queue.Queue(maxsize=4)
+    done = object()
+
+    def run():
+        batch = []
+        try:
+            for item in iter_frames(path, every=every, fps=fps):
+                if stop.is_set():
+                    break
+                batch.append(item)
+                if len(batch) == chunk:
+                    q.put(batch)
+                    batch = []
+            if batch:
+                q.put(batch)
+            q.put(done)
+        except Exception as exc:  # handed to the consumer, which re-raises it
+            q.put(exc)
+
+    t = threading.Thread(target=run, name="decode", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while t.is_alive():  # unblock a put() waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                t.join(0.05)
+
+
+class Engine:
+    """Holds a loaded model and face detector so several videos share them."""
+
+    def __init__(self, model: str | BundleInfo | None = None, detector: FaceDetector | None = None,
+                 batch_size: int = 32):
+        self.bundle = model if isinstance(model, BundleInfo) else resolve(model)
+        self.scorer = Scorer(self.bundle, batch_size=batch_size)
+        self._detector = detector
+        self.model_sha256 = self.bundle.weights_sha256()
+
+    def detector(self, detect_width: int, min_confidence: float) -> FaceDetector:
+        d = self._detector
+        if d is None or d.detect_width != detect_width or d.min_confidence != min_confidence:
+            d = self._detector = FaceDetector(detect_width, min_confidence)
+        return d
+
+    def model_ref(self) -> ModelRef:
+        c = self.bundle.card
+        return ModelRef(self.bundle.id, c.name, c.architecture, c.kind, self.model_sha256, c.threshold, c.output)
+
+    def analyze(
+        self,
+        video_path: str | Path,
+        params: AnalysisParams = AnalysisParams(),
+        progress: ProgressFn | None = None,
+        should_cancel: CancelFn | None = None,
+        use_cache: bool = True,
+        video_sha256: str | None = None,
+    ) -> AnalysisResult:
+        report = progress or (lambda p: None)
+        cancelled = should_cancel or (lambda: False)
+        started, t0 = _now(), time.perf_counter()
+        info = probe(video_path)
+        report(Progress("hashing", 0, 0, 0.0, None))
+        sha = video_sha256 or sha256_file(info.path)
+        p = params.resolved(self.bundle)
+        key = cache.key(sha, self.model_sha256, p.to_json())
+        if use_cache:
+            hit = cache.load(key)
+            if hit is not None:
+                hit = replace(hit, video=replace(hit.video, path=info.path))
+                report(Progress("done", len(hit.frames), len(hit.frames), 0.0, 0.0, hit.frames))
+                return hit
+
+        run = _Run(self, info, p)
+        total = (info.frames + p.every - 1) // p.every
+        stop = threading.Event()
+        all_frames: list[FrameResult] = []
+        complete = True
+        for chunk in _reader(info.path, p.every, info.fps, CHUNK_FRAMES, stop):
+            finished = run.process(chunk)
+            all_frames.extend(finished)
+            elapsed = time.perf_counter() - t0
+            done = len(all_frames) + len(run.pending)
+            eta = elapsed / done * max(total - done, 0) if done else None
+            report(Progress("analysing", done, max(total, done), elapsed, eta, tuple(finished)))
+            if cancelled():
+                complete = False
+                stop.set()
+                break
+        if complete:
+            tail = run.finish()
+        else:
+            tail = run.drop_pending()
+        all_frames.extend(tail)
+
+        warnings = list(run.warnings)
+        if complete and all_frames and all_frames[-1].index + p.every < info.frames:
+            warnings.append(
+                f"The stream ended at frame {all_frames[-1].index + 1} of {info.frames} announced; "
+                "the file may be truncated."
+            )
+        sha_after = sha256_file(info.path)
+        if sha_after != sha:
+            warnings.append(f"EVIDENCE CHANGED during analysis: SHA-256 was {sha}, is now {sha_after}.")
+        result = build_result(
+            info, sha, self.model_ref(), p, all_frames, complete, warnings, started, time.perf_counter() - t0
+        )
+        report(Progress("done", len(all_frames), len(all_frames), result.elapsed_s, 0.0, tuple(tail)))
+        if complete and use_cache and sha_after == sha:
+            cache.store(key, result)
+        return result
+
+
+def build_result(info: VideoInfo, sha: str, model: ModelRef, p: AnalysisParams, frames, complete: bool,
+                 warnings, started: str, elapsed: float) -> AnalysisResult:
+    frames = tuple(sorted(frames, key=lambda f: f.index))
+    return AnalysisResult(
+        video=info,
+        sha256=sha,
+        model=model,
+        params=p.to_json(),
+        frames=frames,
+        segments=find_segments(frames, p.threshold, p.segments),
+        verdict=aggregate.verdict(aggregate.frame_scores(frames), p.threshold, p.strategy),
+        tracks=aggregate.track_summaries(frames, p.threshold),
+        complete=complete,
+        warnings=tuple(warnings),
+        started=started,
+        finished=_now(),
+        elapsed_s=elapsed,
+        provenance=provenance(),
+    )
+
+
+def provenance() -> dict:
+    """Versions that decide the numbers, recorded with every analysis."""
+    import cv2
+
+    from core.keras_env import device_name, keras, tf
+    from core.version import app_version
+
+    try:
+        from importlib.metadata import version
+
+        mtcnn_version = version("mtcnn")
+    except Exception:  # metadata is missing in some frozen builds
+        mtcnn_version = "unknown"
+    return {
+        "app_version": app_version(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "tensorflow": tf().__version__,
+        "keras": keras().__version__,
+        "opencv": cv2.__version__,
+        "mtcnn": mtcnn_version,
+        "numpy": np.__version__,
+        "device": device_name(),
+    }
+
+
+@dataclass
+class _Pending:
+    index: int
+    time_s: float
+    status: str
+    faces: list  # [TrackedFace, score-or-None, too_small, (windows, position) or None]
+
+
+class _Run:
+    """The state of one analysis: tracker, per-track windows and frames awaiting scores."""
+
+    def __init__(self, engine: Engine, info: VideoInfo, p: AnalysisParams):
+        self.scorer = engine.scorer
+        self.detector = engine.detector(p.detect_width, p.min_confidence)
+        self.card = engine.bundle.card
+        self.info, self.p = info, p
+        self.tracker = Tracker()
+        self.sampled = 0
+        self.pending: list[_Pending] = []
+        self.windows: dict[int, TrackWindows] = {}
+        self.warnings: list[str] = []
+
+    # -- per chunk ----------------------------------------------------------------------
+    def process(self, chunk) -> list[FrameResult]:
+        p = self.p
+        detect_at = [
+            i for i, (_, _, rgb) in enumerate(chunk)
+            if rgb is not None and (self.sampled + i) % p.detect_every == 0
+        ]
+        detections = self.detector.detect([chunk[i][2] for i in detect_at])
+        by_pos = dict(zip(detect_at, detections, strict=True))
+        crops, owners = [], []
+        for i, (index, time_s, rgb) in enumerate(chunk):
+            if rgb is None:
+                self.pending.append(_Pending(index, time_s, DECODE_ERROR, []))
+                continue
+            h, w = rgb.shape[:2]
+            if i in by_pos:
+                faces, ended = self.tracker.update(index, by_pos[i][: p.max_faces])
+                self._close_tracks(ended)
+            else:
+                faces = self.tracker.carry(index, (w, h))
+            entry = _Pending(index, time_s, NO_FACE, [])
+            for face in faces:
+                small = box_side(face.box) < p.min_face_px
+                slot = [face, None, small, None]
+                entry.faces.append(slot)
+                if not small:
+                    crops.append(crop_face(rgb, face.box, p.margin, self.card.input_size))
+                    owners.append(slot)
+            if entry.faces:
+                entry.status = SCORED if any(not s[2] for s in entry.faces) else FACE_TOO_SMALL
+            self.pending.append(entry)
+        self.sampled += len(chunk)
+        if crops:
+            self._score(np.stack(crops), owners)
+        return self._pop_final()
+
+    def _score(self, crops: np.ndarray, owners: list) -> None:
+        if not self.scorer.is_sequence:
+            for slot, s in zip(owners, self.scorer.score_crops(crops), strict=True):
+                slot[1] = float(s)
+            return
+        feats = self.scorer.encode_crops(crops)
+        c = self.card
+        for slot, f in zip(owners, feats, strict=True):
+            track = slot[0].track
+            tw = self.windows.get(track)
+            if tw is None:
+                tw = self.windows[track] = TrackWindows(c.sequence_length, c.sequence_hop or c.sequence_length)
+            slot[3] = (tw, tw.add(f))
+        self._score_windows([(tw, s) for tw in self.windows.values() for s in tw.due_windows()])
+
+    def _score_windows(self, due: list) -> None:
+        if not due:
+            return
+        scores = self.scorer.score_windows(np.stack([tw.window(s) for tw, s in due]))
+        for (tw, s), score in zip(due, scores, strict=True):
+            tw.record(s, float(score))
+
+    def _close_tracks(self, ids) -> None:
+        due = []
+        for track in ids:
+            tw = self.windows.pop(track, None)
+            if tw is not None:
+                start = tw.tail_window()
+                if start is not None:
+                    due.append((tw, start))
+        self._score_windows(due)
+
+    # -- emitting frames ----------------------------------------------------------------
+    @staticmethod
+    def _slot_final(slot) -> bool:
+        return slot[2] or slot[3] is None or slot[3][0].is_final(slot[3][1])
+
+    def _pop_final(self) -> list[FrameResult]:
+        out = []
+        while self.pending and all(self._slot_final(s) for s in self.pending[0].faces):
+            out.append(self._to_result(self.pending.pop(0)))
+        return out
+
+    def _to_result(self, e: _Pending) -> FrameResult:
+        faces = []
+        for face, score, small, seq in e.faces:
+            if seq is not None:
+                score = seq[0].score(seq[1])
+            faces.append(FaceScore(face.track, _int_box(face), None if small else score, face.detected))
+        scores = [f.score for f in faces if f.score is not None]
+        return FrameResult(e.index, e.time_s, max(scores) if scores else None, e.status, tuple(faces))
+
+    def finish(self) -> list[FrameResult]:
+        self._close_tracks(list(self.windows))
+        return self._pop_final()
+
+    def drop_pending(self) -> list[FrameResult]:
+        """On cancel: frames whose scores are final are kept; the rest are dropped."""
+        out = self._pop_final()
+        self.pending.clear()
+        return out
+
+
+def _int_box(face: TrackedFace) -> tuple[int, int, int, int]:
+    return tuple(int(round(v)) for v in face.box)
+
+
+def analyze(video_path, model: str | BundleInfo | None = None, params: AnalysisParams = AnalysisParams(),
+            progress: ProgressFn | None = None, should_cancel: CancelFn | None = None,
+            use_cache: bool = True) -> AnalysisResult:
+    """One-shot convenience: load the model, analyse one video."""
+    return Engine(model).analyze(video_path, params, progress, should_cancel, use_cache)

@@ -1,0 +1,81 @@
+"""Expected failures of the engine, one type per thing an analyst can fix.
+
+Every message is written for the analyst: it names the file and says what is wrong.
+The GUI maps each type to a dialog title in one table (gui/messages.py); the command
+line prints the message on one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class InspectorError(Exception):
+    """Base of every expected failure. ``str(err)`` is the user-facing message."""
+
+
+# --- evidence files -------------------------------------------------------------------------
+
+
+class VideoError(InspectorError):
+    """A video file cannot be analysed."""
+
+
+class VideoNotFound(VideoError):
+    pass
+
+
+class NotAFile(VideoError):
+    pass
+
+
+class EmptyFile(VideoError):
+    pass
+
+
+class UnreadableVideo(VideoError):
+    """The file exists but no frame can be decoded from it."""
+
+
+class EvidenceChanged(InspectorError):
+    """The evidence file's hash changed while it was being analysed."""
+
+
+# --- model bundles --------------------------------------------------------------------------
+
+
+class ModelError(InspectorError):
+    pass
+
+
+class BundleNotFound(ModelError):
+    pass
+
+
+class BundleInvalid(ModelError):
+    """The card is missing or wrong, or the weights do not match it."""
+
+
+class UnknownArchitecture(ModelError):
+    pass
+
+
+class BackboneWeightsMissing(ModelError):
+    pass
+
+
+class BackboneWeightsMismatch(ModelError):
+    pass
+
+
+# --- data and output ------------------------------------------------------------------------
+
+
+class DatasetError(InspectorError):
+    """A training or evaluation folder cannot be used."""
+
+
+class OutputNotWritable(InspectorError):
+    pass
+
+
+class Cancelled(InspectorError):
+    """Raised inside long work when the caller asked it to stop."""

@@ -1,0 +1,1 @@
+"""Architectures, model bundles and scoring."""

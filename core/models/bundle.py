@@ -1,0 +1,262 @@
+"""Model bundles: a folder with ``model.keras`` and ``card.json``.
+
+The card says everything the engine needs to use the weights correctly (input size,
+preprocessing, face crop margin, threshold, what the output means) and everything an analyst
+needs to judge them (training data, metrics, limits). Loading checks the card against the
+registry and the weights' shapes, and names what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core import paths
+from core.errors import BundleInvalid, BundleNotFound, OutputNotWritable
+from core.hashing import sha256_file
+from core.models import registry
+from core.models.preprocess import PREPROCESSORS
+
+CARD_FILE = "card.json"
+MODEL_FILE = "model.keras"
+CARD_SCHEMA = "deepfake-inspector/model-card@1"
+OUTPUTS = ("p_fake", "p_real")
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    name: str
+    architecture: str
+    kind: str
+    input_size: int
+    preprocessing: str
+    threshold: float = 0.5
+    output: str = "p_fake"
+    face_margin: float = 0.3  # crop side = box side * (1 + margin)
+    min_face_px: int = 24  # faces smaller than this (in the frame) are not scored
+    sequence_length: int | None = None
+    sequence_hop: int | None = None
+    description: str = ""
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    limits: list[str] = field(default_factory=list)
+    created: str = ""
+    schema: str = CARD_SCHEMA
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def for_architecture(cls, arch_name: str, name: str, **fields) -> ModelCard:
+        arch = registry.get(arch_name)
+        base = dict(
+            name=name,
+            architecture=arch.name,
+            kind=arch.kind,
+            input_size=arch.input_size,
+            preprocessing=arch.preprocessing,
+            output=arch.output,
+            sequence_length=arch.sequence_length,
+            sequence_hop=(max(1, arch.sequence_length // 2) if arch.sequence_length else None),
+            description=arch.description,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        base.update(fields)
+        return cls(**base)
+
+
+_REQUIRED = {"name": str, "architecture": str, "kind": str, "input_size": int, "preprocessing": str}
+
+
+def parse_card(data: Any, where: str) -> ModelCard:
+    """A validated card from parsed JSON; every problem found is named in one message."""
+    if not isinstance(data, dict):
+        raise BundleInvalid(f"{where}: the card is not a JSON object.")
+    problems = []
+    for key, typ in _REQUIRED.items():
+        if key not in data:
+            problems.append(f"'{key}' is missing")
+        elif not isinstance(data[key], typ) or isinstance(data[key], bool):
+            problems.append(f"'{key}' must be a {typ.__name__}")
+    known = set(ModelCard.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        problems.append(f"unknown fields {', '.join(unknown)}")
+    if problems:
+        raise BundleInvalid(f"{where}: {'; '.join(problems)}.")
+    card = ModelCard(**data)
+    if card.schema != CARD_SCHEMA:
+        problems.append(f"schema is '{card.schema}', expected '{CARD_SCHEMA}'")
+    if card.kind not in (registry.FRAME, registry.SEQUENCE):
+        problems.append(f"kind must be '{registry.FRAME}' or '{registry.SEQUENCE}'")
+    if card.preprocessing not in PREPROCESSORS:
+        problems.append(f"unknown preprocessing '{card.preprocessing}'")
+    if card.output not in OUTPUTS:
+        problems.append(f"output must be one of {', '.join(OUTPUTS)}")
+    if not 0.0 < float(card.threshold) < 1.0:
+        problems.append("threshold must lie strictly between 0 and 1")
+    if card.input_size < 8:
+        problems.append("input_size is too small")
+    if card.kind == registry.SEQUENCE and not (card.sequence_length and card.sequence_length >= 1):
+        problems.append("a sequence model needs sequence_length >= 1")
+    if problems:
+        raise BundleInvalid(f"{where}: {'; '.join(problems)}.")
+    return card
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    """A bundle on disk, without its weights loaded."""
+
+    id: str  # folder name
+    path: str
+    card: ModelCard
+    size_bytes: int
+    read_only: bool  # shipped with the app
+
+    @property
+    def weights_path(self) -> Path:
+        return Path(self.path) / MODEL_FILE
+
+    def weights_sha256(self) -> str:
+        return sha256_file(self.weights_path)
+
+
+def read_bundle(folder: str | Path, read_only: bool = False) -> BundleInfo:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BundleNotFound(f"No model bundle at {folder}.")
+    card_path, model_path = folder / CARD_FILE, folder / MODEL_FILE
+    if not card_path.is_file():
+        raise BundleInvalid(f"{folder.name}: {CARD_FILE} is missing; this folder is not a model bundle.")
+    if not model_path.is_file():
+        raise BundleInvalid(f"{folder.name}: {MODEL_FILE} is missing.")
+    try:
+        data = json.loads(card_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleInvalid(f"{folder.name}: {CARD_FILE} is not valid JSON ({exc}).") from exc
+    card = parse_card(data, folder.name)
+    size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    return BundleInfo(id=folder.name, path=str(folder), card=card, size_bytes=size, read_only=read_only)
+
+
+def bundle_dirs() -> list[tuple[Path, bool]]:
+    """(folder, read_only) pairs where bundles live: shipped first, then the user's."""
+    return [(paths.shipped_models_dir(), True), (paths.user_models_dir(), False)]
+
+
+def list_bundles() -> tuple[list[BundleInfo], list[str]]:
+    """All readable bundles, and one message for each folder that looks like a broken one."""
+    found, problems = [], []
+    for base, read_only in bundle_dirs():
+        if not base.is_dir():
+            continue
+        for folder in sorted(base.iterdir()):
+            if not (folder / CARD_FILE).exists():
+                continue
+            try:
+                found.append(read_bundle(folder, read_only))
+            except BundleInvalid as exc:
+                problems.append(str(exc))
+    return found, problems
+
+
+DEFAULT_ENV = "DFI_DEFAULT_MODEL"
+DEFAULT_FILE = "default_model.txt"
+
+
+def default_bundle_id() -> str | None:
+    """The user's chosen default, else the shipped ``default_model.txt``, else the first bundle."""
+    for f in (paths.user_data_dir() / DEFAULT_FILE, paths.shipped_models_dir() / DEFAULT_FILE):
+        if f.is_file() and f.read_text().strip():
+            return f.read_text().strip()
+    bundles, _ = list_bundles()
+    return bundles[0].id if bundles else None
+
+
+def resolve(id_or_dir: str | None) -> BundleInfo:
+    """A bundle by folder path or by id among the installed ones (None: the default)."""
+    if id_or_dir is None:
+        id_or_dir = default_bundle_id()
+        if id_or_dir is None:
+            raise BundleNotFound("No model is installed. Train one, import one, or pass --model FOLDER.")
+    candidate = Path(id_or_dir)
+    if candidate.is_dir():
+        return read_bundle(candidate, read_only=False)
+    for base, read_only in bundle_dirs():
+        if (base / id_or_dir).is_dir():
+            return read_bundle(base / id_or_dir, read_only)
+    ids = ", ".join(b.id for b in list_bundles()[0]) or "none"
+    raise BundleNotFound(f"No model called '{id_or_dir}'. Installed: {ids}.")
+
+
+# --- loading and saving weights ----------------------------------------------------------
+
+
+def _expected_input(card: ModelCard) -> tuple:
+    s = card.input_size
+    if card.kind == registry.SEQUENCE:
+        return (None, card.sequence_length, s, s, 3)
+    return (None, s, s, 3)
+
+
+def load_keras_model(info: BundleInfo):
+    """The bundle's Keras model, loaded with ``safe_mode`` and checked against its card."""
+    from core.keras_env import keras
+
+    k = keras()
+    try:
+        model = k.models.load_model(info.weights_path, compile=False, safe_mode=True)
+    except (ValueError, OSError, TypeError, KeyError) as exc:
+        raise BundleInvalid(f"{info.id}: {MODEL_FILE} cannot be loaded ({str(exc).splitlines()[0]}).") from exc
+    expected = _expected_input(info.card)
+    got = tuple(model.input_shape)
+    if got != expected:
+        raise BundleInvalid(
+            f"{info.id}: the weights take input {got}, but the card says {expected} "
+            f"(input_size {info.card.input_size}, kind {info.card.kind})."
+        )
+    if tuple(model.output_shape) != (None, 1):
+        raise BundleInvalid(f"{info.id}: the model's output is {model.output_shape}, expected (None, 1).")
+    if info.card.kind == registry.SEQUENCE:
+        for name in (f"{registry.ENCODER_NAME}_td", registry.HEAD_NAME):
+            try:
+                model.get_layer(name)
+            except ValueError:
+                raise BundleInvalid(f"{info.id}: a sequence model needs a layer named '{name}'.") from None
+    return model
+
+
+def save_bundle(model, card: ModelCard, folder: str | Path, overwrite: bool = False) -> BundleInfo:
+    """Write a bundle atomically: into a temporary sibling folder, then renamed into place."""
+    folder = Path(folder)
+    if folder.exists() and not overwrite:
+        raise OutputNotWritable(f"{folder} already exists; choose another name.")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    except OSError as exc:
+        raise OutputNotWritable(f"Cannot write a model bundle in {folder.parent}: {exc.strerror}.") from exc
+    try:
+        model.save(tmp / MODEL_FILE)
+        (tmp / CARD_FILE).write_text(json.dumps(card.to_json(), indent=2, allow_nan=False) + "\n")
+        parse_card(json.loads((tmp / CARD_FILE).read_text()), folder.name)
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputNotWritable(f"Cannot write the model bundle {folder}: {exc.strerror}.") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return read_bundle(folder)
+
+
+def with_card(info: BundleInfo, **changes) -> ModelCard:
+    return replace(info.card, **changes)

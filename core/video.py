@@ -1,0 +1,172 @@
+"""Reading evidence video: probe, stream frames as RGB uint8, read one frame by index.
+
+OpenCV decodes to BGR; :func:`to_rgb` is the one place where that becomes RGB. The file is
+only ever opened for reading (by OpenCV and by the hasher).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.errors import EmptyFile, NotAFile, UnreadableVideo, VideoNotFound
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    frames: int  # as announced by the container; the stream may hold fewer
+    fps: float
+    width: int  # of the frames as delivered, after rotation
+    height: int
+    duration_s: float
+    codec: str
+    rotation: int  # degrees the container asks players to rotate; frames come rotated
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    time_s: float
+    rgb: np.ndarray  # (H, W, 3) uint8
+
+
+def to_rgb(image: np.ndarray) -> np.ndarray:
+    """OpenCV's BGR (or gray, or BGRA) image as contiguous RGB uint8."""
+    if image.dtype != np.uint8:
+        image = cv2.convertScaleAbs(image)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    if image.shape[2] == 1:
+        return cv2.cvtColor(image[:, :, 0], cv2.COLOR_GRAY2RGB)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def check_file(path: str | os.PathLike) -> Path:
+    """The path as a regular, non-empty file, or the specific reason it is not one."""
+    p = Path(path)
+    if not p.exists():
+        raise VideoNotFound(f"No such file: {p}")
+    if not p.is_file():
+        raise NotAFile(f"Not a file: {p} is a folder or a device, not a video.")
+    if p.stat().st_size == 0:
+        raise EmptyFile(f"The file {p.name} is empty (0 bytes).")
+    return p
+
+
+def _open(path: Path) -> cv2.VideoCapture:
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not cap.isOpened():
+        cap.release()
+        raise UnreadableVideo(f"{path.name} is not a video OpenCV can decode (unknown or damaged format).")
+    # Frames come upright, as a player shows them; VideoInfo.rotation says what was applied.
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    return cap
+
+
+def _fourcc(cap: cv2.VideoCapture) -> str:
+    code = int(cap.get(cv2.CAP_PROP_FOURCC))
+    text = "".join(chr((code >> (8 * i)) & 0xFF) for i in range(4))
+    return text.strip("\x00 ").strip() or "unknown"
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Metadata of a video; raises a :class:`VideoError` naming the problem."""
+    p = check_file(path)
+    cap = _open(p)
+    try:
+        ok, first = cap.read()
+        if not ok or first is None:
+            raise UnreadableVideo(f"{p.name} holds no decodable video frame.")
+        height, width = first.shape[:2]
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+            fps = 25.0  # players assume this too; the timecodes then are nominal
+        frames = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 1)
+        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
+        return VideoInfo(
+            path=str(p),
+            frames=frames,
+            fps=float(fps),
+            width=int(width),
+            height=int(height),
+            duration_s=frames / fps,
+            codec=_fourcc(cap),
+            rotation=rotation,
+            size_bytes=p.stat().st_size,
+        )
+    finally:
+        cap.release()
+
+
+def iter_frames(
+    path: str | os.PathLike, every: int = 1, start: int = 0, stop: int | None = None, fps: float | None = None
+) -> Iterator[tuple[int, float, np.ndarray | None]]:
+    """Yield ``(index, time_s, rgb or None)`` for every ``every``-th frame from ``start``.
+
+    Frames in between are grabbed (demuxed and decoded just enough) but not converted, which
+    is far cheaper than seeking. ``None`` means the frame was announced but could not be
+    decoded. Iteration ends where the stream ends, which may be before the announced count.
+    """
+    if every < 1:
+        raise ValueError("every must be >= 1")
+    p = check_file(path)
+    cap = _open(p)
+    try:
+        rate = fps or cap.get(cv2.CAP_PROP_FPS) or 25.0
+        if start > 0:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, start)
+        index = start
+        while stop is None or index < stop:
+            if not cap.grab():
+                return
+            if (index - start) % every == 0:
+                ok, bgr = cap.retrieve()
+                yield index, index / rate, (to_rgb(bgr) if ok and bgr is not None else None)
+            index += 1
+    finally:
+        cap.release()
+
+
+class FrameReader:
+    """Random access to frames for the player: sequential reads are cheap, jumps seek.
+
+    Not thread-safe; the GUI owns one per decode thread.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.info = probe(path)
+        self._cap = _open(Path(self.info.path))
+        self._next = 0  # index the capture will deliver on the next read
+
+    def read(self, index: int) -> np.ndarray:
+        if not 0 <= index < self.info.frames:
+            raise IndexError(index)
+        if index < self._next or index > self._next + 30:
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+            self._next = index
+        while self._next < index:  # short hops forward: decode through, faster than a seek
+            self._cap.grab()
+            self._next += 1
+        ok, bgr = self._cap.read()
+        self._next += 1
+        if not ok or bgr is None:
+            raise UnreadableVideo(f"Frame {index} of {Path(self.info.path).name} cannot be decoded.")
+        return to_rgb(bgr)
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self) -> FrameReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

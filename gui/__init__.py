@@ -1,0 +1,1 @@
+"""The window: shows and drives the engine in core/, never computes results itself."""

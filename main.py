@@ -1,0 +1,22 @@
+"""Deepfake Inspector. No arguments (or a video path): the window. Subcommands: headless."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from cli import command_names, run
+
+    wants_window = not argv or (len(argv) == 1 and not argv[0].startswith("-")
+                                and argv[0] not in command_names())
+    if wants_window:
+        from gui.app import run_app
+
+        return run_app(argv[0] if argv else None)
+    return run(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

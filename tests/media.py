@@ -1,0 +1,47 @@
+"""Generated test media: small videos with drawn or pasted faces, written with OpenCV (MJPG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def face_image(size: int = 96, seed: int = 0) -> np.ndarray:
+    """A cartoon face (skin ellipse, eyes, mouth) in RGB: enough structure for tests, not for MTCNN."""
+    rng = np.random.default_rng(seed)
+    img = np.full((size, size, 3), rng.integers(60, 120), np.uint8)
+    c = size // 2
+    cv2.ellipse(img, (c, c), (int(size * 0.35), int(size * 0.45)), 0, 0, 360, (224, 172, 140), -1)
+    for dx in (-0.15, 0.15):
+        cv2.circle(img, (int(c + dx * size), int(c - 0.1 * size)), max(2, size // 16), (40, 30, 30), -1)
+    cv2.ellipse(img, (c, int(c + 0.2 * size)), (size // 8, size // 20), 0, 0, 180, (150, 60, 60), -1)
+    return img
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0, fourcc: str = "MJPG") -> Path:
+    """Write RGB frames; returns the path. MJPG in .avi is what OpenCV's wheel writes everywhere."""
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h), frames[0].ndim == 3)
+    assert writer.isOpened(), f"cannot write {path}"
+    for f in frames:
+        writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR) if f.ndim == 3 else f)
+    writer.release()
+    return path
+
+
+def moving_face_frames(n: int = 30, size: tuple[int, int] = (160, 120), face: np.ndarray | None = None,
+                       step: int = 2) -> list[np.ndarray]:
+    """A face pasted on a plain background, moving right ``step`` px per frame."""
+    w, h = size
+    face = face_image(48) if face is None else face
+    fh, fw = face.shape[:2]
+    out = []
+    for i in range(n):
+        img = np.full((h, w, 3), 30, np.uint8)
+        x = min(w - fw, 10 + i * step)
+        y = (h - fh) // 2
+        img[y : y + fh, x : x + fw] = face
+        out.append(img)
+    return out
