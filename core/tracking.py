@@ -1,7 +1,8 @@
 """Keeping one id per person between face detections.
 
 Detection runs every few sampled frames. At a detection, boxes are matched to live tracks by
-IoU (greedy, best overlap first); unmatched boxes start new tracks. Between detections each
+IoU (greedy, best overlap first), or, for a face that moved fast, by centre distance relative to
+its size; unmatched boxes start new tracks. Between detections each
 track's box moves on at the velocity measured between its last two detections. A track not
 seen for ``max_missed`` detections in a row ends.
 """
@@ -13,6 +14,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.faces import Box, Detection
+
+
+def centre_distance(a: Box, b: Box) -> float:
+    """Distance between box centres in units of the mean box side."""
+    ca = np.array([(a[0] + a[2]) / 2, (a[1] + a[3]) / 2])
+    cb = np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
+    side = ((a[2] - a[0]) + (a[3] - a[1]) + (b[2] - b[0]) + (b[3] - b[1])) / 4
+    return float(np.linalg.norm(ca - cb) / max(side, 1e-6))
+
+
+def _similar_size(a: Box, b: Box) -> bool:
+    ratio = (a[2] - a[0]) / max(b[2] - b[0], 1e-6)
+    return 0.5 <= ratio <= 2.0
 
 
 def iou(a: Box, b: Box) -> float:
@@ -45,8 +59,9 @@ class TrackedFace:
 
 
 class Tracker:
-    def __init__(self, iou_threshold: float = 0.3, max_missed: int = 1):
+    def __init__(self, iou_threshold: float = 0.3, max_missed: int = 1, max_centre_distance: float = 0.8):
         self.iou_threshold = iou_threshold
+        self.max_centre_distance = max_centre_distance
         self.max_missed = max_missed
         self._tracks: list[_Track] = []
         self._next_id = 1
@@ -58,11 +73,13 @@ class Tracker:
             predicted = track.box_at(index)
             for di, det in enumerate(detections):
                 overlap = iou(predicted, det.box)
-                if overlap >= self.iou_threshold:
-                    pairs.append((overlap, ti, di))
+                dist = centre_distance(predicted, det.box)
+                near = dist <= self.max_centre_distance and _similar_size(predicted, det.box)
+                if overlap >= self.iou_threshold or near:
+                    pairs.append((overlap, -dist, ti, di))
         pairs.sort(reverse=True)
         used_t, used_d, faces = set(), set(), []
-        for _, ti, di in pairs:
+        for _, _, ti, di in pairs:
             if ti in used_t or di in used_d:
                 continue
             used_t.add(ti)

@@ -45,3 +45,42 @@ def moving_face_frames(n: int = 30, size: tuple[int, int] = (160, 120), face: np
         img[y : y + fh, x : x + fw] = face
         out.append(img)
     return out
+
+
+def set_mp4_rotation(path: Path, degrees: int) -> Path:
+    """Patch an mp4's track matrix so players (and OpenCV) rotate it, as phones record portrait video."""
+    import struct
+
+    data = bytearray(Path(path).read_bytes())
+    at = data.find(b"tkhd")
+    assert at > 0 and data[at + 4] == 0, "expects a version-0 tkhd box"
+    one, zero, w = 0x10000, 0, 0x40000000
+    matrices = {
+        0: (one, zero, zero, zero, one, zero, zero, zero, w),
+        90: (zero, one, zero, -one, zero, zero, zero, zero, w),
+        180: (-one, zero, zero, zero, -one, zero, zero, zero, w),
+        270: (zero, -one, zero, one, zero, zero, zero, zero, w),
+    }
+    data[at + 44 : at + 80] = struct.pack(">9i", *matrices[degrees])
+    Path(path).write_bytes(bytes(data))
+    return Path(path)
+
+
+def astronaut() -> np.ndarray:
+    """Eileen Collins' public-domain NASA portrait (512x512 RGB), shipped with scikit-image."""
+    from skimage import data
+
+    return data.astronaut()
+
+
+def astronaut_face_video(path: Path, n: int = 20, size: tuple[int, int] = (480, 360), fps: float = 10.0) -> Path:
+    """A real face (for the real MTCNN) drifting across a grey frame."""
+    face = cv2.resize(astronaut()[40:240, 140:310], (120, 140))
+    w, h = size
+    frames = []
+    for i in range(n):
+        img = np.full((h, w, 3), 90, np.uint8)
+        x, y = 60 + 6 * i, 100
+        img[y : y + 140, x : x + 120] = face
+        frames.append(img)
+    return write_video(path, frames, fps=fps)

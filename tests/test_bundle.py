@@ -1,0 +1,116 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from core.errors import BundleInvalid, BundleNotFound, UnknownArchitecture
+from core.models import registry
+from core.models.bundle import ModelCard, list_bundles, load_keras_model, read_bundle, resolve, save_bundle
+from core.models.preprocess import preprocess
+from core.models.scorer import Scorer
+
+
+def _copy(bundle, tmp_path, name="copy"):
+    dst = tmp_path / name
+    shutil.copytree(bundle.path, dst)
+    return dst
+
+
+def test_round_trip_gives_identical_scores(tiny_bundle):
+    crops = np.random.default_rng(0).integers(0, 255, (5, 32, 32, 3), dtype=np.uint8)
+    a = Scorer(tiny_bundle).score_crops(crops)
+    b = Scorer(read_bundle(tiny_bundle.path)).score_crops(crops)
+    assert a.shape == (5,) and np.array_equal(a, b)
+    model = load_keras_model(tiny_bundle)
+    direct = np.asarray(model(preprocess("scale_0_1", crops))).reshape(-1)
+    assert np.allclose(a, direct, atol=1e-6)
+
+
+def test_p_real_output_is_turned_into_p_fake(tiny_bundle, tmp_path):
+    dst = _copy(tiny_bundle, tmp_path)
+    card = json.loads((dst / "card.json").read_text())
+    card["output"] = "p_real"
+    (dst / "card.json").write_text(json.dumps(card))
+    crops = np.random.default_rng(1).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
+    assert np.allclose(Scorer(read_bundle(dst)).score_crops(crops), 1 - Scorer(tiny_bundle).score_crops(crops))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c.pop("architecture"), "'architecture' is missing"),
+        (lambda c: c.update(input_size="224"), "'input_size' must be a int"),
+        (lambda c: c.update(threshold=1.5), "threshold"),
+        (lambda c: c.update(preprocessing="magic"), "unknown preprocessing 'magic'"),
+        (lambda c: c.update(kind="video"), "kind must be"),
+        (lambda c: c.update(colour="blue"), "unknown fields colour"),
+    ],
+)
+def test_card_problems_are_named(tiny_bundle, tmp_path, edit, message):
+    dst = _copy(tiny_bundle, tmp_path)
+    card = json.loads((dst / "card.json").read_text())
+    edit(card)
+    (dst / "card.json").write_text(json.dumps(card))
+    with pytest.raises(BundleInvalid, match=message):
+        read_bundle(dst)
+
+
+def test_weights_that_do_not_match_the_card_are_refused(tiny_bundle, tmp_path):
+    dst = _copy(tiny_bundle, tmp_path)
+    card = json.loads((dst / "card.json").read_text())
+    card["input_size"] = 64
+    (dst / "card.json").write_text(json.dumps(card))
+    with pytest.raises(BundleInvalid, match=r"take input \(None, 32, 32, 3\).*card says \(None, 64, 64, 3\)"):
+        load_keras_model(read_bundle(dst))
+
+
+def test_corrupt_weights_and_missing_files(tiny_bundle, tmp_path):
+    dst = _copy(tiny_bundle, tmp_path)
+    (dst / "model.keras").write_bytes(b"not a zip")
+    with pytest.raises(BundleInvalid, match="cannot be loaded"):
+        load_keras_model(read_bundle(dst))
+    (dst / "model.keras").unlink()
+    with pytest.raises(BundleInvalid, match="model.keras is missing"):
+        read_bundle(dst)
+    (dst / "card.json").write_text("{not json")
+    with pytest.raises(BundleInvalid):
+        read_bundle(dst)
+    with pytest.raises(BundleNotFound):
+        resolve(str(tmp_path / "nowhere"))
+
+
+def test_unknown_architecture():
+    with pytest.raises(UnknownArchitecture, match="Known:"):
+        registry.get("transformer9000")
+
+
+def test_user_bundles_are_listed_and_resolved_by_id(tiny_bundle, tmp_path, monkeypatch):
+    from core import paths
+
+    monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))
+    dst = paths.user_models_dir() / "mine"
+    shutil.copytree(tiny_bundle.path, dst)
+    broken = paths.user_models_dir() / "broken"
+    broken.mkdir()
+    (broken / "card.json").write_text("{}")
+    bundles, problems = list_bundles()
+    assert "mine" in [b.id for b in bundles if not b.read_only]
+    assert any("broken" in p for p in problems)
+    assert resolve("mine").path == str(dst)
+
+
+def test_save_refuses_to_overwrite_and_leaves_no_temp(tiny_bundle, tmp_path):
+    model = load_keras_model(tiny_bundle)
+    card = ModelCard.for_architecture("tiny_cnn", "again")
+    save_bundle(model, card, tmp_path / "b")
+    with pytest.raises(Exception, match="already exists"):
+        save_bundle(model, card, tmp_path / "b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+
+
+def test_resnet50_preprocessing_matches_keras():
+    from keras.applications import resnet50
+
+    x = np.random.default_rng(2).integers(0, 255, (2, 8, 8, 3), dtype=np.uint8)
+    assert np.allclose(preprocess("resnet50", x), resnet50.preprocess_input(x.astype(np.float32)), atol=1e-4)

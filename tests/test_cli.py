@@ -1,0 +1,96 @@
+"""The command line as an analyst runs it: a subprocess, real MTCNN, JSON/CSV outputs, bad input."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from media import astronaut_face_video
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)], capture_output=True,
+                          text=True, timeout=300, cwd=cwd or ROOT)
+
+
+@pytest.mark.slow
+def test_analyze_writes_the_documented_json_and_csv(tiny_bundle, tmp_path):
+    video = astronaut_face_video(tmp_path / "clip.avi", n=12)
+    before = video.read_bytes()
+    out_json, out_csv = tmp_path / "out" / "r.json", tmp_path / "out" / "r.csv"
+    r = cli("analyze", video, "--model", tiny_bundle.path, "--every", "2", "--json", out_json, "--csv", out_csv)
+    assert r.returncode == 0, r.stderr
+    assert "clip.avi:" in r.stdout and "sha256" in r.stdout
+    doc = json.loads(out_json.read_text())
+    assert doc["schema"] == "deepfake-inspector/analysis@1"
+    assert set(doc["video"]) >= {"path", "sha256", "frames", "fps", "width", "height", "duration_s"}
+    assert set(doc["model"]) >= {"id", "architecture", "sha256"}
+    assert doc["params"]["every"] == 2
+    assert set(doc["verdict"]) >= {"label", "score", "threshold", "strategy", "frames_scored"}
+    assert doc["verdict"]["label"] in ("fake", "real", "inconclusive")
+    assert [f["index"] for f in doc["frames"]] == list(range(0, 12, 2))
+    f0 = doc["frames"][0]
+    assert f0["status"] == "scored" and 0 <= f0["score"] <= 1
+    assert f0["faces"][0]["track"] == 1 and len(f0["faces"][0]["box"]) == 4
+    assert isinstance(doc["segments"], list)
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == 6 and rows[0]["track"] == "1" and rows[0]["status"] == "scored"
+    assert video.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.avi", "out"]
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing.mp4", "No such file"),
+        (lambda d: d, "is a folder"),
+        (lambda d: _write(d / "zero.mp4", b""), "empty"),
+        (lambda d: _write(d / "text.mp4", b"hello " * 100), "cannot be opened as a video"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(tmp_path, make, message):
+    target = make(tmp_path)
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    r = cli("analyze", target)
+    assert r.returncode == 2
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing
+
+
+def test_bad_model_bundle_is_named(tiny_bundle, tmp_path, face_video):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_bundle.path, broken)
+    (broken / "model.keras").write_bytes(b"junk")
+    r = cli("analyze", face_video, "--model", broken)
+    assert r.returncode == 2 and "broken" in r.stderr and "cannot be loaded" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_models_lists_bundles(tiny_bundle, tmp_path):
+    import os
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(tiny_bundle.path, home / "data" / "models" / "my-model")
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "models"], capture_output=True, text=True,
+                       env={**os.environ, "DFI_HOME": str(home)}, timeout=120)
+    assert r.returncode == 0 and "my-model" in r.stdout and "tiny_cnn" in r.stdout
+
+
+def test_help_lists_the_subcommands():
+    r = cli("--help")
+    assert r.returncode == 0
+    for cmd in ("analyze", "models"):
+        assert cmd in r.stdout
