@@ -66,7 +66,9 @@ def _open(path: Path) -> cv2.VideoCapture:
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
         cap.release()
-        raise UnreadableVideo(f"{path.name} cannot be opened as a video (unknown format, or the file is damaged or truncated).")
+        raise UnreadableVideo(
+            f"{path.name} cannot be opened as a video (unknown format, or the file is damaged or truncated)."
+        )
     # Frames come upright, as a player shows them; VideoInfo.rotation says what was applied.
     cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     return cap
