@@ -1,10 +1,10 @@
 """The engine: a video file in, per-frame and per-face fake probabilities out.
 
-Pipeline, per chunk of sampled frames: decode (a reader thread, grabbing the frames in
-between), MTCNN on every ``detect_every``-th sampled frame as one batch, tracker for the rest,
-square crops, batched scoring. After each chunk the caller gets the frames finished so far
-and is asked whether to stop, so cancel takes effect within a chunk (well under a second with
-the default sizes) and results stream while the analysis runs.
+Pipeline, per chunk of sampled frames: in a producer thread, decode (grabbing the frames in
+between) and MTCNN on every ``detect_every``-th sampled frame as one batch; in the caller's
+thread, the tracker for the rest, square crops and batched scoring. After each chunk the
+caller gets the frames finished so far and is asked whether to stop, so cancel takes effect
+within a chunk (about half a second here) and results stream while the analysis runs.
 """
 
 from __future__ import annotations
@@ -98,30 +98,41 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _reader(path: str, every: int, fps: float, stop: threading.Event) -> Iterator[list]:
-    """Chunks of (index, time_s, rgb) decoded in a background thread (OpenCV releases the GIL)."""
-    q: queue.Queue = queue.Queue(maxsize=4)
+def _producer(path: str, p: AnalysisParams, fps: float, detector: FaceDetector,
+              stop: threading.Event) -> Iterator[tuple[list, dict]]:
+    """Chunks of (index, time_s, rgb) with MTCNN's faces for the chunk's detection frames.
+
+    Decoding and detection run in a background thread, so they overlap with tracking and
+    scoring in the caller (OpenCV and TensorFlow release the GIL while they work).
+    """
+    q: queue.Queue = queue.Queue(maxsize=2)
     done = object()
 
+    def emit(batch, sampled):
+        at = [i for i, (_, _, rgb) in enumerate(batch) if rgb is not None and (sampled + i) % p.detect_every == 0]
+        found = detector.detect([batch[i][2] for i in at])
+        q.put((batch, dict(zip(at, found, strict=True))))
+
     def run():
-        batch, sizes = [], list(CHUNK_SIZES)
+        batch, sizes, sampled = [], list(CHUNK_SIZES), 0
         try:
-            for item in iter_frames(path, every=every, fps=fps):
+            for item in iter_frames(path, every=p.every, fps=fps):
                 if stop.is_set():
                     break
                 batch.append(item)
                 if len(batch) == sizes[0]:
-                    q.put(batch)
+                    emit(batch, sampled)
+                    sampled += len(batch)
                     batch = []
                     if len(sizes) > 1:
                         sizes.pop(0)
-            if batch:
-                q.put(batch)
+            if batch and not stop.is_set():
+                emit(batch, sampled)
             q.put(done)
         except Exception as exc:  # handed to the consumer, which re-raises it
             q.put(exc)
 
-    t = threading.Thread(target=run, name="decode", daemon=True)
+    t = threading.Thread(target=run, name="decode-detect", daemon=True)
     t.start()
     try:
         while True:
@@ -189,8 +200,9 @@ class Engine:
         stop = threading.Event()
         all_frames: list[FrameResult] = []
         complete = True
-        for chunk in _reader(info.path, p.every, info.fps, stop):
-            finished = run.process(chunk)
+        detector = self.detector(p.detect_width, p.min_confidence)
+        for chunk, detections in _producer(info.path, p, info.fps, detector, stop):
+            finished = run.process(chunk, detections)
             all_frames.extend(finished)
             elapsed = time.perf_counter() - t0
             done = len(all_frames) + len(run.pending)
@@ -284,24 +296,17 @@ class _Run:
 
     def __init__(self, engine: Engine, info: VideoInfo, p: AnalysisParams):
         self.scorer = engine.scorer
-        self.detector = engine.detector(p.detect_width, p.min_confidence)
         self.card = engine.bundle.card
         self.info, self.p = info, p
         self.tracker = Tracker()
-        self.sampled = 0
         self.pending: list[_Pending] = []
         self.windows: dict[int, TrackWindows] = {}
         self.warnings: list[str] = []
 
     # -- per chunk ----------------------------------------------------------------------
-    def process(self, chunk) -> list[FrameResult]:
+    def process(self, chunk, by_pos: dict) -> list[FrameResult]:
+        """Track and score one chunk; ``by_pos`` maps chunk positions to their detections."""
         p = self.p
-        detect_at = [
-            i for i, (_, _, rgb) in enumerate(chunk)
-            if rgb is not None and (self.sampled + i) % p.detect_every == 0
-        ]
-        detections = self.detector.detect([chunk[i][2] for i in detect_at])
-        by_pos = dict(zip(detect_at, detections, strict=True))
         crops, owners = [], []
         for i, (index, time_s, rgb) in enumerate(chunk):
             if rgb is None:
@@ -324,7 +329,6 @@ class _Run:
             if entry.faces:
                 entry.status = SCORED if any(not s[2] for s in entry.faces) else FACE_TOO_SMALL
             self.pending.append(entry)
-        self.sampled += len(chunk)
         if crops:
             self._score(np.stack(crops), owners)
         return self._pop_final()
