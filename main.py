@@ -7,6 +7,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "fetch-backbone" not in argv:  # the one command for networked build machines
+        from core import offline
+
+        offline.install()
     from cli import command_names, run
 
     wants_window = not argv or (len(argv) == 1 and not argv[0].startswith("-")

@@ -1,0 +1,74 @@
+"""The offline guarantee: with the app's network guard on, work completes and any attempt to
+connect fails loudly, naming the code that tried."""
+
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core import offline
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def guard():
+    offline.install()
+    yield
+    offline.uninstall()
+
+
+def test_connections_and_lookups_are_refused_with_the_caller_named(guard):
+    with pytest.raises(offline.NetworkBlocked, match=r"test_offline.py:\d+"):
+        urllib.request.urlopen("http://example.org/", timeout=1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    with pytest.raises(offline.NetworkBlocked, match="192.0.2.1"):
+        s.connect(("192.0.2.1", 80))
+    s.close()
+    with pytest.raises(offline.NetworkBlocked, match="lookup"):
+        socket.getaddrinfo("example.org", 443)
+
+
+def test_keras_weight_download_is_refused(guard):
+    keras = pytest.importorskip("keras")
+    with pytest.raises(Exception, match="offline|blocked|URL fetch failure"):
+        keras.applications.ResNet50(weights="imagenet", input_shape=(64, 64, 3), include_top=False)
+
+
+def test_local_ipc_still_works(guard):
+    a, b = socket.socketpair()
+    a.sendall(b"ok")
+    assert b.recv(2) == b"ok"
+    a.close()
+    b.close()
+
+
+def test_the_app_installs_the_guard_for_every_command():
+    code = (
+        "import sys, main\n"
+        "sys.argv = ['main.py', '--help']\n"
+        "try:\n    main.main(['models'])\nexcept SystemExit: pass\n"
+        "from core import offline\nprint('GUARD', offline.installed())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "GUARD True" in out.stdout, out.stderr
+
+
+@pytest.mark.slow
+def test_analyze_completes_under_the_guard(tiny_bundle, tmp_path):
+    from media import astronaut_face_video
+
+    video = astronaut_face_video(tmp_path / "a.avi", n=6)
+    code = (
+        "import sys, main\n"
+        f"rc = main.main(['analyze', {str(video)!r}, '--model', {tiny_bundle.path!r}, '--json', "
+        f"{str(tmp_path / 'r.json')!r}])\n"
+        "from core import offline\nassert offline.installed()\nsys.exit(rc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "blocked" not in out.stderr
+    assert (tmp_path / "r.json").is_file()
