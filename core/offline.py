@@ -28,7 +28,7 @@ _STDLIB = sysconfig.get_paths()["stdlib"]
 
 def _caller() -> str:
     """The innermost frame outside the standard library: the code that wanted the network."""
-    frames = [f for f in traceback.extract_stack() if not f.filename.endswith("offline.py")]
+    frames = [f for f in traceback.extract_stack() if f.filename != __file__]
     for frame in reversed(frames):
         if not frame.filename.startswith(_STDLIB):
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
