@@ -16,8 +16,9 @@ def add_parser(sub) -> None:
     p.add_argument("videos", nargs="+", metavar="VIDEO")
     p.add_argument("--model", help="installed model id or bundle folder (default: the default model)")
     p.add_argument("--every", type=int, default=1, metavar="N", help="analyse every Nth frame (default 1)")
-    p.add_argument("--detect-every", type=int, default=5, metavar="K",
-                   help="run the face detector every Kth analysed frame, track in between (default 5)")
+    p.add_argument("--detect-every", type=int, metavar="K",
+                   help="run the face detector every Kth analysed frame, track in between "
+                   "(default: every 0.25 s of video)")
     p.add_argument("--threshold", type=float, help="decision threshold (default: the model card's)")
     p.add_argument("--strategy", choices=STRATEGIES, default="mean", help="video verdict strategy")
     p.add_argument("--json", metavar="OUT", help="write the result JSON here (a folder when several videos)")
@@ -48,7 +49,7 @@ def run(args) -> int:
     videos = [Path(v) for v in args.videos]
     for v in videos:  # fail on bad input before loading any model
         probe(v)
-    if args.every < 1 or args.detect_every < 1:
+    if args.every < 1 or (args.detect_every is not None and args.detect_every < 1):
         raise SystemExit("error: --every and --detect-every must be at least 1")
     params = AnalysisParams(every=args.every, detect_every=args.detect_every, threshold=args.threshold,
                             strategy=args.strategy)

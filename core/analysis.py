@@ -44,7 +44,11 @@ from core.video import VideoInfo, iter_frames, probe
 @dataclass(frozen=True)
 class AnalysisParams:
     every: int = 1  # analyse every Nth frame
-    detect_every: int = 5  # run MTCNN on every Kth analysed frame, track in between
+    # Run MTCNN on every Kth analysed frame and track in between. None: K is chosen from the
+    # frame rate so detection runs every ``detect_interval_s`` of video (tracking error grows
+    # with time, not frame count).
+    detect_every: int | None = None
+    detect_interval_s: float = 0.25
     detect_width: int = 640  # MTCNN runs on a copy this wide
     min_confidence: float = 0.9  # MTCNN face confidence
     margin: float | None = None  # None: the model card's
@@ -54,10 +58,13 @@ class AnalysisParams:
     segments: SegmentRules = field(default_factory=SegmentRules)
     max_faces: int = 8  # per frame, largest first
 
-    def resolved(self, info: BundleInfo) -> AnalysisParams:
+    def resolved(self, info: BundleInfo, fps: float) -> AnalysisParams:
+        """Every default filled in: from the model card and the video's frame rate."""
         c = info.card
+        auto_k = max(1, round(self.detect_interval_s * fps / self.every))
         return replace(
             self,
+            detect_every=auto_k if self.detect_every is None else self.detect_every,
             margin=c.face_margin if self.margin is None else self.margin,
             min_face_px=c.min_face_px if self.min_face_px is None else self.min_face_px,
             threshold=c.threshold if self.threshold is None else self.threshold,
@@ -186,7 +193,7 @@ class Engine:
         info = probe(video_path)
         report(Progress("hashing", 0, 0, 0.0, None))
         sha = video_sha256 or sha256_file(info.path)
-        p = params.resolved(self.bundle)
+        p = params.resolved(self.bundle, info.fps)
         key = cache.key(sha, self.model_sha256, p.to_json())
         if use_cache:
             hit = cache.load(key)

@@ -17,7 +17,7 @@ def engine(tiny_bundle, colour_detector):
 
 
 def test_every_sampled_frame_has_a_score_or_a_reason(engine, face_video):
-    r = engine.analyze(face_video, use_cache=False)
+    r = engine.analyze(face_video, AnalysisParams(detect_every=5), use_cache=False)
     assert [f.index for f in r.frames] == list(range(30))
     by_index = {f.index: f for f in r.frames}
     for i in range(30):
@@ -33,7 +33,7 @@ def test_every_sampled_frame_has_a_score_or_a_reason(engine, face_video):
 
 
 def test_faces_keep_one_track_id_and_boxes_follow_the_face(engine, face_video):
-    r = engine.analyze(face_video, use_cache=False)
+    r = engine.analyze(face_video, AnalysisParams(detect_every=5), use_cache=False)
     before = [f for f in r.frames if f.index < 20]
     assert {x.track for f in before for x in f.faces} == {1}
     # the face moves right 2 px per frame; once two detections gave the velocity, carried boxes follow it
@@ -49,6 +49,12 @@ def test_stride_analyses_every_nth_frame_and_detection_every_kth(engine, face_vi
     assert [f.index for f in r.frames] == list(range(0, 30, 3))
     assert colour_detector.frames_seen == 5  # sampled 0,3,..27 -> detection on every 2nd: 0,6,12,18,24
     assert r.params["every"] == 3 and r.params["threshold"] == 0.5 and r.params["margin"] == 0.3
+
+
+def test_detection_interval_follows_the_frame_rate(engine, face_video):
+    # 10 fps: every 0.25 s is every 2.5 frames, rounded to 2; with every=3, every frame analysed.
+    assert engine.analyze(face_video, use_cache=False).params["detect_every"] == 2
+    assert engine.analyze(face_video, AnalysisParams(every=3), use_cache=False).params["detect_every"] == 1
 
 
 def test_small_faces_are_reported_not_scored(tiny_bundle, colour_detector, tmp_path):
@@ -126,7 +132,7 @@ def test_json_round_trip(engine, face_video):
 
 def test_sequence_model_scores_windows_per_track(tiny_seq_bundle, colour_detector, face_video):
     eng = Engine(tiny_seq_bundle, detector=colour_detector)
-    r = eng.analyze(face_video, use_cache=False)
+    r = eng.analyze(face_video, AnalysisParams(detect_every=5), use_cache=False)
     scored = [f for f in r.frames if f.score is not None]
     assert len(scored) == 25 and r.complete
     # Check against scoring the windows by hand: frame 0 is covered only by the window of crops 0..3.

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Build the one-folder app from a clean virtual environment, run its self-test, pack it.
+#   bash scripts/build_installer.sh            # CPU build (tensorflow-cpu)
+#   EXTRA=gpu bash scripts/build_installer.sh  # GPU build (tensorflow with CUDA libraries)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXTRA=${EXTRA:-cpu}
+VERSION=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
+NAME=DeepfakeInspector
+start=$(date +%s)
+
+rm -rf build/venv build/pyi "dist/$NAME"
+python3 -m venv build/venv
+build/venv/bin/pip install -q --upgrade pip
+build/venv/bin/pip install -q ".[$EXTRA,build]"
+build/venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
+    --distpath dist --workpath build/pyi pyinstaller.spec
+
+echo "== self-test of the built app"
+DFI_HOME=$(mktemp -d) "dist/$NAME/$NAME" --self-test
+
+mkdir -p dist
+archive="dist/$NAME-$VERSION-linux-x86_64-$EXTRA.tar.gz"
+tar -C dist -czf "$archive" "$NAME"
+(cd dist && sha256sum "$(basename "$archive")" > "$(basename "$archive").sha256")
+end=$(date +%s)
+echo "== built in $((end - start)) s"
+echo "folder:  $(du -sh "dist/$NAME" | cut -f1)"
+echo "archive: $(du -sh "$archive" | cut -f1)  $(cat "$archive.sha256")"
