@@ -19,6 +19,8 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in frame pixels
 class Detection:
     box: Box
     confidence: float
+    # MTCNN's five points in frame pixels: left eye, right eye, nose, mouth left, mouth right
+    landmarks: tuple[tuple[float, float], ...] | None = None
 
 
 class FaceDetector:
@@ -56,7 +58,11 @@ class FaceDetector:
             x0, y0, x1, y1 = (float(v) / scales[i] for v in row[1:5])
             if x1 - x0 < 2 or y1 - y0 < 2:
                 continue
-            out[i].append(Detection((x0, y0, x1, y1), conf))
+            # MTCNN's numpy rows hold the five x coordinates, then the five y coordinates
+            points = tuple(
+                (float(x) / scales[i], float(y) / scales[i]) for x, y in zip(row[6:11], row[11:16], strict=True)
+            )
+            out[i].append(Detection((x0, y0, x1, y1), conf, points))
         for dets in out:
             dets.sort(key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]), reverse=True)
         return out

@@ -21,6 +21,8 @@ def test_finds_the_face_in_a_real_portrait(detector):
     assert len(faces) == 1 and faces[0].confidence > 0.95
     x0, y0, x1, y1 = faces[0].box
     assert 150 < x0 < 200 and 230 < x1 < 290 and 40 < y0 < 90 and 150 < y1 < 200
+    (lex, ley), (rex, rey), (nx, ny), (mlx, mly), (mrx, mry) = faces[0].landmarks
+    assert x0 < lex < nx < rex < x1 and y0 < ley < ny < mly < y1  # eyes above nose above mouth
 
 
 def test_boxes_of_a_downscaled_batch_are_mapped_back(detector):
