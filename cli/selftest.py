@@ -1,0 +1,61 @@
+"""``--self-test``: prove an installation works: every shipped model loads, and the default
+model finds the demo clip's manipulated segment and nothing else. Exit status 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+DEMO = "demo/demo.mp4"
+EXPECT = "demo/demo.json"
+
+
+def _overlap(seg, start: int, end: int) -> int:
+    return max(0, min(seg.end_frame, end) - max(seg.start_frame, start) + 1)
+
+
+def run(args) -> int:
+    from core import paths
+    from core.analysis import AnalysisParams, Engine
+    from core.models.bundle import default_bundle_id, list_bundles, resolve
+    from core.models.scorer import Scorer
+
+    failures: list[str] = []
+
+    def check(ok: bool, text: str) -> None:
+        print(("  ok    " if ok else "  FAIL  ") + text)
+        if not ok:
+            failures.append(text)
+
+    print(f"models in {paths.shipped_models_dir()}")
+    bundles, problems = list_bundles()
+    shipped = [b for b in bundles if b.read_only]
+    check(bool(shipped), f"{len(shipped)} shipped model bundle(s)")
+    for p in problems:
+        check(False, p)
+    for b in shipped:
+        t = time.perf_counter()
+        Scorer(b)
+        dt = time.perf_counter() - t
+        check(dt < 3.0, f"{b.id} loads in {dt:.2f} s")
+
+    demo, expect_path = paths.resources_dir() / DEMO, paths.resources_dir() / EXPECT
+    check(demo.is_file() and expect_path.is_file(), f"demo clip {demo}")
+    if demo.is_file() and expect_path.is_file() and shipped:
+        expect = json.loads(expect_path.read_text())
+        start, end = expect["manipulated_frames"]
+        engine = Engine(resolve(default_bundle_id()))
+        t = time.perf_counter()
+        r = engine.analyze(demo, AnalysisParams(), use_cache=False)
+        print(f"demo analysed with {engine.bundle.id} in {time.perf_counter() - t:.1f} s: verdict {r.verdict.label}, "
+              f"segments {[(s.start_frame, s.end_frame) for s in r.segments]}")
+        check(r.sha256 == expect["sha256"], "demo clip hash matches")
+        hit = [s for s in r.segments if _overlap(s, start, end) > 0]
+        covered = sum(_overlap(s, start, end) for s in hit)
+        check(bool(hit) and covered >= 0.5 * (end - start + 1),
+              f"manipulated frames {start}-{end} found ({covered} of {end - start + 1} covered)")
+        stray = [s for s in r.segments if _overlap(s, start, end) == 0]
+        check(not stray, f"no suspicious segment outside them ({len(stray)} found)")
+    print("self-test " + ("passed" if not failures else f"FAILED: {len(failures)} problem(s)"))
+    return 0 if not failures else 1
