@@ -3,6 +3,7 @@
 import hashlib
 import os
 
+import cv2
 import numpy as np
 import pytest
 from media import face_image, moving_face_frames, write_video
@@ -143,3 +144,35 @@ def test_sequence_model_scores_windows_per_track(tiny_seq_bundle, colour_detecto
     feats = eng.scorer.encode_crops(crops)
     expected = eng.scorer.score_windows(feats[None])[0]
     assert r.frames[0].score == pytest.approx(expected, abs=2e-3)  # MJPG decoding differs slightly
+
+
+def test_video_without_faces_says_so(engine, tmp_path):
+    video = write_video(tmp_path / "empty room.avi", [np.full((120, 160, 3), 40 + i, np.uint8) for i in range(8)])
+    r = engine.analyze(video, use_cache=False)
+    assert {f.status for f in r.frames} == {"no_face"} and all(f.score is None for f in r.frames)
+    assert r.verdict.label == "no_face" and r.verdict.score is None and r.segments == ()
+
+
+def test_one_frame_grayscale_portrait_and_unicode_inputs(engine, tmp_path):
+    from media import set_mp4_rotation
+
+    one = write_video(tmp_path / "one.avi", moving_face_frames(1, (160, 120)))
+    assert [f.status for f in engine.analyze(one, use_cache=False).frames] == ["scored"]
+
+    gray = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in moving_face_frames(4, (160, 120))]
+    r = engine.analyze(write_video(tmp_path / "gray.avi", gray), use_cache=False)
+    assert len(r.frames) == 4  # grey frames arrive as RGB; the skin-colour detector then finds no face
+    assert {f.status for f in r.frames} == {"no_face"}
+
+    portrait = set_mp4_rotation(write_video(tmp_path / "phone.mp4", moving_face_frames(6, (160, 120)),
+                                            fourcc="mp4v"), 90)
+    r = engine.analyze(portrait, use_cache=False)
+    assert (r.video.width, r.video.height, r.video.rotation) == (120, 160, 90)
+    assert all(f.status == "scored" for f in r.frames)
+    x0, y0, x1, y1 = r.frames[0].faces[0].box
+    assert x1 <= 120 and y1 <= 160  # boxes are in the upright frame
+
+    folder = tmp_path / "Akte 7 – Überwachung"
+    folder.mkdir()
+    odd = write_video(folder / "Kamera ü 1.avi", moving_face_frames(3, (160, 120)))
+    assert engine.analyze(odd, use_cache=False).video.path == str(odd)
