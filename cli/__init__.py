@@ -52,3 +52,24 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: keep the details, show one line
+        log_file = _log_unexpected(argv)
+        print(f"unexpected error: {type(exc).__name__}: {exc} (details in {log_file})", file=sys.stderr)
+        return 1
+
+
+def _log_unexpected(argv: list[str]) -> str:
+    import traceback
+    from datetime import UTC, datetime
+
+    from core import paths
+
+    try:
+        path = paths.ensure_dir(paths.log_dir()) / "cli-errors.log"
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(UTC).isoformat()} main.py {' '.join(argv)}\n")
+            fh.write(traceback.format_exc())
+        return str(path)
+    except OSError:
+        traceback.print_exc()
+        return "the traceback above"

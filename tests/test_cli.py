@@ -94,3 +94,19 @@ def test_help_lists_the_subcommands():
     assert r.returncode == 0
     for cmd in ("analyze", "models"):
         assert cmd in r.stdout
+
+
+def test_unexpected_errors_are_one_line_with_the_log_path(tmp_path, monkeypatch):
+    import os
+
+    code = (
+        "import sys, cli, cli.models_cmd as m\n"
+        "m.run = lambda args: 1 / 0\n"
+        "sys.exit(cli.run(['models']))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "DFI_HOME": str(tmp_path)})
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "unexpected error: ZeroDivisionError" in r.stderr
+    log = tmp_path / "logs" / "cli-errors.log"
+    assert str(log) in r.stderr and "ZeroDivisionError" in log.read_text()
