@@ -230,9 +230,10 @@ class AuditLog:
         lines, torn = self._read()
         prev_hash = GENESIS
         for n, raw in enumerate(lines, 1):
-            problem = _line_problem(raw, n, prev_hash)
-            if not problem and torn and n == len(lines):
+            if torn and n == len(lines):
                 problem = "the last line is incomplete (a write was interrupted, or the line was cut)."
+            else:
+                problem = _line_problem(raw, n, prev_hash)
             if problem:
                 return ChainCheck(False, len(lines), n, problem, prev_hash)
             prev_hash = _sha(raw)
