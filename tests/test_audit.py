@@ -127,7 +127,8 @@ def test_concurrent_appends_from_threads_keep_the_chain(tmp_path):
     assert not errors
     check = lg.verify()
     assert check.ok and check.lines == 200
-    assert sorted((e.data["worker"], e.data["i"]) for e in lg.entries()) == [(n, i) for n in range(8) for i in range(25)]
+    written = sorted((e.data["worker"], e.data["i"]) for e in lg.entries())
+    assert written == [(n, i) for n in range(8) for i in range(25)]
 
 
 def test_unwritable_log_raises_a_typed_error(tmp_path):

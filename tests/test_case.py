@@ -82,7 +82,8 @@ def test_reopening_warns_when_the_evidence_changed(evidence, tmp_path, log):
     opened = cs.open_case(path, log=log)
     chk = opened.evidence[0]
     assert chk.status == cs.CHANGED and not opened.all_ok
-    assert old in chk.message and sha256_file(evidence) in chk.message and "not the file that was analysed" in chk.message
+    assert old in chk.message and sha256_file(evidence) in chk.message
+    assert "not the file that was analysed" in chk.message
     assert log.entries()[-1].data["evidence"] == {old: "changed"}
 
 
@@ -96,7 +97,7 @@ def test_reopening_reports_missing_and_finds_a_moved_folder(evidence, tmp_path, 
     shutil.move(root, tmp_path / "work-copy")  # the whole case folder goes to another place
     opened = cs.open_case(tmp_path / "work-copy" / "case.dficase", log=log)
     chk = opened.evidence[0]
-    assert chk.status == cs.MOVED and chk.found_at == str((tmp_path / "work-copy" / "evidence" / "exhibit7.avi"))
+    assert chk.status == cs.MOVED and chk.found_at == str(tmp_path / "work-copy" / "evidence" / "exhibit7.avi")
     assert cs.with_found_paths(opened).evidence[0].path == chk.found_at
     (tmp_path / "work-copy" / "evidence" / "exhibit7.avi").unlink()
     opened = cs.open_case(tmp_path / "work-copy" / "case.dficase", log=log)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,16 +283,11 @@ def _evidence(d: ReportData) -> str:
                             "analysis)")
     rows.append(("After the analysis", after_note))
     rows.append(("When this report was made", status(d.export_check, "when this report was made")))
-    media = [
-        ("Container frames", f"{v.frames} (as announced by the container)"),
-        ("Frame rate", f"{v.fps:g} fps"),
-        ("Picture", f"{v.width} x {v.height} px" + (f", rotated {v.rotation} degrees" if v.rotation else "")),
-        ("Duration", f"{timecode(v.duration_s)} ({v.duration_s:.3f} s)"),
-        ("Codec (FourCC)", v.codec),
-    ]
+    rot = f", rotated {v.rotation} degrees" if v.rotation else ""
+    rows.insert(2, ("Video", f"{v.codec}, {v.width} x {v.height} px{rot}, {v.fps:g} fps, {v.frames} frames "
+                             f"(as the container announces), {timecode(v.duration_s)}"))
     return ("<h2>Evidence</h2>\n" + _kv(rows, mono)
-            + "\n<p class=\"small\">The file was opened for reading only. Nothing was written to it or "
-              "beside it.</p>\n<h3>Video stream</h3>\n" + _kv(media))
+            + '\n<p class="small">The file was opened for reading only. Nothing was written to it or beside it.</p>')
 
 
 def _coverage(r: AnalysisResult) -> str:
@@ -357,7 +353,8 @@ def _segments(d: ReportData) -> str:
             face = " " + _img(t.face_png, f"face at frame {s.peak_frame}", 120) if t.face_png else ""
             tracks = ", ".join(f"#{x.track}" for x in fr.faces) if fr else ""
             # pictures first, caption under them: a page break never separates a caption from its pictures
-            parts.append(f'<p>{_img(t.frame_png, f"frame {s.peak_frame}", min(t.width, 360))}{face}<br>'
+            shown = min(360, 2 * t.width)  # small videos are shown enlarged
+            parts.append(f'<p>{_img(t.frame_png, f"frame {s.peak_frame}", shown)}{face}<br>'
                          f'<span class="small"><b>Segment {n}</b>: frame {s.peak_frame} at '
                          f"{timecode(fr.time_s if fr else s.start_s)}, score {s.peak:.3f}"
                          f"{', faces ' + tracks if tracks else ''}</span></p>")
@@ -544,12 +541,16 @@ def _exports(d: ReportData) -> str:
     return "\n".join(parts)
 
 
+_GRID_HEAD = re.compile(r'(<table class="grid"[^>]*>)(<tr>(?:<th[^>]*>[^<]*</th>)+</tr>)')
+
+
 def render(d: ReportData) -> str:
     name = d.result.video.path.replace("\\", "/").rsplit("/", 1)[-1]
     body = "\n".join([
         _header(d), _verdict(d), _evidence(d), _timeline(d), _segments(d), _tracks(d), _notes(d), _model(d),
         _params(d), _provenance(d), _exports(d),
     ])
+    body = _GRID_HEAD.sub(r"\1<thead>\2</thead>", body)  # header rows repeat on each printed page
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

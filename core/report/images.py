@@ -191,13 +191,16 @@ def draw_boxes(rgb: np.ndarray, fr: FrameResult, line: int = 2) -> np.ndarray:
 
 
 def _label_boxes(img: np.ndarray, fr: FrameResult, scale: float) -> None:
+    fs = max(0.35, 0.8 * img.shape[1] / 720)  # the label keeps its size relative to the picture
+    th = 2 if fs >= 0.6 else 1
+    pad = max(2, int(round(6 * fs)))
     for face in fr.faces:
         x0, y0 = int(face.box[0] * scale), int(face.box[1] * scale)
         label = f"#{face.track} " + ("n/a" if face.score is None else f"{face.score:.2f}")
-        (w, h), _ = cv2.getTextSize(label, FONT, 0.8, 2)
-        y = max(y0 - 6, h + 6)
-        cv2.rectangle(img, (x0, y - h - 6), (x0 + w + 8, y + 4), (255, 255, 255), -1)
-        _text(img, label, (x0 + 4, y - 1), 0.8, thickness=2)
+        (w, h), _ = cv2.getTextSize(label, FONT, fs, th)
+        y = max(y0 - pad, h + pad)
+        cv2.rectangle(img, (x0, y - h - pad), (x0 + w + 2 * pad, y + pad // 2), (255, 255, 255), -1)
+        _text(img, label, (x0 + pad, y - 1), fs, thickness=th)
 
 
 def peak_thumbnails(
