@@ -122,8 +122,9 @@ def test_command_line_analyze_report_and_verify(tiny_bundle, evidence, tmp_path,
     shutil.copytree(tiny_bundle.path, home / "data" / "models" / "tiny_cnn")  # installed, found by id
     data, mtime = evidence.read_bytes(), evidence.stat().st_mtime_ns
     out = tmp_path / "reports" / "exhibit7.html"
+    frames_out = tmp_path / "reports" / "exhibit7.framemd5"
     assert cli_run(["analyze", str(evidence), "--model", "tiny_cnn", "--report", str(out), "--analyst", "A. Analyst",
-                    "--case", "2025-0042", "--hash", "md5", "--framemd5", str(tmp_path / "reports" / "exhibit7.framemd5")]) == 0
+                    "--case", "2025-0042", "--hash", "md5", "--framemd5", str(frames_out)]) == 0
     printed = capsys.readouterr().out
     assert "wrote exhibit7.json" in printed and "wrote exhibit7.html" in printed
     assert evidence.read_bytes() == data and evidence.stat().st_mtime_ns == mtime
