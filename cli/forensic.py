@@ -10,24 +10,15 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 
-from core import atomic, audit
+from core import atomic, audit, record
 from core.errors import InspectorError
 from core.hashing import sha256_text
-from core.integrity import (
-    EvidenceHashes,
-    check_unchanged,
-    frame_hashes,
-    framemd5_text,
-    hash_evidence,
-    refuse_beside_evidence,
-)
-from core.provenance import annotate
+from core.integrity import EvidenceHashes, frame_hashes, framemd5_text, refuse_beside_evidence
 from core.version import app_version
 
 
@@ -82,50 +73,29 @@ class Session:
         if args.report and (args.pdf or args.report.lower().endswith(".pdf")):
             import gui.report_pdf  # noqa: F401  (fail now, not after a long analysis, when Qt is missing)
 
+    def _who(self) -> dict:
+        return {"analyst": self.args.analyst or "", "case_number": self.args.case or ""}
+
     def model_used(self, engine) -> None:
-        m = engine.model_ref()
-        self.log.append(audit.MODEL_USED, id=m.id, name=m.name, architecture=m.architecture, sha256=m.sha256,
-                        path=str(engine.bundle.path))
+        record.model_used(engine, self.log)
 
     @contextmanager
     def analysis(self, video: Path, engine, params):
         """Hash the evidence, record the start; on the way out record a cancel or a failure."""
-        before = hash_evidence(video, ["sha256", *self.args.extra_hashes])
-        self.log.append(audit.FILE_OPENED, **before.to_json(), analyst=self.args.analyst or "",
-                        case_number=self.args.case or "")
-        run = Run(video, before, datetime.now(UTC).isoformat(timespec="milliseconds"))
-        m = engine.model_ref()
-        self.log.append(audit.ANALYSIS_STARTED, path=before.path, sha256=before.sha256, model_id=m.id,
-                        model_sha256=m.sha256, params=params.resolved(engine.bundle).to_json(),
-                        analyst=self.args.analyst or "", case_number=self.args.case or "")
+        before = record.open_evidence(video, self.args.extra_hashes, log=self.log, **self._who())
+        run = Run(video, before, record.analysis_started(before, engine, params, log=self.log, **self._who()))
         try:
             yield run
         except KeyboardInterrupt:
-            self.log.append(audit.ANALYSIS_CANCELLED, path=before.path, sha256=before.sha256, reason="interrupted")
+            record.analysis_cancelled(before, "interrupted", self.log)
             raise
         except InspectorError as exc:
-            self.log.append(audit.ANALYSIS_FAILED, path=before.path, sha256=before.sha256,
-                            error=type(exc).__name__, message=str(exc))
+            record.analysis_failed(before, exc, self.log)
             raise
 
     def finish(self, run: Run, result, engine):
         """Hash again, add the record to the result's provenance, log the outcome."""
-        check = check_unchanged(run.before)
-        warnings = list(result.warnings)
-        if not check.content_unchanged and not any(w.startswith("EVIDENCE CHANGED") for w in warnings):
-            warnings.append("EVIDENCE CHANGED during analysis: " + " ".join(check.changes))
-        from_cache = bool(result.started) and result.started < run.started
-        result = annotate(replace(result, warnings=tuple(warnings)), card=engine.bundle.card,
-                          analyst=self.args.analyst, case_number=self.args.case, evidence=run.before,
-                          integrity=check, from_cache=from_cache)
-        if not check.content_unchanged:
-            self.log.append(audit.EVIDENCE_CHANGED, path=run.before.path, changes=list(check.changes))
-        v = result.verdict
-        event = audit.ANALYSIS_FINISHED if result.complete else audit.ANALYSIS_CANCELLED
-        self.log.append(event, path=run.before.path, sha256=run.sha256, model_sha256=result.model.sha256,
-                        verdict=v.label, score=v.score, frames=len(result.frames), segments=len(result.segments),
-                        complete=result.complete, from_cache=from_cache, evidence_unchanged=check.unchanged)
-        return result
+        return record.analysis_finished(run.before, result, engine, run.started, log=self.log, **self._who())
 
     def outputs(self, video: Path, result) -> list[str]:
         """Write the report and frame hashes asked for; returns lines to print."""

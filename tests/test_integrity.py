@@ -184,3 +184,51 @@ def test_hashing_and_frame_hashing_leave_the_file_untouched(face_video, tmp_path
     list(frame_hashes(ev))
     assert open(ev, "rb").read() == data and os.stat(ev).st_mtime_ns == st.st_mtime_ns
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ev.avi"]
+
+
+# --- around an analysis (core/record.py, used by the command line and the window) -----------
+
+
+def test_record_detects_evidence_changed_during_analysis_and_logs_it(tiny_bundle, colour_detector, face_video,
+                                                                    tmp_path):
+    from core import audit, record
+    from core.analysis import Engine
+
+    log = audit.AuditLog(tmp_path / "audit.jsonl")
+    ev = shutil.copy2(face_video, tmp_path / "ev.avi")
+    engine = Engine(tiny_bundle, detector=colour_detector)
+    before = record.open_evidence(ev, ["md5"], analyst="A", case_number="7", log=log)
+    started = record.analysis_started(before, engine, engine_params(), log=log)
+    result = engine.analyze(ev, engine_params(), use_cache=False, video_sha256=before.sha256)
+    with open(ev, "r+b") as fh:  # altered after the engine's own check, before ours
+        fh.seek(300)
+        fh.write(b"\x01\x02")
+    result = record.analysis_finished(before, result, engine, started, analyst="A", case_number="7", log=log)
+    assert result.warnings[-1].startswith("EVIDENCE CHANGED") and before.md5 in result.warnings[-1]
+    prov = result.provenance
+    assert prov["evidence"]["md5"] == before.md5 and not prov["integrity"]["content_unchanged"]
+    assert prov["analyst"] == "A" and prov["case_number"] == "7" and prov["from_cache"] is False
+    events = [e.event for e in log.entries()]
+    assert events == [audit.FILE_OPENED, audit.ANALYSIS_STARTED, audit.EVIDENCE_CHANGED, audit.ANALYSIS_FINISHED]
+    assert log.entries()[-1].data["evidence_unchanged"] is False and log.verify().ok
+
+
+def test_record_marks_a_cached_result(tiny_bundle, colour_detector, face_video, tmp_path):
+    from core import audit, record
+    from core.analysis import Engine
+
+    log = audit.AuditLog(tmp_path / "audit.jsonl")
+    engine = Engine(tiny_bundle, detector=colour_detector)
+    engine.analyze(face_video, engine_params())  # fills the cache
+    before = record.open_evidence(face_video, log=log)
+    started = record.analysis_started(before, engine, engine_params(), log=log)
+    result = engine.analyze(face_video, engine_params(), video_sha256=before.sha256)
+    result = record.analysis_finished(before, result, engine, started, log=log)
+    assert result.provenance["from_cache"] is True and result.provenance["integrity"]["unchanged"]
+    assert log.entries()[-1].data["from_cache"] is True
+
+
+def engine_params():
+    from core.analysis import AnalysisParams
+
+    return AnalysisParams(detect_every=2)

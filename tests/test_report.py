@@ -155,16 +155,26 @@ def test_report_on_a_changed_file_says_so_and_draws_no_pictures_from_it(analysed
     assert log.entries()[-1].data["evidence_unchanged"] is False
 
 
-def test_pdf_report_is_printed_by_qt_and_renders(analysed, tmp_path, log):
-    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (dev extra) renders the PDF; QtPdf is not in "
-                                                    "PySide6-Essentials")
+def test_pdf_report_is_printed_by_qt(analysed, tmp_path, log):
     from gui.report_pdf import export_pdf
 
     r, c = analysed
     files = export_pdf(tmp_path / "out" / "r.pdf", r, case=c, html=True, log=log)
     data = open(files.pdf, "rb").read()
-    assert data.startswith(b"%PDF") and len(data) > 20_000 and files.html is not None
-    assert files.sha256["r.pdf"] == hashlib.sha256(data).hexdigest()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF") and len(data) > 20_000
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) >= 3  # summary; timeline and segments; model
+    assert b"pdfaid:part" in data  # PDF/A-1b metadata, for archiving
+    assert files.sha256["r.pdf"] == hashlib.sha256(data).hexdigest() and files.html is not None
+    assert sorted(os.listdir(tmp_path / "out")) == ["r.csv", "r.html", "r.json", "r.pdf", "r.sha256"]
+
+
+def test_pdf_report_renders_with_the_report_text(analysed, tmp_path, log):
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (dev extra) renders the PDF; QtPdf is not in "
+                                                    "PySide6-Essentials")
+    from gui.report_pdf import export_pdf
+
+    r, c = analysed
+    files = export_pdf(tmp_path / "out" / "r.pdf", r, case=c, log=log)
     doc = pdfium.PdfDocument(files.pdf)
     assert len(doc) >= 3  # summary, timeline and segments, model and provenance
     text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
