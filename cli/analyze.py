@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from cli import forensic
 from core import atomic
 from core.aggregate import STRATEGIES
 from core.result import to_csv
@@ -24,6 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", metavar="OUT", help="write the result JSON here (a folder when several videos)")
     p.add_argument("--csv", metavar="OUT", help="write per-frame, per-face rows here (a folder when several)")
     p.add_argument("--no-cache", action="store_true", help="analyse again even if a cached result exists")
+    forensic.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -53,11 +55,16 @@ def run(args) -> int:
         raise SystemExit("error: --every and --detect-every must be at least 1")
     params = AnalysisParams(every=args.every, detect_every=args.detect_every, threshold=args.threshold,
                             strategy=args.strategy)
+    record = forensic.Session(args, videos)  # hashes, audit log, provenance, reports
     engine = Engine(args.model)
+    record.model_used(engine)
     many = len(videos) > 1
     status = 0
     for video in videos:
-        result = engine.analyze(video, params, progress=_progress, use_cache=not args.no_cache)
+        with record.analysis(video, engine, params) as rec:
+            result = engine.analyze(video, params, progress=_progress, use_cache=not args.no_cache,
+                                    video_sha256=rec.sha256)
+        result = record.finish(rec, result, engine)
         if sys.stderr.isatty():
             print(file=sys.stderr)
         doc = result.to_json()
@@ -71,11 +78,13 @@ def run(args) -> int:
         score = "n/a" if v.score is None else f"{v.score:.3f}"
         print(f"{video.name}: {v.label} (score {score}, {v.strategy}, {v.frames_scored} frames scored, "
               f"{len(result.segments)} suspicious segments) sha256 {result.sha256}")
+        for line in record.outputs(video, result):
+            print(line)
         for w in result.warnings:
             print(f"warning: {w}", file=sys.stderr)
             if w.startswith("EVIDENCE CHANGED"):
                 status = 3
-        if not json_path and not csv_path:
+        if not json_path and not csv_path and not args.report:
             json.dump(doc["verdict"], sys.stdout)
             print()
     return status

@@ -9,7 +9,6 @@ within a chunk (about half a second here) and results stream while the analysis 
 
 from __future__ import annotations
 
-import platform
 import queue
 import threading
 import time
@@ -25,6 +24,8 @@ from core.faces import FaceDetector, box_side, crop_face
 from core.hashing import sha256_file
 from core.models.bundle import BundleInfo, resolve
 from core.models.scorer import Scorer
+from core.provenance import annotate
+from core.provenance import environment as provenance
 from core.result import (
     DECODE_ERROR,
     FACE_TOO_SMALL,
@@ -237,6 +238,7 @@ class Engine:
         result = build_result(
             info, sha, self.model_ref(), p, all_frames, complete, warnings, started, time.perf_counter() - t0
         )
+        result = annotate(result, card=self.bundle.card)  # the card's training summary, with every analysis
         report(Progress("done", len(all_frames), len(all_frames), result.elapsed_s, 0.0, tuple(tail)))
         if complete and use_cache and sha_after == sha:
             cache.store(key, result)
@@ -262,32 +264,6 @@ def build_result(info: VideoInfo, sha: str, model: ModelRef, p: AnalysisParams, 
         elapsed_s=elapsed,
         provenance=provenance(),
     )
-
-
-def provenance() -> dict:
-    """Versions that decide the numbers, recorded with every analysis."""
-    import cv2
-
-    from core.keras_env import device_name, keras, tf
-    from core.version import app_version
-
-    try:
-        from importlib.metadata import version
-
-        mtcnn_version = version("mtcnn")
-    except Exception:  # metadata is missing in some frozen builds
-        mtcnn_version = "unknown"
-    return {
-        "app_version": app_version(),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "tensorflow": tf().__version__,
-        "keras": keras().__version__,
-        "opencv": cv2.__version__,
-        "mtcnn": mtcnn_version,
-        "numpy": np.__version__,
-        "device": device_name(),
-    }
 
 
 @dataclass

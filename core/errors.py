@@ -39,6 +39,10 @@ class EvidenceChanged(InspectorError):
     """The evidence file's hash changed while it was being analysed."""
 
 
+class FrameHashesInvalid(InspectorError):
+    """A per-frame hash (framemd5) file cannot be read."""
+
+
 # --- model bundles --------------------------------------------------------------------------
 
 
@@ -75,6 +79,25 @@ class DatasetError(InspectorError):
 
 class OutputNotWritable(InspectorError):
     pass
+
+
+class OutputBesideEvidence(OutputNotWritable):
+    """An export would be written in the evidence file's folder, which is never written to."""
+
+
+# --- forensic records -----------------------------------------------------------------------
+
+
+class ResultFileInvalid(InspectorError):
+    """An analysis JSON file (as exported beside a report) cannot be read."""
+
+
+class CaseFileInvalid(InspectorError):
+    """A case file cannot be read."""
+
+
+class AuditLogError(InspectorError):
+    """The audit log cannot be written or read."""
 
 
 class Cancelled(InspectorError):

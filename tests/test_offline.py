@@ -65,10 +65,10 @@ def test_analyze_completes_under_the_guard(tiny_bundle, tmp_path):
     code = (
         "import sys, main\n"
         f"rc = main.main(['analyze', {str(video)!r}, '--model', {tiny_bundle.path!r}, '--json', "
-        f"{str(tmp_path / 'r.json')!r}])\n"
+        f"{str(tmp_path / 'out' / 'r.json')!r}])\n"
         "from core import offline\nassert offline.installed()\nsys.exit(rc)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "blocked" not in out.stderr
-    assert (tmp_path / "r.json").is_file()
+    assert (tmp_path / "out" / "r.json").is_file()

@@ -1,0 +1,51 @@
+"""``audit``: list the audit log; ``audit --check``: verify its hash chain."""
+
+from __future__ import annotations
+
+import json
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("audit", help="list the audit log, or check that it was not altered (--check)")
+    p.add_argument("--check", action="store_true",
+                   help="verify every line and the hash chain; exit 1 and name the first bad line if altered")
+    p.add_argument("--last", type=int, default=20, metavar="N", help="list the last N entries (default 20)")
+    p.add_argument("--all", action="store_true", help="list every entry")
+    p.add_argument("--json", action="store_true", help="print entries as JSON lines, as stored")
+    p.add_argument("--log", metavar="FILE", help="another audit log file (default: the user's)")
+    p.set_defaults(func=run)
+
+
+def _summary(data: dict) -> str:
+    keys = ("path", "id", "verdict", "score", "sha256", "format", "case_number", "ok", "problems", "error")
+    parts = []
+    for k in keys:
+        v = data.get(k)
+        if v in (None, "", [], {}):
+            continue
+        if k == "sha256" and isinstance(v, str):
+            v = v[:16] + "..."
+        if k == "path" and isinstance(v, str):
+            v = v.replace("\\", "/").rsplit("/", 1)[-1]
+        parts.append(f"{k}={v}")
+    return " ".join(parts)
+
+
+def run(args) -> int:
+    from core.audit import AuditLog
+
+    log = AuditLog(args.log) if args.log else AuditLog()
+    if args.check:
+        check = log.verify()
+        print(f"{log.path}: {check.summary()}")
+        return 0 if check.ok else 1
+    entries = log.entries()
+    print(f"# {log.path} ({len(entries)} entries; 'audit --check' verifies the chain)")
+    shown = entries if args.all else entries[-max(args.last, 0):] if args.last else []
+    for e in shown:
+        if args.json:
+            print(json.dumps({"seq": e.seq, "time": e.time, "event": e.event, "data": e.data, "user": e.user},
+                             ensure_ascii=False))
+        else:
+            print(f"{e.seq:6d}  {e.time}  {e.user:10s}  {e.event:22s} {_summary(e.data)}")
+    return 0

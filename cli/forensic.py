@@ -1,0 +1,135 @@
+"""What ``analyze`` does around each analysis for the record: hashes before and after, audit
+events, provenance (analyst, case number), reports and per-frame hashes.
+
+Kept out of cli/analyze.py so that file stays about running the engine; the window does the
+same steps through the same core functions (see core/audit.py, core/integrity.py,
+core/report/).
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+
+from core import atomic, audit, record
+from core.errors import InspectorError
+from core.hashing import sha256_text
+from core.integrity import EvidenceHashes, frame_hashes, framemd5_text, refuse_beside_evidence
+from core.version import app_version
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--report", metavar="OUT",
+                   help="write a report: HTML, or PDF when OUT ends in .pdf, with the JSON, CSV and a .sha256 list "
+                        "beside it (a folder when several videos)")
+    p.add_argument("--pdf", action="store_true", help="with --report: also print the report to PDF")
+    p.add_argument("--analyst", help="the analyst's name, recorded in the result, the report and the audit log")
+    p.add_argument("--case", metavar="NUMBER", help="the case number, recorded like --analyst")
+    p.add_argument("--hash", dest="extra_hashes", action="append", choices=["md5", "sha1"], default=[],
+                   help="also take this digest of the evidence (repeatable; SHA-256 is always taken)")
+    p.add_argument("--framemd5", metavar="OUT",
+                   help="write the MD5 of every analysed frame's decoded pixels (FFmpeg framemd5 layout; "
+                        "a folder when several videos)")
+
+
+def _out(arg: str | None, video: Path, suffix: str, many: bool) -> Path | None:
+    if arg is None:
+        return None
+    out = Path(arg)
+    if many or out.is_dir():
+        return out / f"{video.stem}{suffix}"
+    return out
+
+
+@dataclass
+class Run:
+    """One video's analysis, for the record."""
+
+    video: Path
+    before: EvidenceHashes
+    started: str
+
+    @property
+    def sha256(self) -> str:
+        return self.before.sha256
+
+
+class Session:
+    def __init__(self, args, videos: list[Path]):
+        self.args = args
+        self.videos = videos
+        self.many = len(videos) > 1
+        self.log = audit.default_log()
+        outputs = [getattr(args, k, None) for k in ("json", "csv", "report", "framemd5")]
+        for v in videos:
+            for arg, suffix in zip(outputs, (".json", ".csv", ".html", ".framemd5"), strict=True):
+                out = _out(arg, v, suffix, self.many)
+                if out is not None:
+                    refuse_beside_evidence(out, videos)
+        if args.report and (args.pdf or args.report.lower().endswith(".pdf")):
+            import gui.report_pdf  # noqa: F401  (fail now, not after a long analysis, when Qt is missing)
+
+    def _who(self) -> dict:
+        return {"analyst": self.args.analyst or "", "case_number": self.args.case or ""}
+
+    def model_used(self, engine) -> None:
+        record.model_used(engine, self.log)
+
+    @contextmanager
+    def analysis(self, video: Path, engine, params):
+        """Hash the evidence, record the start; on the way out record a cancel or a failure."""
+        before = record.open_evidence(video, self.args.extra_hashes, log=self.log, **self._who())
+        run = Run(video, before, record.analysis_started(before, engine, params, log=self.log, **self._who()))
+        try:
+            yield run
+        except KeyboardInterrupt:
+            record.analysis_cancelled(before, "interrupted", self.log)
+            raise
+        except InspectorError as exc:
+            record.analysis_failed(before, exc, self.log)
+            raise
+
+    def finish(self, run: Run, result, engine):
+        """Hash again, add the record to the result's provenance, log the outcome."""
+        return record.analysis_finished(run.before, result, engine, run.started, log=self.log, **self._who())
+
+    def outputs(self, video: Path, result) -> list[str]:
+        """Write the report and frame hashes asked for; returns lines to print."""
+        lines = []
+        a = self.args
+        if a.framemd5:
+            lines.append(self._framemd5(video, result))
+        if a.report:
+            out = _out(a.report, video, ".html", self.many)
+            if out.suffix.lower() == ".pdf" or a.pdf:
+                from gui.report_pdf import export_pdf
+
+                files = export_pdf(out.with_suffix(".pdf"), result, html=out.suffix.lower() != ".pdf",
+                                   analyst=a.analyst, case_number=a.case, log=self.log)
+            else:
+                from core.report import export_report
+
+                files = export_report(out, result, analyst=a.analyst, case_number=a.case, log=self.log)
+            for name, sha in files.sha256.items():
+                lines.append(f"  wrote {name}  sha256 {sha}")
+            if files.evidence_check is not None and not files.evidence_check.content_unchanged:
+                print("warning: the evidence no longer matches the analysed file; the report says so.",
+                      file=sys.stderr)
+        return lines
+
+    def _framemd5(self, video: Path, result) -> str:
+        out = _out(self.args.framemd5, video, ".framemd5", self.many)
+        every = int(result.params.get("every", 1))
+        text = framemd5_text(frame_hashes(video, every=every), source=video.name, source_sha256=result.sha256,
+                             fps=result.video.fps, width=result.video.width, height=result.video.height,
+                             software=f"Deepfake Inspector {app_version()}, OpenCV {cv2.__version__}")
+        atomic.write_text(out, text)
+        sha = sha256_text(text)
+        n = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+        self.log.append(audit.FRAME_HASHES_EXPORTED, path=str(out.resolve()), sha256=sha,
+                        evidence_sha256=result.sha256, frames=n, every=every)
+        return f"  wrote {out.name} ({n} frame hashes)  sha256 {sha}"

@@ -1,0 +1,318 @@
+"""The audit log: an append-only record of what was done to which evidence, tamper-evident.
+
+One JSON object per line in ``<user data dir>/audit.jsonl``, UTF-8, keys in this order::
+
+    {"seq": 7, "time": "2025-01-01T10:00:00.000+00:00", "event": "analysis_finished",
+     "data": {...}, "user": "login", "host": "machine", "pid": 1234, "app_version": "0.1.0",
+     "prev": "<SHA-256 of the exact bytes of line 6>", "hash": "<SHA-256 of this line without 'hash'>"}
+
+``prev`` chains every line to the one before it (64 zeros on line 1), so editing, removing or
+reordering a line breaks the chain at that point; ``hash`` makes an edit that did not recompute
+it point at the edited line itself. ``audit.head.json`` beside the log records the number of
+lines and the last line's SHA-256, so lines cut off the end are noticed too.
+
+What this does not do: someone who can write both files and recomputes every hash can forge a
+consistent log. Each exported report records the log's head (line count and last hash), which
+anchors the log outside this computer.
+
+Appends are serialised by a lock per log file within the process and, where the platform has
+it (POSIX), an advisory ``flock`` across processes.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import platform
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core import atomic, paths
+from core.errors import AuditLogError, OutputNotWritable
+
+try:
+    import fcntl
+except ImportError:  # Windows: the in-process lock only
+    fcntl = None
+
+LOG_FILE = "audit.jsonl"
+HEAD_FILE = "audit.head.json"
+GENESIS = "0" * 64
+
+# The events the app writes, and what their ``data`` holds.
+FILE_OPENED = "file_opened"  # path, size_bytes, mtime_ns, sha256 (+ md5, sha1 when taken)
+MODEL_USED = "model_used"  # id, name, architecture, sha256
+ANALYSIS_STARTED = "analysis_started"  # path, sha256, model_id, model_sha256, params
+ANALYSIS_FINISHED = "analysis_finished"  # path, sha256, verdict, score, frames, segments, complete, result_sha256
+ANALYSIS_CANCELLED = "analysis_cancelled"  # path, sha256, frames_done
+ANALYSIS_FAILED = "analysis_failed"  # path, error
+EVIDENCE_CHANGED = "evidence_changed"  # path, changes
+REPORT_EXPORTED = "report_exported"  # path, format, sha256, evidence_sha256, and the files beside it
+FRAME_HASHES_EXPORTED = "frame_hashes_exported"  # path, sha256, evidence_sha256, frames
+CASE_SAVED = "case_saved"  # path, sha256, case_number, evidence
+CASE_OPENED = "case_opened"  # path, case_number, problems
+VERIFY_FINISHED = "verify_finished"  # path, sha256, matches, video_matches, scores_match, max_abs_diff
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    key = str(path.resolve())
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
+
+
+def _dumps(obj: dict) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name in this environment
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    line: int  # 1-based line number in the file
+    seq: int
+    time: str
+    event: str
+    data: dict[str, Any] = field(default_factory=dict)
+    user: str = ""
+    host: str = ""
+    pid: int = 0
+    app_version: str = ""
+    prev: str = ""
+    hash: str = ""
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    ok: bool
+    lines: int  # lines read
+    first_bad_line: int | None  # 1-based; None when ok
+    problem: str  # for the analyst; "" when ok
+    head_hash: str  # SHA-256 of the last line (GENESIS for an empty log)
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"audit log intact: {self.lines} entries, last line SHA-256 {self.head_hash}"
+        return f"audit log DAMAGED at line {self.first_bad_line}: {self.problem}"
+
+
+def _parse(raw: bytes) -> dict:
+    obj = json.loads(raw.decode("utf-8"))
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    for key, typ in (("seq", int), ("time", str), ("event", str), ("prev", str), ("hash", str), ("data", dict)):
+        if not isinstance(obj.get(key), typ):
+            raise ValueError(f"'{key}' missing or of the wrong type")
+    return obj
+
+
+def _self_hash(obj: dict) -> str:
+    body = {k: v for k, v in obj.items() if k != "hash"}
+    return _sha(_dumps(body).encode("utf-8"))
+
+
+class AuditLog:
+    """One audit log file (by default the user's)."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path is not None else paths.user_data_dir() / LOG_FILE
+
+    @property
+    def head_path(self) -> Path:
+        """``audit.head.json`` beside ``audit.jsonl``."""
+        return self.path.with_suffix(".head.json")
+
+    # -- writing ------------------------------------------------------------------------------
+    def append(self, event: str, **data: Any) -> AuditEntry:
+        """Append one event; raises :class:`AuditLogError` when it cannot be written."""
+        from core.version import app_version
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _lock_for(self.path), open(self.path, "a+b") as fh:
+                if fcntl is not None:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    last, count, needs_newline = _tail(fh)
+                    if last is None:
+                        seq, prev = 1, GENESIS
+                    else:
+                        prev = _sha(last)
+                        try:
+                            seq = int(_parse(last)["seq"]) + 1
+                        except (ValueError, UnicodeDecodeError):  # a damaged last line: count lines instead
+                            seq = count + 1
+                    obj = {
+                        "seq": seq,
+                        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                        "event": event,
+                        "data": data,
+                        "user": _user(),
+                        "host": platform.node(),
+                        "pid": os.getpid(),
+                        "app_version": app_version(),
+                        "prev": prev,
+                    }
+                    obj["hash"] = _self_hash(obj)
+                    line = _dumps(obj).encode("utf-8")
+                    fh.seek(0, os.SEEK_END)
+                    fh.write((b"\n" if needs_newline else b"") + line + b"\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    atomic.write_json(self.head_path, {"lines": count + 1, "last_sha256": _sha(line),
+                                                       "seq": seq, "log": self.path.name})
+                finally:
+                    if fcntl is not None:
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        except (OSError, OutputNotWritable) as exc:
+            raise AuditLogError(f"Cannot write the audit log {self.path}: {exc}") from exc
+        except (TypeError, ValueError) as exc:  # data that is not JSON: a programming error, said plainly
+            raise AuditLogError(f"Audit event {event!r} holds a value that is not JSON: {exc}") from exc
+        return AuditEntry(count + 1, seq, obj["time"], event, data, obj["user"], obj["host"], obj["pid"],
+                          obj["app_version"], prev, obj["hash"])
+
+    # -- reading ------------------------------------------------------------------------------
+    def _read(self) -> tuple[list[bytes], bool]:
+        """The lines (without newlines) and whether the last one lacks its newline (a torn write)."""
+        if not self.path.is_file():
+            return [], False
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            raise AuditLogError(f"Cannot read the audit log {self.path}: {exc.strerror}.") from exc
+        if not raw:
+            return [], False
+        lines = raw.split(b"\n")
+        torn = lines[-1] != b""
+        if not torn:
+            lines.pop()
+        return lines, torn
+
+    def _lines(self) -> list[bytes]:
+        return self._read()[0]
+
+    def entries(self) -> list[AuditEntry]:
+        """Every readable entry, in file order (unreadable lines are left out; see :meth:`verify`)."""
+        out = []
+        for n, raw in enumerate(self._lines(), 1):
+            try:
+                o = _parse(raw)
+            except (ValueError, UnicodeDecodeError):
+                continue
+            out.append(AuditEntry(n, o["seq"], o["time"], o["event"], o["data"], o.get("user", ""),
+                                  o.get("host", ""), o.get("pid", 0), o.get("app_version", ""), o["prev"],
+                                  o["hash"]))
+        return out
+
+    def head(self) -> dict[str, Any]:
+        """Lines and last line's SHA-256 right now: what a report records to anchor the log."""
+        lines = self._lines()
+        return {"log": str(self.path), "lines": len(lines), "last_sha256": _sha(lines[-1]) if lines else GENESIS}
+
+    def verify(self) -> ChainCheck:
+        """Check every line and the chain; name the first line where it breaks."""
+        lines, torn = self._read()
+        prev_hash = GENESIS
+        for n, raw in enumerate(lines, 1):
+            if torn and n == len(lines):
+                problem = "the last line is incomplete (a write was interrupted, or the line was cut)."
+            else:
+                problem = _line_problem(raw, n, prev_hash)
+            if problem:
+                return ChainCheck(False, len(lines), n, problem, prev_hash)
+            prev_hash = _sha(raw)
+        head = self._read_head()
+        if head is not None:
+            expected = int(head.get("lines", 0))
+            if expected > len(lines):
+                return ChainCheck(False, len(lines), len(lines) + 1,
+                                  f"{expected - len(lines)} line(s) were removed from the end of the log "
+                                  f"(the head file records {expected}).", prev_hash)
+            if expected and _sha(lines[expected - 1]) != head.get("last_sha256"):
+                return ChainCheck(False, len(lines), expected,
+                                  "the line does not match the hash recorded in the head file.", prev_hash)
+        return ChainCheck(True, len(lines), None, "", prev_hash)
+
+    def _read_head(self) -> dict | None:
+        try:
+            head = json.loads(self.head_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise AuditLogError(f"The audit head file {self.head_path} cannot be read ({exc}).") from exc
+        return head if isinstance(head, dict) else None
+
+
+def _line_problem(raw: bytes, n: int, prev_hash: str) -> str:
+    """Why line ``n`` breaks the log, or "" when it is sound and follows the previous line."""
+    try:
+        o = _parse(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return f"not a valid audit entry ({exc})."
+    if _self_hash(o) != o["hash"]:
+        return "the line was changed after it was written (its own hash does not match)."
+    if o["seq"] != n:
+        return (f"sequence number {o['seq']} where {n} was expected: "
+                "lines were removed, inserted or reordered before this one.")
+    if o["prev"] != prev_hash:
+        if n == 1:
+            return "the first line does not start the chain."
+        return (f"it does not follow line {n - 1}: line {n - 1} was replaced, "
+                "or lines were removed, inserted or reordered here.")
+    return ""
+
+
+def _tail(fh) -> tuple[bytes | None, int, bool]:
+    """(last line without its newline, number of lines, whether the file lacks a final newline)."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    if size == 0:
+        return None, 0, False
+    fh.seek(size - 1)
+    needs_newline = fh.read(1) != b"\n"
+    fh.seek(0)
+    newlines = 0
+    while chunk := fh.read(1 << 20):  # ~2 ms per MiB; a log holds ~500 bytes an event
+        newlines += chunk.count(b"\n")
+    end = size - (0 if needs_newline else 1)
+    start, step = end, 4096
+    while start > 0:  # back from the end to the previous newline
+        start = max(0, start - step)
+        fh.seek(start)
+        pos = fh.read(end - start).rfind(b"\n")
+        if pos >= 0:
+            start += pos + 1
+            break
+    fh.seek(start)
+    last = fh.read(end - start)
+    return last, newlines + (1 if needs_newline else 0), needs_newline
+
+
+def default_log() -> AuditLog:
+    """The user's audit log (``$DFI_HOME/data/audit.jsonl`` when DFI_HOME is set)."""
+    return AuditLog()
+
+
+def log_event(event: str, **data: Any) -> AuditEntry:
+    """Append an event to the user's audit log."""
+    return default_log().append(event, **data)
+
+
+def verify_chain(path: str | os.PathLike | None = None) -> ChainCheck:
+    return AuditLog(path).verify()

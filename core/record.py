@@ -1,0 +1,98 @@
+"""The steps around an analysis that make it a record: shared by the command line and the window.
+
+    before = record.open_evidence(path, ["md5"], analyst=..., case_number=...)   # hash + file_opened
+    record.model_used(engine)                                                    # once per model
+    started = record.analysis_started(before, engine, params)                    # analysis_started
+    result = engine.analyze(path, params, ..., video_sha256=before.sha256)
+    result = record.analysis_finished(before, result, engine, started)            # hash again, provenance,
+                                                                                 # analysis_finished/cancelled
+    # on an exception: record.analysis_failed(before, exc) or record.analysis_cancelled(before)
+
+Every step appends to the audit log (the user's, or ``log``) and raises AuditLogError when it
+cannot: an analysis that cannot be recorded is not started.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from core import audit
+from core.integrity import EvidenceHashes, check_unchanged, hash_evidence
+from core.provenance import annotate
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def open_evidence(path: str | os.PathLike, extra_hashes: Iterable[str] = (), *, analyst: str = "",
+                  case_number: str = "", log: audit.AuditLog | None = None,
+                  progress: Callable[[int, int], None] | None = None,
+                  should_cancel: Callable[[], bool] | None = None) -> EvidenceHashes:
+    """Hash the evidence (SHA-256 and ``extra_hashes``: md5, sha1) and log ``file_opened``."""
+    before = hash_evidence(path, ["sha256", *extra_hashes], progress, should_cancel)
+    (log or audit.default_log()).append(audit.FILE_OPENED, **before.to_json(), analyst=analyst or "",
+                                        case_number=case_number or "")
+    return before
+
+
+def model_used(engine, log: audit.AuditLog | None = None) -> None:
+    m = engine.model_ref()
+    (log or audit.default_log()).append(audit.MODEL_USED, id=m.id, name=m.name, architecture=m.architecture,
+                                        sha256=m.sha256, path=str(engine.bundle.path))
+
+
+def analysis_started(before: EvidenceHashes, engine, params, *, analyst: str = "", case_number: str = "",
+                     log: audit.AuditLog | None = None) -> str:
+    """Log ``analysis_started``; returns the start time to pass to :func:`analysis_finished`."""
+    from core.video import probe
+
+    started = _now()
+    m = engine.model_ref()
+    resolved = params.resolved(engine.bundle, probe(before.path).fps)  # what the engine will use
+    (log or audit.default_log()).append(
+        audit.ANALYSIS_STARTED, path=before.path, sha256=before.sha256, model_id=m.id, model_sha256=m.sha256,
+        params=resolved.to_json(), analyst=analyst or "", case_number=case_number or "")
+    return started
+
+
+def analysis_cancelled(before: EvidenceHashes, reason: str = "cancelled", log: audit.AuditLog | None = None) -> None:
+    """For a cancel that raised (a finished-but-incomplete result goes to :func:`analysis_finished`)."""
+    (log or audit.default_log()).append(audit.ANALYSIS_CANCELLED, path=before.path, sha256=before.sha256,
+                                        reason=reason)
+
+
+def analysis_failed(before: EvidenceHashes, exc: BaseException, log: audit.AuditLog | None = None) -> None:
+    (log or audit.default_log()).append(audit.ANALYSIS_FAILED, path=before.path, sha256=before.sha256,
+                                        error=type(exc).__name__, message=str(exc))
+
+
+def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, analyst: str = "",
+                      case_number: str = "", log: audit.AuditLog | None = None,
+                      progress: Callable[[int, int], None] | None = None):
+    """Hash the evidence again, add the record to the result's provenance and log the outcome.
+
+    Returns the annotated result. A content change adds an ``EVIDENCE CHANGED`` warning (when the
+    engine did not already) and an ``evidence_changed`` event. A result whose start precedes
+    ``started`` came from the cache and is marked ``from_cache``. A cancelled (incomplete) result
+    logs ``analysis_cancelled`` with the frames kept.
+    """
+    log = log or audit.default_log()
+    check = check_unchanged(before, progress)
+    warnings = list(result.warnings)
+    if not check.content_unchanged and not any(w.startswith("EVIDENCE CHANGED") for w in warnings):
+        warnings.append("EVIDENCE CHANGED during analysis: " + " ".join(check.changes))
+    from_cache = bool(result.started) and result.started < started
+    result = annotate(replace(result, warnings=tuple(warnings)), card=engine.bundle.card, analyst=analyst or None,
+                      case_number=case_number or None, evidence=before, integrity=check, from_cache=from_cache)
+    if not check.content_unchanged:
+        log.append(audit.EVIDENCE_CHANGED, path=before.path, changes=list(check.changes))
+    v = result.verdict
+    event = audit.ANALYSIS_FINISHED if result.complete else audit.ANALYSIS_CANCELLED
+    log.append(event, path=before.path, sha256=before.sha256, model_sha256=result.model.sha256, verdict=v.label,
+               score=v.score, frames=len(result.frames), segments=len(result.segments), complete=result.complete,
+               from_cache=from_cache, evidence_unchanged=check.unchanged)
+    return result

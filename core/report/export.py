@@ -1,0 +1,228 @@
+"""Exporting a report: the HTML (and/or PDF) with the JSON and CSV beside it, all hashed.
+
+For ``OUT = /cases/42/report.html`` the folder receives::
+
+    report.json     the analysis result (schema deepfake-inspector/analysis@1), what ``verify`` reads
+    report.csv      one row per analysed frame and face
+    report.html     the report, self-contained (and/or report.pdf, printed by Qt from the same HTML)
+    report.sha256   SHA-256 of each file above, in ``sha256sum -c`` format
+
+The report shows the JSON's and CSV's SHA-256. Before anything is drawn, the evidence is
+hashed again: pictures of peak frames are only decoded from a file whose SHA-256 is the
+analysed one. Nothing is written in the evidence file's folder. The export is recorded in the
+audit log with every file's hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core import atomic, audit
+from core.errors import OutputNotWritable
+from core.integrity import EvidenceHashes, IntegrityCheck, compare, hash_evidence, refuse_beside_evidence
+from core.provenance import annotate
+from core.report.html import MAX_THUMBNAILS, ExportedFile, ReportData, render
+from core.report.images import peak_thumbnails, timeline_png
+from core.result import AnalysisResult, to_csv
+
+# (html, out_path, title, footer) -> None: writes a PDF of the HTML; gui/report_pdf.write_pdf
+PdfWriter = Callable[[str, Path, str, str], None]
+ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What an export wrote: paths (None when not asked for) and every file's SHA-256 by name."""
+
+    html: str | None
+    pdf: str | None
+    json: str
+    csv: str
+    manifest: str
+    sha256: dict[str, str]
+    evidence_check: IntegrityCheck | None  # the evidence as found at export time (None: not found)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _json_bytes(doc: dict) -> bytes:
+    # Exactly what core.atomic.write_json writes, so the hash is the file's.
+    return (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def export_report(
+    out: str | os.PathLike,
+    result: AnalysisResult,
+    *,
+    case=None,
+    analyst: str | None = None,
+    case_number: str | None = None,
+    notes: tuple = (),
+    bookmarks: tuple = (),
+    video_path: str | os.PathLike | None = None,
+    card=None,
+    html: bool | None = None,
+    pdf_writer: PdfWriter | None = None,
+    log: audit.AuditLog | None = None,
+    progress: ProgressFn | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> ReportFiles:
+    """Write the report files for ``result`` next to ``out`` (``.html`` or ``.pdf``).
+
+    ``case`` (core.case.Case) supplies case number, title, analyst and this file's notes and
+    bookmarks; ``analyst``/``case_number``/``notes``/``bookmarks`` add to or replace them.
+    ``video_path``: where the evidence is now (default: the analysed path). ``html``: also write
+    the HTML when ``out`` is a PDF (default: only when ``out`` is not .pdf). A PDF needs
+    ``pdf_writer`` (gui.report_pdf.write_pdf), which keeps Qt out of core.
+    """
+    out = Path(out)
+    want_pdf = out.suffix.lower() == ".pdf"
+    if want_pdf and pdf_writer is None:
+        raise ValueError("a PDF report needs a pdf_writer (gui.report_pdf.write_pdf)")
+    want_html = (not want_pdf) if html is None else html
+    video = Path(video_path) if video_path is not None else Path(result.video.path)
+    stem = out.with_suffix("")
+    paths = {
+        "json": stem.with_name(stem.name + ".json"),
+        "csv": stem.with_name(stem.name + ".csv"),
+        "html": stem.with_name(stem.name + ".html") if want_html else None,
+        "pdf": stem.with_name(stem.name + ".pdf") if want_pdf else None,
+        "manifest": stem.with_name(stem.name + ".sha256"),
+    }
+    refuse_beside_evidence(out, [result.video.path, video])
+    step = progress or (lambda *_: None)
+
+    # Who and what: case details, then explicit arguments.
+    sha = result.sha256
+    if case is not None:
+        analyst = analyst or case.analyst
+        case_number = case_number or case.case_number
+        notes = tuple(case.notes_for(sha)) + tuple(notes)
+        bookmarks = tuple(case.bookmarks_for(sha)) + tuple(bookmarks)
+    result = annotate(result, card=card if "model_card" not in result.provenance else None,
+                      analyst=analyst or None, case_number=case_number or None)
+
+    # The evidence as it is now.
+    step("hashing evidence", 0, 1)
+    prov_ev = result.provenance.get("evidence")
+    before = EvidenceHashes.from_json(prov_ev) if prov_ev else EvidenceHashes(
+        result.video.path, result.video.size_bytes, 0, sha)
+    algos = list(before.digests())
+    if video.is_file():
+        now = hash_evidence(video, algos, progress=lambda d, t: step("hashing evidence", d, t),
+                            should_cancel=should_cancel)
+        check = compare(before, now)
+        if not prov_ev:  # no modification time was recorded: compare content and size only
+            check = IntegrityCheck(before, now, tuple(c for c in check.changes if not c.startswith("Modification")))
+    else:
+        check = compare(before, None)
+    same_file = check.content_unchanged
+
+    # Pictures.
+    step("drawing", 0, 1)
+    bm_frames = [b.frame for b in bookmarks]
+    timeline = timeline_png(result, bm_frames)
+    thumbs, note = {}, ""
+    if not result.segments:
+        pass
+    elif not video.is_file():
+        note = f"No pictures: the evidence file is not at {video}."
+    elif not same_file:
+        note = "No pictures: the file found is not the analysed file (its hash differs)."
+    else:
+        top = sorted(result.segments, key=lambda s: -s.peak)[:MAX_THUMBNAILS]
+        thumbs = peak_thumbnails(video, result, [s.peak_frame for s in top], should_cancel=should_cancel)
+        missing = len(top) - sum(1 for s in top if s.peak_frame in thumbs)
+        if len(result.segments) > MAX_THUMBNAILS:
+            note = f"Pictures for the {MAX_THUMBNAILS} most suspicious of {len(result.segments)} segments."
+        if missing:
+            note = (note + " " if note else "") + f"{missing} peak frame(s) could not be decoded again."
+
+    # The data files, then the report that names their hashes.
+    step("writing", 0, 1)
+    doc = result.to_json()
+    json_bytes = _json_bytes(doc)
+    csv_bytes = to_csv(result).encode("utf-8")
+    hashes = {paths["json"].name: _sha(json_bytes), paths["csv"].name: _sha(csv_bytes)}
+    exports = (
+        ExportedFile(paths["json"].name, "analysis result, every frame's scores (JSON; input of verify)",
+                     hashes[paths["json"].name]),
+        ExportedFile(paths["csv"].name, "one row per analysed frame and face (CSV)", hashes[paths["csv"].name]),
+    )
+    log = log or audit.default_log()
+    from core.version import app_version
+
+    data = ReportData(
+        result=result,
+        generated=_now(),
+        case_number=case_number or "",
+        case_title=getattr(case, "title", "") if case is not None else "",
+        analyst=analyst or "",
+        evidence=prov_ev,
+        integrity=result.provenance.get("integrity"),
+        export_check=check.to_json(),
+        notes=tuple(notes),
+        bookmarks=tuple(bookmarks),
+        exports=exports,
+        timeline_png=timeline,
+        thumbnails=thumbs,
+        thumbnails_note=note,
+        audit_head=log.head(),
+        app_version=app_version(),
+        verify_command=f'python main.py verify "{paths["json"].name}" "{video.name}"',
+    )
+    text = render(data)
+    atomic.write_bytes(paths["json"], json_bytes)
+    atomic.write_bytes(paths["csv"], csv_bytes)
+    if paths["html"] is not None:
+        html_bytes = text.encode("utf-8")
+        atomic.write_bytes(paths["html"], html_bytes)
+        hashes[paths["html"].name] = _sha(html_bytes)
+    if paths["pdf"] is not None:
+        footer = f"Case {case_number or '-'}  |  {video.name}  |  SHA-256 {sha[:16]}..."
+        hashes[paths["pdf"].name] = _write_pdf(pdf_writer, text, paths["pdf"], f"Report: {video.name}", footer)
+    manifest = "".join(f"{h}  {name}\n" for name, h in hashes.items())
+    atomic.write_text(paths["manifest"], manifest)
+    log.append(audit.REPORT_EXPORTED, path=str((paths["html"] or paths["pdf"]).resolve()),
+               format="+".join(k for k in ("html", "pdf") if paths[k] is not None),
+               evidence_sha256=sha, evidence_unchanged=same_file, model_sha256=result.model.sha256,
+               verdict=result.verdict.label, files=hashes, manifest_sha256=_sha(manifest.encode("utf-8")))
+    step("done", 1, 1)
+    return ReportFiles(
+        html=str(paths["html"]) if paths["html"] else None,
+        pdf=str(paths["pdf"]) if paths["pdf"] else None,
+        json=str(paths["json"]),
+        csv=str(paths["csv"]),
+        manifest=str(paths["manifest"]),
+        sha256=hashes,
+        evidence_check=check,
+    )
+
+
+def _write_pdf(writer: PdfWriter, text: str, path: Path, title: str, footer: str) -> str:
+    """Print to a temporary file in the same folder, then rename: never half a PDF."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        writer(text, tmp, title, footer)
+        data = tmp.read_bytes()
+        if not data.startswith(b"%PDF"):
+            raise OutputNotWritable(f"The PDF printer produced no PDF for {path.name}.")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputNotWritable(f"Cannot write {path}: {exc.strerror}.") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return _sha(data)

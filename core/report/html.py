@@ -1,0 +1,567 @@
+"""The analysis report as one self-contained HTML document.
+
+No scripts, no links to fetch, no web fonts: pictures are embedded as ``data:`` PNGs and a
+Content-Security-Policy forbids loading anything else, so the report opens offline in any
+browser and shows the same thing everywhere. The same HTML is what Qt prints to PDF
+(gui/report_pdf.py), so it keeps to what Qt's rich text understands: tables, headings,
+paragraphs, inline images, simple CSS.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.report.images import STATUS_WORDS, Thumbnail
+from core.result import DECODE_ERROR, FACE_TOO_SMALL, NO_FACE, SCORED, AnalysisResult
+
+MAX_THUMBNAILS = 40  # segments shown with a picture (the most suspicious); all are listed
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    name: str  # file name, beside the report
+    role: str  # what it holds
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report shows, gathered by core/report/export.py."""
+
+    result: AnalysisResult
+    generated: str  # UTC ISO time
+    case_number: str = ""
+    case_title: str = ""
+    analyst: str = ""
+    evidence: dict[str, Any] | None = None  # EvidenceHashes.to_json() taken before the analysis
+    integrity: dict[str, Any] | None = None  # IntegrityCheck.to_json() after the analysis
+    export_check: dict[str, Any] | None = None  # IntegrityCheck.to_json() at report time
+    notes: tuple = ()  # core.case.Note
+    bookmarks: tuple = ()  # core.case.Bookmark
+    exports: tuple[ExportedFile, ...] = ()
+    timeline_png: bytes = b""
+    thumbnails: dict[int, Thumbnail] = field(default_factory=dict)
+    thumbnails_note: str = ""  # why some or all pictures are missing
+    audit_head: dict[str, Any] | None = None
+    app_version: str = ""
+    verify_command: str = ""
+
+
+def esc(v: Any) -> str:
+    return html.escape("" if v is None else str(v), quote=True)
+
+
+def _img(png: bytes, alt: str, width: int | None = None) -> str:
+    w = f' width="{width}"' if width else ""
+    return f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" alt="{esc(alt)}"{w}>'
+
+
+def timecode(seconds: float) -> str:
+    ms = int(round(max(seconds, 0.0) * 1000))
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def _score(v: float | None, digits: int = 3) -> str:
+    return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def _kv(rows: list[tuple[str, Any]], mono: set[str] = frozenset()) -> str:
+    out = ['<table class="kv" cellspacing="0" cellpadding="4" width="100%">']
+    for k, v in rows:
+        cls = ' class="mono"' if k in mono else ""
+        out.append(f'<tr><th width="30%">{esc(k)}</th><td{cls}>{v if isinstance(v, Markup) else esc(v)}</td></tr>')
+    out.append("</table>")
+    return "\n".join(out)
+
+
+class Markup(str):
+    """Already-escaped HTML."""
+
+
+# --- the verdict, in words ------------------------------------------------------------------
+
+HEADLINES = {
+    "fake": "Indications of face manipulation",
+    "real": "No indication of face manipulation found",
+    "inconclusive": "Inconclusive",
+    "no_face": "No face could be analysed",
+}
+COLOURS = {"fake": "#b71c1c", "real": "#1b5e20", "inconclusive": "#8d6e00", "no_face": "#424242"}
+
+
+def verdict_meaning(result: AnalysisResult) -> str:
+    v = result.verdict
+    thr = _frame_threshold(result)
+    if v.strategy == "majority" and v.score is not None:
+        basis = (f"{v.score:.0%} of the {v.frames_scored} scored frames are at or above the frame threshold "
+                 f"{thr:.2f}; the majority rule decides at 50%")
+    elif v.score is not None:
+        basis = (f"the {v.strategy} score over {v.frames_scored} scored frames is {v.score:.3f}, "
+                 f"against a decision threshold of {v.threshold:.2f}")
+    else:
+        basis = ""
+    if v.label == "fake":
+        return (f"The model's result is above its threshold: {basis}. The faces analysed resemble the "
+                "manipulated faces in the model's training data. This is an indication that calls for "
+                "closer examination by an expert, not proof that the video was manipulated.")
+    if v.label == "real":
+        return (f"The model's result is below its threshold: {basis}. The model found none of the signs "
+                "of manipulation it has learned. This does not prove that the video is authentic: "
+                "manipulation methods unlike those in its training data, heavy compression, low resolution "
+                "or unusual faces can go undetected.")
+    if v.label == "inconclusive":
+        extra = f" ({basis})" if basis else ""
+        why = v.reason or "the score is too close to the threshold"
+        return (f"The analysis supports no conclusion either way: {why}{extra}. Examine the "
+                "timeline and the segments below; do not read this as 'real'.")
+    return ("No frame had a face that could be scored, so the model says nothing about this video. Faces may "
+            "be absent, too small, turned away, or missed by the face detector. This is not a finding that "
+            "the video is authentic.")
+
+
+def general_limits(result: AnalysisResult) -> list[str]:
+    p = result.params
+    out = [
+        "Scores are the output of a statistical model: a number between 0 and 1 that rises with how much a "
+        "face resembles the manipulated faces the model was trained on. A score is not the probability that "
+        "this video was manipulated, and not a measure of certainty.",
+        "Only faces are examined. The rest of the picture, the sound, the file's metadata and its history are not.",
+        "The model's measured performance (see Model) applies to its test data. How well it does on this video "
+        "depends on how similar the video is to that data: source, compression, resolution, lighting, pose.",
+        f"{_sampling(p)} Frames without a score are counted by reason below; they carry no score, not a "
+        "default one.",
+    ]
+    if not result.complete:
+        out.insert(0, "THE ANALYSIS WAS STOPPED BEFORE THE END OF THE VIDEO. The verdict covers only the frames "
+                      "analysed up to that point.")
+    return out
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _sampling(p: dict[str, Any]) -> str:
+    every, det = p.get("every", 1), p.get("detect_every", 1)
+    first = "Every frame was analysed" if every == 1 else f"One frame in {every} was analysed"
+    if det == 1:
+        return f"{first}, with face detection on each."
+    return (f"{first}; faces were detected on every {ordinal(int(det))} analysed frame and followed by a "
+            "tracker in between.")
+
+
+def segments_caveat(result: AnalysisResult) -> str:
+    """Said when the verdict is not 'fake' but parts of the video reached the threshold."""
+    segs = result.segments
+    if not segs or result.verdict.label == "fake":
+        return ""
+    peak = max(s.peak for s in segs)
+    span = sum(s.end_s - s.start_s for s in segs)
+    return (f"However, {len(segs)} suspicious segment(s) reached the frame threshold (highest score {peak:.3f}, "
+            f"about {span:.1f} s in all). A manipulation confined to part of a video can leave the overall score "
+            "below the threshold: examine these segments.")
+
+
+def _frame_threshold(result: AnalysisResult) -> float:
+    t = result.params.get("threshold")
+    return float(t) if isinstance(t, (int, float)) else result.model.threshold
+
+
+# --- sections -------------------------------------------------------------------------------
+
+PAGE_BREAK = ' style="page-break-before: always"'  # in print (PDF, a browser's print); not on screen
+
+CSS = """
+body { font-family: 'DejaVu Sans', 'Segoe UI', Arial, sans-serif; font-size: 10pt; color: #212529;
+       margin: 0; padding: 0; }
+@media screen { body { max-width: 60em; margin: 1.5em auto; padding: 0 1em; } }
+h1 { font-size: 17pt; margin: 0 0 4pt 0; }
+h2 { font-size: 13pt; margin: 18pt 0 6pt 0; padding-bottom: 2pt; border-bottom: 1px solid #adb5bd;
+     color: #1a237e; }
+h3 { font-size: 11pt; margin: 10pt 0 4pt 0; }
+p { margin: 4pt 0; }
+table { border-collapse: collapse; margin: 4pt 0; }
+th { text-align: left; vertical-align: top; background-color: #f1f3f5; font-weight: bold; }
+td { vertical-align: top; }
+table.grid th, table.grid td, table.kv th, table.kv td { border: 1px solid #ced4da; }
+.mono { font-family: 'DejaVu Sans Mono', Consolas, monospace; font-size: 9pt; }
+.small { font-size: 8.5pt; color: #495057; }
+.warn { color: #b71c1c; font-weight: bold; }
+.ok { color: #1b5e20; font-weight: bold; }
+.num { text-align: right; }
+"""
+
+
+def _header(d: ReportData) -> str:
+    r = d.result
+    rows = [
+        ("Case number", d.case_number or "(not given)"),
+        ("Case", d.case_title or "(not given)"),
+        ("Analyst", d.analyst or "(not given)"),
+        ("Evidence file", r.video.path.replace("\\", "/").rsplit("/", 1)[-1]),
+        ("Report generated", d.generated + " (UTC)"),
+        ("Produced by", f"Deepfake Inspector {d.app_version}"),
+    ]
+    return f"<h1>Deepfake Inspector: analysis report</h1>\n{_kv(rows)}"
+
+
+def _verdict(d: ReportData) -> str:
+    r, v = d.result, d.result.verdict
+    colour = COLOURS.get(v.label, "#212529")
+    head = HEADLINES.get(v.label, v.label)
+    parts = ["<h2>Finding</h2>",
+             f'<table cellpadding="8" width="100%" style="border: 2px solid {colour};"><tr><td>'
+             f'<p style="font-size: 14pt; font-weight: bold; color: {colour};">{esc(head)}</p>'
+             f'<p>Verdict <b>{esc(v.label)}</b>, score <b>{_score(v.score)}</b>, threshold {v.threshold:.2f}, '
+             f"strategy <b>{esc(v.strategy)}</b>, {v.frames_scored} frames scored, "
+             f"{len(r.segments)} suspicious segment(s).</p>"
+             f"<p>{esc(verdict_meaning(r))}</p>"
+             + (f'<p class="warn">{esc(segments_caveat(r))}</p>' if segments_caveat(r) else "")
+             + "</td></tr></table>"]
+    warnings = list(r.warnings)
+    chk = d.export_check
+    if chk is not None and not chk.get("content_unchanged", False):
+        warnings.insert(0, "The evidence file examined when this report was made does not match the analysed file: "
+                           + " ".join(chk.get("changes", [])))
+    integ = d.integrity
+    if integ is not None and not integ.get("content_unchanged", True):
+        warnings.insert(0, "The evidence file CHANGED during the analysis: " + " ".join(integ.get("changes", [])))
+    if warnings:
+        parts.append("<h3>Warnings</h3><ul>" + "".join(f'<li class="warn">{esc(w)}</li>' for w in warnings) + "</ul>")
+    parts.append("<h3>Limits of this result</h3><ul>")
+    parts += [f"<li>{esc(x)}</li>" for x in general_limits(r)]
+    card = r.provenance.get("model_card") or {}
+    for lim in card.get("limits", []) or []:
+        parts.append(f"<li>Model card: {esc(lim)}</li>")
+    parts.append("</ul>")
+    return "\n".join(parts)
+
+
+def _hash_rows(h: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows = [("SHA-256", h.get("sha256"))]
+    if h.get("md5"):
+        rows.append(("MD5", h["md5"]))
+    if h.get("sha1"):
+        rows.append(("SHA-1", h["sha1"]))
+    return rows
+
+
+def _evidence(d: ReportData) -> str:
+    r, v = d.result, d.result.video
+    before = d.evidence or {"sha256": r.sha256, "path": v.path, "size_bytes": v.size_bytes}
+    rows: list[tuple[str, Any]] = [
+        ("File", v.path),
+        ("Size", f"{v.size_bytes:,} bytes"),
+    ]
+    if before.get("mtime"):
+        rows.append(("Modified (file system)", before["mtime"]))
+    rows += _hash_rows(before)
+    if before.get("computed_at"):
+        rows.append(("Hashed at", before["computed_at"] + " (UTC), before the analysis"))
+    mono = {"SHA-256", "MD5", "SHA-1", "File"}
+
+    def status(chk: dict[str, Any] | None, when: str) -> Markup:
+        if chk is None:
+            return Markup(esc(f"not checked {when}"))
+        if chk.get("content_unchanged"):
+            extra = "" if chk.get("unchanged") else " (content identical; " + " ".join(chk.get("changes", [])) + ")"
+            return Markup(f'<span class="ok">unchanged</span>{esc(extra)}')
+        return Markup(f'<span class="warn">CHANGED</span> {esc(" ".join(chk.get("changes", [])))}')
+
+    after_note = status(d.integrity, "after the analysis")
+    if d.integrity is None and not any(w.startswith("EVIDENCE CHANGED") for w in r.warnings):
+        after_note = Markup('<span class="ok">unchanged</span> (SHA-256 taken again by the engine after the '
+                            "analysis)")
+    rows.append(("After the analysis", after_note))
+    rows.append(("When this report was made", status(d.export_check, "when this report was made")))
+    rot = f", rotated {v.rotation} degrees" if v.rotation else ""
+    rows.insert(2, ("Video", f"{v.codec}, {v.width} x {v.height} px{rot}, {v.fps:g} fps, {v.frames} frames "
+                             f"(as the container announces), {timecode(v.duration_s)}"))
+    return ("<h2>Evidence</h2>\n" + _kv(rows, mono)
+            + '\n<p class="small">The file was opened for reading only. Nothing was written to it or beside it.</p>')
+
+
+def _coverage(r: AnalysisResult) -> str:
+    counts = {s: 0 for s in (SCORED, NO_FACE, FACE_TOO_SMALL, DECODE_ERROR)}
+    for f in r.frames:
+        counts[f.status] = counts.get(f.status, 0) + 1
+    total = len(r.frames) or 1
+    words = {SCORED: "scored", **STATUS_WORDS}
+    rows = "".join(
+        f'<tr><td>{esc(words.get(k, k))}</td><td class="num">{n}</td><td class="num">{n / total:.1%}</td></tr>'
+        for k, n in counts.items()
+    )
+    return ('<h3>Frames analysed</h3><table class="grid" cellspacing="0" cellpadding="4">'
+            '<tr><th>status</th><th>frames</th><th>share</th></tr>' + rows
+            + f'<tr><th>total sampled</th><th class="num">{len(r.frames)}</th><th></th></tr></table>')
+
+
+def _timeline(d: ReportData) -> str:
+    r = d.result
+    parts = [f"<h2{PAGE_BREAK}>Timeline</h2>"]
+    if d.timeline_png:
+        parts.append(f"<p>{_img(d.timeline_png, 'score timeline', 680)}</p>")
+    parts.append(
+        f'<p class="small">The curve is each analysed frame\'s score (its most suspicious face). The dashed line '
+        f"is the frame threshold ({_frame_threshold(r):.2f}); shaded spans are the suspicious segments listed "
+        "below; the strip under the axis marks frames without a score, by reason; numbered markers on top are "
+        "bookmarks.</p>")
+    parts.append(_coverage(r))
+    return "\n".join(parts)
+
+
+def _segments(d: ReportData) -> str:
+    r = d.result
+    parts = ["<h2>Suspicious segments</h2>"]
+    if not r.segments:
+        parts.append("<p>None: no run of frames reached the threshold under the segment rules "
+                     f"({esc(_rules(r))}).</p>")
+        return "\n".join(parts)
+    parts.append(f'<p class="small">Runs of frames at or above the threshold ({esc(_rules(r))}). Times are from '
+                 "the start of the video; frame numbers count from 0.</p>")
+    parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>#</th><th>from</th>'
+                 "<th>to</th><th>frames</th><th>peak</th><th>mean</th><th>peak frame</th></tr>")
+    for n, s in enumerate(r.segments, 1):
+        parts.append(
+            f'<tr><td>{n}</td><td class="mono">{timecode(s.start_s)}</td><td class="mono">{timecode(s.end_s)}</td>'
+            f'<td class="num">{s.start_frame}-{s.end_frame}</td><td class="num">{s.peak:.3f}</td>'
+            f'<td class="num">{s.mean:.3f}</td><td class="num">{s.peak_frame}</td></tr>')
+    parts.append("</table>")
+    shown = sorted(r.segments, key=lambda s: -s.peak)[:MAX_THUMBNAILS]
+    shown_set = {s.peak_frame for s in shown}
+    pics = [(n, s) for n, s in enumerate(r.segments, 1) if s.peak_frame in shown_set and s.peak_frame in d.thumbnails]
+    if pics or d.thumbnails_note:
+        parts.append("<h3>Peak frames</h3>")
+    if d.thumbnails_note:
+        parts.append(f'<p class="small">{esc(d.thumbnails_note)}</p>')
+    if pics:
+        parts.append('<p class="small">Each segment\'s most suspicious frame, decoded again from the evidence, '
+                     "with the detected faces boxed (red: the highest-scored face, labelled with its track and "
+                     "score) and that face enlarged.</p>")
+        for n, s in pics:
+            t = d.thumbnails[s.peak_frame]
+            fr = next((f for f in r.frames if f.index == s.peak_frame), None)
+            face = " " + _img(t.face_png, f"face at frame {s.peak_frame}", 120) if t.face_png else ""
+            tracks = ", ".join(f"#{x.track}" for x in fr.faces) if fr else ""
+            # pictures first, caption under them: a page break never separates a caption from its pictures
+            shown = min(360, 2 * t.width)  # small videos are shown enlarged
+            parts.append(f'<p>{_img(t.frame_png, f"frame {s.peak_frame}", shown)}{face}<br>'
+                         f'<span class="small"><b>Segment {n}</b>: frame {s.peak_frame} at '
+                         f"{timecode(fr.time_s if fr else s.start_s)}, score {s.peak:.3f}"
+                         f"{', faces ' + tracks if tracks else ''}</span></p>")
+    return "\n".join(parts)
+
+
+def _rules(r: AnalysisResult) -> str:
+    s = r.params.get("segments", {}) or {}
+    return (f"threshold {_frame_threshold(r):.2f}, hysteresis {s.get('hysteresis', '?')}, at least "
+            f"{s.get('min_frames', '?')} frames, gaps up to {s.get('max_gap_s', '?')} s merged")
+
+
+def _tracks(d: ReportData) -> str:
+    r = d.result
+    parts = ["<h2>Faces (tracks)</h2>"]
+    if not r.tracks:
+        parts.append("<p>No face was found.</p>")
+        return "\n".join(parts)
+    parts.append('<p class="small">Each track is one face followed through the video (a person leaving and '
+                 "coming back may get a new track).</p>")
+    parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>track</th><th>first frame'
+                 "</th><th>last frame</th><th>frames scored</th><th>mean</th><th>peak</th><th>frames above "
+                 "threshold</th></tr>")
+    for t in r.tracks:
+        parts.append(f'<tr><td>#{t.track}</td><td class="num">{t.first_frame}</td><td class="num">{t.last_frame}</td>'
+                     f'<td class="num">{t.frames_scored}</td><td class="num">{_score(t.mean)}</td>'
+                     f'<td class="num">{_score(t.peak)}</td><td class="num">{t.frames_above}</td></tr>')
+    parts.append("</table>")
+    return "\n".join(parts)
+
+
+def _notes(d: ReportData) -> str:
+    r = d.result
+    fps = r.video.fps or 25.0
+    parts = ["<h2>Analyst notes and bookmarks</h2>"]
+    if not d.notes and not d.bookmarks:
+        parts.append("<p>None.</p>")
+        return "\n".join(parts)
+    if d.bookmarks:
+        parts.append('<h3>Bookmarks</h3><table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>#</th>'
+                     "<th>frame</th><th>time</th><th>label</th><th>by</th><th>added (UTC)</th></tr>")
+        for n, b in enumerate(sorted(d.bookmarks, key=lambda b: b.frame), 1):
+            parts.append(f'<tr><td>{n}</td><td class="num">{b.frame}</td><td class="mono">{timecode(b.frame / fps)}'
+                         f"</td><td>{esc(b.label)}</td><td>{esc(b.author)}</td><td>{esc(b.created)}</td></tr>")
+        parts.append("</table>")
+    if d.notes:
+        parts.append('<h3>Notes</h3><table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>about</th>'
+                     "<th>note</th><th>by</th><th>written (UTC)</th></tr>")
+        for note in sorted(d.notes, key=lambda n: (-1 if n.start_frame is None else n.start_frame, n.created)):
+            about = note.target
+            if note.start_frame is not None:
+                about += f"<br>{timecode(note.start_frame / fps)}"
+            parts.append(f"<tr><td>{about}</td><td>{esc(note.text).replace(chr(10), '<br>')}</td>"
+                         f"<td>{esc(note.author)}</td><td>{esc(note.created)}</td></tr>")
+        parts.append("</table>")
+    return "\n".join(parts)
+
+
+def _model(d: ReportData) -> str:
+    r, m = d.result, d.result.model
+    card = r.provenance.get("model_card") or {}
+    rows = [
+        ("Model", f"{m.name} (id {m.id})"),
+        ("Architecture", f"{m.architecture} ({m.kind} model)"),
+        ("Weights SHA-256", m.sha256),
+        ("Output", f"{m.output}; reported here as P(fake)"),
+        ("Card threshold", f"{m.threshold:.2f}"),
+    ]
+    if card:
+        rows += [
+            ("Input", f"{card.get('input_size')} px face crops, {card.get('preprocessing')} preprocessing, "
+                      f"margin {card.get('face_margin')}"),
+            ("Description", card.get("description") or "(none)"),
+            ("Card created", card.get("created") or "(unknown)"),
+            ("Training", Markup(_nested(card.get("training")))),
+            ("Metrics", Markup(_nested(card.get("metrics")))),
+        ]
+    else:
+        rows.append(("Model card", "not recorded with this analysis"))
+    return f"<h2{PAGE_BREAK}>Model</h2>\n" + _kv(rows, {"Weights SHA-256"})
+
+
+def _nested(v: Any) -> str:
+    if not v:
+        return "(not recorded)"
+    if isinstance(v, dict):
+        return "<br>".join(f"{esc(k)}: {_nested_value(x)}" for k, x in v.items())
+    return esc(v)
+
+
+def _nested_value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, dict):
+        return esc(json.dumps(v, ensure_ascii=False))
+    if isinstance(v, list):
+        return esc(", ".join(str(x) for x in v))
+    return esc(v)
+
+
+PARAM_WORDS = {
+    "every": "analyse every Nth frame",
+    "detect_every": "face detection every Kth analysed frame",
+    "detect_width": "face detector image width (px)",
+    "min_confidence": "face detector minimum confidence",
+    "margin": "face crop margin",
+    "min_face_px": "smallest face scored (px)",
+    "threshold": "frame threshold",
+    "strategy": "verdict strategy",
+    "max_faces": "faces per frame at most",
+}
+SEGMENT_WORDS = {
+    "hysteresis": "a segment stays open while scores stay above threshold minus this",
+    "min_frames": "segments with fewer scored frames are dropped",
+    "max_gap_s": "segments closer than this (seconds) are merged",
+}
+
+
+def _params(d: ReportData) -> str:
+    rows = []
+    for k, v in d.result.params.items():
+        if k == "segments" and isinstance(v, dict):
+            for sk, sv in v.items():
+                rows.append((f"segments.{sk}", sv, SEGMENT_WORDS.get(sk, "")))
+        else:
+            rows.append((k, v, PARAM_WORDS.get(k, "")))
+    body = "".join(f'<tr><td class="mono">{esc(k)}</td><td class="mono">{esc(_param_value(v))}</td><td>{esc(w)}</td>'
+                   "</tr>" for k, v, w in rows)
+    return ('<h2>Analysis parameters</h2>\n<p class="small">As applied (values left to the model card are filled in '
+            'from it). The same names are in the JSON file\'s "params".</p>\n'
+            '<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>parameter</th><th>value</th>'
+            f"<th>meaning</th></tr>{body}</table>")
+
+
+def _param_value(v: Any) -> str:
+    return "null" if v is None else json.dumps(v) if isinstance(v, (dict, list, bool)) else str(v)
+
+
+ENV_WORDS = [("app_version", "Deepfake Inspector"), ("os", "Operating system"), ("python", "Python"),
+             ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("opencv", "OpenCV"), ("mtcnn", "mtcnn"),
+             ("numpy", "NumPy"), ("device", "Device")]
+
+
+def _provenance(d: ReportData) -> str:
+    r, p = d.result, d.result.provenance
+    rows = [(label, p.get(k, "(not recorded)")) for k, label in ENV_WORDS]
+    rows += [
+        ("Analysis started", f"{r.started} (UTC)"),
+        ("Analysis finished", f"{r.finished} (UTC)"),
+        ("Duration", f"{r.elapsed_s:.1f} s"),
+        ("Complete", "yes" if r.complete else "NO: stopped before the end"),
+    ]
+    if p.get("from_cache"):
+        rows.append(("Note", "These numbers were reused from an identical earlier analysis (same file hash, "
+                             "model hash and parameters); the times above are that analysis'."))
+    if p.get("analyst"):
+        rows.append(("Analysis run by", p["analyst"]))
+    if p.get("case_number"):
+        rows.append(("Analysis case number", p["case_number"]))
+    return "<h2>Provenance</h2>\n" + _kv(rows)
+
+
+def _exports(d: ReportData) -> str:
+    parts = ["<h2>Files of this report</h2>"]
+    if d.exports:
+        parts.append('<p class="small">Written beside this report. The .sha256 file beside them lists these and this '
+                     'report\'s own SHA-256 (check all with <span class="mono">sha256sum -c</span>); the audit log '
+                     "records them too.</p>")
+        parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>file</th><th>holds</th>'
+                     "<th>SHA-256</th></tr>")
+        for e in d.exports:
+            parts.append(f'<tr><td class="mono">{esc(e.name)}</td><td>{esc(e.role)}</td>'
+                         f'<td class="mono">{esc(e.sha256)}</td></tr>')
+        parts.append("</table>")
+    if d.verify_command:
+        parts.append("<p>To reproduce the scores (same model, same parameters, no cache) and check the evidence "
+                     f'hash: <span class="mono">{esc(d.verify_command)}</span></p>')
+    if d.audit_head:
+        head = d.audit_head
+        n = head.get("lines", 0)
+        parts.append(f'<p class="small">Before this export the audit log held {n} entr{"y" if n == 1 else "ies"}; '
+                     f'the last one has SHA-256 <span class="mono">{esc(head.get("last_sha256"))}</span>. '
+                     "This anchors the log: a later check of the log must contain this entry unchanged.</p>")
+    return "\n".join(parts)
+
+
+_GRID_HEAD = re.compile(r'(<table class="grid"[^>]*>)(<tr>(?:<th[^>]*>[^<]*</th>)+</tr>)')
+
+
+def render(d: ReportData) -> str:
+    name = d.result.video.path.replace("\\", "/").rsplit("/", 1)[-1]
+    body = "\n".join([
+        _header(d), _verdict(d), _evidence(d), _timeline(d), _segments(d), _tracks(d), _notes(d), _model(d),
+        _params(d), _provenance(d), _exports(d),
+    ])
+    body = _GRID_HEAD.sub(r"\1<thead>\2</thead>", body)  # header rows repeat on each printed page
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="generator" content="Deepfake Inspector {esc(d.app_version)}">
+<title>Deepfake Inspector report: {esc(name)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""

@@ -1,0 +1,163 @@
+"""The audit log: chained lines, tamper detection naming the first bad line, concurrent appends."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+
+import pytest
+
+from cli import run as cli_run
+from core import audit
+from core.audit import GENESIS, AuditLog
+from core.errors import AuditLogError
+
+
+@pytest.fixture
+def log(tmp_path):
+    lg = AuditLog(tmp_path / "audit.jsonl")
+    lg.append(audit.FILE_OPENED, path="/ev/a.avi", sha256="a" * 64)
+    lg.append(audit.ANALYSIS_STARTED, path="/ev/a.avi", sha256="a" * 64, params={"every": 1})
+    lg.append(audit.ANALYSIS_FINISHED, path="/ev/a.avi", verdict="fake", score=0.91)
+    lg.append(audit.REPORT_EXPORTED, path="/out/r.html", files={"r.json": "b" * 64})
+    return lg
+
+
+def _lines(lg: AuditLog) -> list[bytes]:
+    return lg.path.read_bytes().splitlines()
+
+
+def test_each_line_carries_the_sha256_of_the_previous_line(log):
+    lines = _lines(log)
+    objs = [json.loads(x) for x in lines]
+    assert [o["seq"] for o in objs] == [1, 2, 3, 4]
+    assert objs[0]["prev"] == GENESIS
+    for prev, o in zip(lines, objs[1:], strict=False):
+        assert o["prev"] == hashlib.sha256(prev).hexdigest()
+    assert objs[2]["event"] == "analysis_finished" and objs[2]["data"] == {"path": "/ev/a.avi", "verdict": "fake",
+                                                                          "score": 0.91}
+    assert all(o["user"] and o["time"].endswith("+00:00") for o in objs)
+    check = log.verify()
+    assert check.ok and check.lines == 4 and check.first_bad_line is None
+    assert check.head_hash == hashlib.sha256(lines[-1]).hexdigest() == log.head()["last_sha256"]
+
+
+def test_an_edited_line_is_named(log):
+    lines = _lines(log)
+    lines[2] = lines[2].replace(b'"verdict":"fake"', b'"verdict":"real"')
+    log.path.write_bytes(b"\n".join(lines) + b"\n")
+    check = log.verify()
+    assert not check.ok and check.first_bad_line == 3 and "changed" in check.problem
+
+
+def test_an_edit_that_recomputes_its_own_hash_breaks_the_next_line(log):
+    lines = _lines(log)
+    o = json.loads(lines[1])
+    o["data"]["params"] = {"every": 5}
+    o.pop("hash")
+    o["hash"] = audit._self_hash(o)
+    lines[1] = audit._dumps(o).encode()
+    log.path.write_bytes(b"\n".join(lines) + b"\n")
+    check = log.verify()
+    assert not check.ok and check.first_bad_line == 3 and "does not follow line 2" in check.problem
+
+
+def test_a_deleted_line_is_found(log):
+    lines = _lines(log)
+    del lines[1]
+    log.path.write_bytes(b"\n".join(lines) + b"\n")
+    check = log.verify()
+    assert not check.ok and check.first_bad_line == 2 and "removed" in check.problem
+
+
+def test_reordered_lines_are_found(log):
+    lines = _lines(log)
+    lines[1], lines[2] = lines[2], lines[1]
+    log.path.write_bytes(b"\n".join(lines) + b"\n")
+    assert log.verify().first_bad_line == 2
+
+
+def test_lines_cut_off_the_end_are_found_through_the_head_file(log):
+    lines = _lines(log)
+    log.path.write_bytes(b"\n".join(lines[:3]) + b"\n")
+    check = log.verify()
+    assert not check.ok and check.first_bad_line == 4 and "removed from the end" in check.problem
+
+
+def test_a_replaced_last_line_is_found_through_the_head_file(log):
+    lines = _lines(log)
+    o = json.loads(lines[3])
+    o["data"]["path"] = "/elsewhere.html"
+    o.pop("hash")
+    o["hash"] = audit._self_hash(o)
+    lines[3] = audit._dumps(o).encode()
+    log.path.write_bytes(b"\n".join(lines) + b"\n")
+    check = log.verify()
+    assert not check.ok and check.first_bad_line == 4 and "head file" in check.problem
+
+
+def test_a_torn_last_line_is_reported_and_the_log_goes_on(log):
+    with open(log.path, "ab") as fh:
+        fh.write(b'{"seq":5,"time":"20')
+    check = log.verify()
+    assert not check.ok and check.first_bad_line == 5 and "incomplete" in check.problem
+    entry = log.append(audit.CASE_SAVED, path="/c.dficase")
+    assert entry.line == 6 and entry.seq == 6  # counted, not taken from the damaged line
+    check = log.verify()
+    assert check.first_bad_line == 5 and "not a valid audit entry" in check.problem
+
+
+def test_concurrent_appends_from_threads_keep_the_chain(tmp_path):
+    lg = AuditLog(tmp_path / "audit.jsonl")
+    errors = []
+
+    def worker(n):
+        try:
+            for i in range(25):
+                AuditLog(lg.path).append("test_event", worker=n, i=i)  # separate objects share the lock
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    check = lg.verify()
+    assert check.ok and check.lines == 200
+    written = sorted((e.data["worker"], e.data["i"]) for e in lg.entries())
+    assert written == [(n, i) for n in range(8) for i in range(25)]
+
+
+def test_unwritable_log_raises_a_typed_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(AuditLogError, match="Cannot write the audit log"):
+        AuditLog(blocker / "audit.jsonl").append(audit.FILE_OPENED, path="x")
+
+
+def test_values_that_are_not_json_are_refused(tmp_path):
+    with pytest.raises(AuditLogError, match="not JSON"):
+        AuditLog(tmp_path / "audit.jsonl").append("x", when=object())
+
+
+def test_default_log_lives_in_the_user_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("DFI_HOME", str(tmp_path))
+    e = audit.log_event(audit.MODEL_USED, id="m")
+    assert (tmp_path / "data" / "audit.jsonl").is_file() and (tmp_path / "data" / "audit.head.json").is_file()
+    assert e.seq == 1 and audit.verify_chain().ok
+
+
+def test_audit_command_checks_and_lists(log, capsys):
+    assert cli_run(["audit", "--log", str(log.path)]) == 0
+    out = capsys.readouterr().out
+    assert "analysis_finished" in out and "verdict=fake" in out and "4 entries" in out
+    assert cli_run(["audit", "--check", "--log", str(log.path)]) == 0
+    assert "intact: 4 entries" in capsys.readouterr().out
+    lines = _lines(log)
+    lines[1] = lines[1].replace(b'"every":1', b'"every":2')
+    log.path.write_bytes(b"\n".join(lines) + b"\n")
+    assert cli_run(["audit", "--check", "--log", str(log.path)]) == 1
+    assert "DAMAGED at line 2" in capsys.readouterr().out

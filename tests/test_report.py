@@ -1,0 +1,191 @@
+"""Reports: the HTML holds what an analyst must be able to check; the PDF is printed and renders;
+the evidence is untouched by analysis and export; nothing is written beside it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from core import audit
+from core import case as cs
+from core.analysis import AnalysisParams, Engine
+from core.errors import OutputBesideEvidence
+from core.integrity import check_unchanged, hash_evidence
+from core.provenance import annotate
+from core.report import export_report
+from core.report.html import timecode
+from core.report.images import THRESH
+
+
+@pytest.fixture
+def evidence(face_video, tmp_path):
+    d = tmp_path / "evidence"
+    d.mkdir()
+    return shutil.copy2(face_video, d / "exhibit7.avi")
+
+
+@pytest.fixture
+def log(tmp_path):
+    return audit.AuditLog(tmp_path / "audit.jsonl")
+
+
+@pytest.fixture
+def analysed(tiny_bundle, colour_detector, evidence):
+    """(result annotated as the command line does, case with notes and a bookmark)."""
+    before = hash_evidence(evidence, ["md5", "sha1"])
+    engine = Engine(tiny_bundle, detector=colour_detector)
+    # a threshold under every score: every scored frame is suspicious, so segments exist
+    r = engine.analyze(evidence, AnalysisParams(threshold=0.05, detect_every=3), use_cache=False)
+    r = annotate(r, evidence=before, integrity=check_unchanged(before), analyst="A. Analyst", case_number="2025-0042")
+    c = cs.add_evidence(cs.new_case("2025-0042", "A. Analyst", "Exhibit 7"), evidence, before)
+    c, _ = cs.add_note(c, r.sha256, "Mouth flickers <b>here</b>", 3, 9)
+    c, _ = cs.add_bookmark(c, r.sha256, 12, "face & box")
+    return r, c
+
+
+def _png_images(html: str) -> list[np.ndarray]:
+    out = []
+    for b64 in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html):
+        img = cv2.imdecode(np.frombuffer(base64.b64decode(b64), np.uint8), cv2.IMREAD_COLOR)
+        assert img is not None
+        out.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+    return out
+
+
+def test_html_report_holds_hashes_model_parameters_and_segments(analysed, evidence, tmp_path, log):
+    r, c = analysed
+    assert len(r.segments) == 2  # frames 0-19 and 25-29 around the faceless 20-24
+    files = export_report(tmp_path / "out" / "exhibit7.html", r, case=c, log=log)
+    html = open(files.html, encoding="utf-8").read()
+    ev = r.provenance["evidence"]
+    for value in (r.sha256, ev["md5"], ev["sha1"], r.model.sha256, r.model.id, "2025-0042", "A. Analyst",
+                  "Exhibit 7"):
+        assert value in html
+    for name, value in r.params.items():  # every parameter, with its value
+        if name == "segments":
+            for sk, sv in value.items():
+                assert f"segments.{sk}</td><td class=\"mono\">{sv}<" in html
+        else:
+            assert f">{name}</td><td class=\"mono\">{'null' if value is None else value}<" in html
+    for s in r.segments:
+        assert f"{s.start_frame}-{s.end_frame}" in html and timecode(s.start_s) in html
+        assert f"{s.peak:.3f}" in html
+    # the files beside it, named with their real hashes
+    for p in (files.json, files.csv):
+        sha = hashlib.sha256(open(p, "rb").read()).hexdigest()
+        assert os.path.basename(p) in html and sha in html and files.sha256[os.path.basename(p)] == sha
+    # notes and bookmarks, escaped
+    assert "Mouth flickers &lt;b&gt;here&lt;/b&gt;" in html and "face &amp; box" in html
+    # the verdict in words, and its limits
+    assert "Indications of face manipulation" in html and "not proof" in html and "Limits of this result" in html
+    # self-contained: nothing to fetch, nothing to run
+    assert "<script" not in html.lower() and not re.search(r'(src|href)="(?!data:)', html)
+    assert "default-src 'none'" in html
+
+
+def test_html_pictures_are_the_timeline_and_boxed_peak_frames(analysed, tmp_path, log):
+    r, c = analysed
+    files = export_report(tmp_path / "out" / "r.html", r, case=c, log=log)
+    imgs = _png_images(open(files.html, encoding="utf-8").read())
+    timeline, frames = imgs[0], imgs[1:]
+    assert timeline.shape == (440, 1280, 3)
+    assert len(frames) == 2 * len(r.segments)  # each segment: the frame with boxes, and the face enlarged
+    for s, (frame, face) in zip(r.segments, zip(frames[::2], frames[1::2], strict=True), strict=True):
+        assert frame.shape == (120, 160, 3) and face.shape == (160, 160, 3)
+        fr = next(f for f in r.frames if f.index == s.peak_frame)
+        x0, y0, x1, y1 = fr.faces[0].box
+        edge = frame[(y0 + y1) // 2, x0].astype(int)  # the left edge of the box, half way down
+        assert np.abs(edge - np.array(THRESH)).max() <= 12, edge
+
+
+def test_manifest_lists_every_file_in_sha256sum_format(analysed, tmp_path, log):
+    r, c = analysed
+    files = export_report(tmp_path / "out" / "r.html", r, case=c, log=log)
+    lines = open(files.manifest).read().splitlines()
+    names = [line.split("  ", 1)[1] for line in lines]
+    assert names == ["r.json", "r.csv", "r.html"]
+    for line in lines:
+        sha, name = line.split("  ", 1)
+        assert hashlib.sha256((tmp_path / "out" / name).read_bytes()).hexdigest() == sha
+    e = log.entries()[-1]
+    assert e.event == audit.REPORT_EXPORTED and e.data["files"] == files.sha256 and e.data["evidence_unchanged"]
+
+
+def test_evidence_bytes_and_mtime_unchanged_by_analysis_and_export(tiny_bundle, colour_detector, evidence, tmp_path,
+                                                                    log):
+    data, st = evidence.read_bytes(), evidence.stat()
+    listing = sorted(p.name for p in evidence.parent.iterdir())
+    r = Engine(tiny_bundle, detector=colour_detector).analyze(evidence, AnalysisParams(threshold=0.05),
+                                                              use_cache=False)
+    export_report(tmp_path / "out" / "r.html", r, log=log)
+    from gui.report_pdf import export_pdf
+
+    export_pdf(tmp_path / "out" / "r.pdf", r, log=log)
+    assert evidence.read_bytes() == data
+    after = evidence.stat()
+    assert (after.st_mtime_ns, after.st_size) == (st.st_mtime_ns, st.st_size)
+    assert sorted(p.name for p in evidence.parent.iterdir()) == listing  # nothing written beside it
+
+
+def test_export_beside_the_evidence_is_refused(analysed, evidence, log):
+    r, _ = analysed
+    with pytest.raises(OutputBesideEvidence):
+        export_report(evidence.parent / "report.html", r, log=log)
+    assert sorted(p.name for p in evidence.parent.iterdir()) == ["exhibit7.avi"]
+
+
+def test_report_on_a_changed_file_says_so_and_draws_no_pictures_from_it(analysed, evidence, tmp_path, log):
+    r, c = analysed
+    with open(evidence, "r+b") as fh:
+        fh.seek(200)
+        fh.write(b"\xff\x00")
+    files = export_report(tmp_path / "out" / "r.html", r, case=c, log=log)
+    html = open(files.html, encoding="utf-8").read()
+    assert not files.evidence_check.content_unchanged
+    assert "does not match the analysed file" in html and "CHANGED" in html
+    assert "No pictures: the file found is not the analysed file" in html
+    assert len(_png_images(html)) == 1  # the timeline only
+    assert log.entries()[-1].data["evidence_unchanged"] is False
+
+
+def test_pdf_report_is_printed_by_qt(analysed, tmp_path, log):
+    from gui.report_pdf import export_pdf
+
+    r, c = analysed
+    files = export_pdf(tmp_path / "out" / "r.pdf", r, case=c, html=True, log=log)
+    data = open(files.pdf, "rb").read()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF") and len(data) > 20_000
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) >= 3  # summary; timeline and segments; model
+    assert b"pdfaid:part" in data  # PDF/A-1b metadata, for archiving
+    assert files.sha256["r.pdf"] == hashlib.sha256(data).hexdigest() and files.html is not None
+    assert sorted(os.listdir(tmp_path / "out")) == ["r.csv", "r.html", "r.json", "r.pdf", "r.sha256"]
+
+
+def test_pdf_report_renders_with_the_report_text(analysed, tmp_path, log):
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (dev extra) renders the PDF; QtPdf is not in "
+                                                    "PySide6-Essentials")
+    from gui.report_pdf import export_pdf
+
+    r, c = analysed
+    files = export_pdf(tmp_path / "out" / "r.pdf", r, case=c, log=log)
+    doc = pdfium.PdfDocument(files.pdf)
+    assert len(doc) >= 3  # summary, timeline and segments, model and provenance
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    for value in ("Deepfake Inspector: analysis report", "2025-0042", r.model.id, r.sha256[:16],
+                  f"page 1 of {len(doc)}", "Suspicious segments"):
+        assert value in text
+    page = doc[0].render(scale=1.0).to_numpy()
+    assert page.shape[0] > page.shape[1] > 500  # A4 portrait
+    ink = (page[..., :3] < 128).any(axis=2).mean()
+    assert 0.01 < ink < 0.5, ink  # text on a white page
+    # the timeline page carries the plot's colours (the curve's blue)
+    blue = [(np.abs(doc[i].render(scale=1.0, rev_byteorder=True).to_numpy()[..., :3].astype(int)
+                    - np.array([13, 71, 161])).max(axis=2) < 40).sum() for i in range(len(doc))]
+    assert max(blue) > 200, blue
