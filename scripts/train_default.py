@@ -191,13 +191,16 @@ def evaluate(model, arch, crops, points, meta, val) -> dict:
 # --- training ------------------------------------------------------------------------------
 
 
-def train_one(arch_name: str, mode: str, data, val, epochs: int, steps: int, batch: int, lr: float) -> tuple:
+def train_one(arch_name: str, mode: str, data, val, epochs: int, steps: int, batch: int, lr: float,
+              init: Path | None = None) -> tuple:
     import keras
 
     crops, points, meta = data
     arch = registry.get(arch_name)
     keras.utils.set_random_seed(SEED)
     model = arch.build_model()
+    if init is not None:  # continue from an earlier run's weights (e.g. a lower learning rate)
+        model.set_weights(keras.models.load_model(init, compile=False).get_weights())
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="binary_crossentropy")
     labels = np.array([m["label"] for m in meta])
     idx_real = np.flatnonzero(~val & (labels == 0))
@@ -253,6 +256,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=120)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--init", help="run name in --out to continue from, e.g. compact_cnn__sbi_cdf")
+    ap.add_argument("--tag", default="", help="suffix for the run name")
     args = ap.parse_args()
 
     data = load(args.crops)
@@ -263,16 +268,17 @@ def main() -> None:
           f"{len({m['group'] for m, v in zip(meta, val, strict=True) if v})} groups", flush=True)
     for arch_name in args.archs.split(","):
         for mode in args.modes.split(","):
+            init = args.out / f"{args.init}.keras" if args.init else None
             model, arch, metrics, history, seconds = train_one(arch_name, mode, data, val, args.epochs, args.steps,
-                                                               args.batch, args.lr)
+                                                               args.batch, args.lr, init)
             run = {
                 "architecture": arch_name, "mode": mode, "seed": SEED, "epochs": args.epochs, "steps": args.steps,
                 "batch": args.batch, "lr": args.lr, "train_seconds": round(seconds, 1),
                 "crops_per_second": round(crops_per_second(model, arch), 1),
                 "params": int(model.count_params()), "metrics": metrics, "history": history,
-                "revision": git_revision(),
+                "revision": git_revision(), "init": args.init,
             }
-            name = f"{arch_name}__{mode.replace('+', '_')}"
+            name = f"{arch_name}__{mode.replace('+', '_')}{args.tag}"
             model.save(args.out / f"{name}.keras")
             (args.out / f"{name}.json").write_text(json.dumps(run, indent=2))
             print(json.dumps({k: v for k, v in run.items() if k != "history"}, indent=1)[:1500], flush=True)
