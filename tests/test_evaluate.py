@@ -138,3 +138,13 @@ def test_cli_fetch_backbone_offline_fails_clearly(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "needs internet access" in err and "networked build machine" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trained_bundle_runs_in_the_analysis_engine(trained, face_video, colour_detector):
+    from core.analysis import Engine
+
+    info, _ = trained
+    result = Engine(info, detector=colour_detector).analyze(face_video, use_cache=False)
+    scored = [f for f in result.frames if f.score is not None]
+    assert result.complete and len(scored) == 25  # frames 20-24 have no face
+    assert result.model.threshold == info.card.threshold

@@ -337,28 +337,10 @@ class _Run:
 
     # -- training -------------------------------------------------------------------------------
     def compile_steps(self) -> None:
-        from core.keras_env import keras, tf
+        from core.keras_env import keras
 
-        t, k = tf(), keras()
-        self.optimizer = k.optimizers.Adam(learning_rate=self.c.learning_rate)
-        target = self.target
-        variables = target.trainable_variables
-        self.optimizer.build(variables)
-        spec = t.TensorSpec((None, *tuple(int(d) for d in target.input_shape[1:])), t.float32)
-
-        @t.function(input_signature=[spec, t.TensorSpec((None, 1), t.float32), t.TensorSpec((None,), t.float32)])
-        def step(x, y, w):
-            with t.GradientTape() as tape:
-                p = t.clip_by_value(target(x, training=True), EPS, 1.0 - EPS)
-                bce = -(y * t.math.log(p) + (1.0 - y) * t.math.log(1.0 - p))
-                loss = t.reduce_sum(w * t.reshape(bce, [-1])) / t.reduce_sum(w)
-                total = loss + t.add_n(target.losses) if target.losses else loss
-            grads = tape.gradient(total, variables)
-            self.optimizer.apply_gradients(zip(grads, variables, strict=True))
-            return loss, p
-
-        self.step = step
-        self.predict_fn = t.function(lambda x: target(x, training=False), input_signature=[spec])
+        self.optimizer = keras().optimizers.Adam(learning_rate=self.c.learning_rate)
+        self.step, self.predict_fn = make_step(self.target, self.optimizer)
 
     def restore(self) -> int:
         """Continue from the run folder; returns the last completed epoch (0 for a fresh run)."""
@@ -544,6 +526,30 @@ class _Run:
             sequence_hop=max(1, self.seq_len // 2) if seq else None, training=training,
             metrics=_finite(mets), limits=limits,
         )
+
+
+def make_step(target, optimizer):
+    """(train step, predict) compiled for ``target``: the step takes (x, y (N, 1), weights (N,)) and
+    returns (mean weighted binary cross-entropy, predictions); regularisation losses are added."""
+    from core.keras_env import tf
+
+    t = tf()
+    variables = target.trainable_variables
+    optimizer.build(variables)
+    spec = t.TensorSpec((None, *tuple(int(d) for d in target.input_shape[1:])), t.float32)
+
+    @t.function(input_signature=[spec, t.TensorSpec((None, 1), t.float32), t.TensorSpec((None,), t.float32)])
+    def step(x, y, w):
+        with t.GradientTape() as tape:
+            p = t.clip_by_value(target(x, training=True), EPS, 1.0 - EPS)
+            bce = -(y * t.math.log(p) + (1.0 - y) * t.math.log(1.0 - p))
+            loss = t.reduce_sum(w * t.reshape(bce, [-1])) / t.reduce_sum(w)
+            total = loss + t.add_n(target.losses) if target.losses else loss
+        grads = tape.gradient(total, variables)
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
+        return loss, p
+
+    return step, t.function(lambda x: target(x, training=False), input_signature=[spec])
 
 
 def _card_metrics(prefix: str, m: M.Metrics) -> dict:
