@@ -133,6 +133,8 @@ def test_cli_train_scan_and_list(tmp_path, capsys):
 
 
 def test_cli_fetch_backbone_offline_fails_clearly(tmp_path, capsys):
+    assert run(["fetch-backbone", "--check", str(tmp_path / "nothing.h5")]) == 2
+    assert "was not found" in capsys.readouterr().err
     code = run(["fetch-backbone", "--dest", str(tmp_path), "--url", "http://127.0.0.1:9/w.h5", "--timeout", "5"])
     assert code == 2
     err = capsys.readouterr().err

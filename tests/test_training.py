@@ -146,6 +146,18 @@ def test_resume_refuses_other_settings_and_missing_runs(data, tmp_path, colour_d
     assert r.status == "completed" and r.epochs_run == 1
 
 
+def test_resume_ignores_leftovers_of_an_interrupted_save(data, tmp_path, colour_detector):
+    rec = Recorder(cancel_at=lambda e: e.stage == "training" and e.epoch == 2)
+    out = tmp_path / "m"
+    cut = train(_cfg(data, out, epochs=2), progress=rec, should_cancel=rec.cancel, detector=colour_detector)
+    run_dir = Path(cut.run_dir)
+    (run_dir / ".epoch_0002.k3j2").mkdir()  # killed while writing epoch 2: a temporary folder
+    (run_dir / ".epoch_0002.k3j2" / "model.keras").write_bytes(b"half")
+    (run_dir / "epoch_0002").mkdir()  # or renamed but never referenced by state.json
+    r = train(_cfg(data, out, epochs=2, resume=True), detector=colour_detector)
+    assert r.status == "completed" and r.epochs_run == 2 and not run_dir.exists()
+
+
 def test_cancel_while_extracting_writes_nothing(data, tmp_path, colour_detector):
     rec = Recorder(cancel_at=lambda e: e.stage == "extracting" and e.done >= 3)
     r = train(_cfg(data, tmp_path / "m"), progress=rec, should_cancel=rec.cancel, detector=colour_detector)

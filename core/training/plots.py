@@ -31,15 +31,19 @@ def _text(img, text, org, scale=0.45, colour=BLACK, thickness=1, anchor="left"):
 class Axes:
     """A plot area inside an image with data -> pixel mapping, grid and tick labels."""
 
-    def __init__(self, img, box, xlim, ylim, xlabel="", ylabel="", title=""):
+    def __init__(self, img, box, xlim, ylim, xlabel="", ylabel="", title="", xticks=None):
         self.img, (self.x0, self.y0, self.x1, self.y1) = img, box
         self.xlim, self.ylim = xlim, ylim
-        for i in range(6):
-            fx, fy = xlim[0] + i * (xlim[1] - xlim[0]) / 5, ylim[0] + i * (ylim[1] - ylim[0]) / 5
-            px, py = self.px(fx, fy)
+        if xticks is None:
+            xticks = [xlim[0] + i * (xlim[1] - xlim[0]) / 5 for i in range(6)]
+        for fx in xticks:
+            px, _ = self.px(fx, ylim[0])
             cv2.line(img, (px, self.y0), (px, self.y1), LIGHT, 1)
-            cv2.line(img, (self.x0, py), (self.x1, py), LIGHT, 1)
             _text(img, _fmt(fx), (px, self.y1 + 16), 0.38, GREY, anchor="center")
+        for i in range(6):
+            fy = ylim[0] + i * (ylim[1] - ylim[0]) / 5
+            _, py = self.px(xlim[0], fy)
+            cv2.line(img, (self.x0, py), (self.x1, py), LIGHT, 1)
             _text(img, _fmt(fy), (self.x0 - 6, py + 4), 0.38, GREY, anchor="right")
         cv2.rectangle(img, (self.x0, self.y0), (self.x1, self.y1), BLACK, 1)
         if xlabel:
@@ -155,8 +159,12 @@ def curves_png(history: Sequence[dict], path=None, title="Training", size=(820, 
 
     losses = [v for k in ("loss", "val_loss") for v in series(k) if v is not None]
     ymax = max(losses) * 1.1 if losses else 1.0
-    left = Axes(img, (60, 50, w // 2 - 20, h - 60), xl, (0.0, max(ymax, 1e-3)), "epoch", "loss", f"{title}: loss")
-    right = Axes(img, (w // 2 + 50, 50, w - 30, h - 60), xl, (0.0, 1.0), "epoch", "score", f"{title}: accuracy / AUC")
+    span = max(epochs) - min(epochs)
+    ticks = sorted({min(epochs) + round(i * span / 5) for i in range(6)}) if span > 5 else sorted(set(epochs))
+    left = Axes(img, (60, 50, w // 2 - 20, h - 60), xl, (0.0, max(ymax, 1e-3)), "epoch", "loss", f"{title}: loss",
+                ticks)
+    right = Axes(img, (w // 2 + 50, 50, w - 30, h - 60), xl, (0.0, 1.0), "epoch", "score",
+                 f"{title}: accuracy / AUC", ticks)
     items_l, items_r = [], []
     for i, (key, label) in enumerate((("loss", "train"), ("val_loss", "validation"))):
         if any(v is not None for v in series(key)):
