@@ -10,7 +10,8 @@ import sys
 from core.errors import InspectorError
 
 # Each module defines add_parser(subparsers) and a run(args) -> int set as the parser's func.
-COMMANDS = ["analyze", "models_cmd", "verify", "audit_cmd"]
+COMMANDS = ["analyze", "models_cmd", "verify", "audit_cmd", "train", "evaluate", "import_weights",
+            "fetch_backbone"]
 
 log = logging.getLogger("cli")
 

@@ -77,6 +77,10 @@ class DatasetError(InspectorError):
     """A training or evaluation folder cannot be used."""
 
 
+class TrainingError(InspectorError):
+    """A training run cannot start or continue as asked (settings, checkpoint, divergence)."""
+
+
 class OutputNotWritable(InspectorError):
     pass
 

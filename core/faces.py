@@ -13,14 +13,15 @@ import cv2
 import numpy as np
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in frame pixels
+Points = tuple[tuple[float, float], ...]  # (x, y) in frame pixels
 
 
 @dataclass(frozen=True)
 class Detection:
     box: Box
     confidence: float
-    # MTCNN's five points in frame pixels: left eye, right eye, nose, mouth left, mouth right
-    landmarks: tuple[tuple[float, float], ...] | None = None
+    # MTCNN's five landmarks: left eye, right eye, nose, mouth left, mouth right (None if unknown)
+    landmarks: Points | None = None
 
 
 class FaceDetector:
@@ -58,11 +59,8 @@ class FaceDetector:
             x0, y0, x1, y1 = (float(v) / scales[i] for v in row[1:5])
             if x1 - x0 < 2 or y1 - y0 < 2:
                 continue
-            # MTCNN's numpy rows hold the five x coordinates, then the five y coordinates
-            points = tuple(
-                (float(x) / scales[i], float(y) / scales[i]) for x, y in zip(row[6:11], row[11:16], strict=True)
-            )
-            out[i].append(Detection((x0, y0, x1, y1), conf, points))
+            marks = tuple((float(row[6 + j]) / scales[i], float(row[11 + j]) / scales[i]) for j in range(5))
+            out[i].append(Detection((x0, y0, x1, y1), conf, marks))
         for dets in out:
             dets.sort(key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]), reverse=True)
         return out

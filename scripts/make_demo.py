@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT)]
 
 from core.faces import FaceDetector, square_around  # noqa: E402
 from core.hashing import sha256_file  # noqa: E402
-from core.training.self_blend import BlendSettings, self_blend  # noqa: E402
+from core.training.self_blend import SelfBlendConfig, self_blend  # noqa: E402
 
 W, H, FPS = 640, 360, 15
 REAL_A, FAKE, REAL_B = 45, 30, 45  # frames of each part
@@ -47,8 +47,7 @@ def manipulate(img: np.ndarray) -> np.ndarray:
     side = min(side, min(y1, img.shape[0]) - y0)
     crop = img[y0 : y0 + side, x0 : x0 + side].copy()
     points = np.array([(x - x0, y - y0) for x, y in det.landmarks], np.float32)
-    fake, _ = self_blend(crop, points, np.random.default_rng(SEED),
-                         BlendSettings(colour_jitter=0.12, blend_ratios=(1.0,)))
+    fake = self_blend(crop, np.random.default_rng(SEED), landmarks=points, cfg=SelfBlendConfig(ratios=(1.0,))).image
     out = img.copy()
     out[y0 : y0 + side, x0 : x0 + side] = fake
     return out

@@ -31,11 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from core.models import registry  # noqa: E402
 from core.models.preprocess import preprocess  # noqa: E402
-from core.training.metrics import (  # noqa: E402
-    expected_calibration_error,
-    roc_auc,
-    threshold_youden,
-)
+from core.training.metrics import choose_threshold, expected_calibration_error, roc_auc  # noqa: E402
 from core.training.self_blend import self_blend  # noqa: E402
 
 SEED = 20261122
@@ -101,8 +97,7 @@ def make_batches(crops, points, labels, idx_real, idx_fake, size: int, prep: str
                 x.append(augment(crops[int(rng.choice(idx_fake))], rng))
             else:
                 j = int(rng.choice(idx_real))
-                fake, _ = self_blend(crops[j], points[j], rng)
-                x.append(augment(fake, rng))
+                x.append(augment(self_blend(crops[j], rng, landmarks=points[j]).image, rng))
             y.append(1.0)
         x = np.stack([cv2.resize(a, (size, size), interpolation=cv2.INTER_AREA) for a in x])
         yield preprocess(prep, x), np.array(y, np.float32)[:, None]
@@ -110,7 +105,7 @@ def make_batches(crops, points, labels, idx_real, idx_fake, size: int, prep: str
 
 def fixed_sbi(crops, points, idx, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    return np.stack([self_blend(crops[i], points[i], rng)[0] for i in idx])
+    return np.stack([self_blend(crops[i], rng, landmarks=points[i]).image for i in idx])
 
 
 # --- evaluation ----------------------------------------------------------------------------
@@ -159,7 +154,7 @@ def evaluate(model, arch, crops, points, meta, val) -> dict:
     y_all = np.r_[np.zeros(len(s_real)), np.ones(len(s_sbi)), np.ones(len(s_cdf_fake))]
     s_all = np.r_[s_real, s_sbi, s_cdf_fake]
     g_all = np.r_[groups[real_v], groups[real_v], groups[cdf_fake_v]]
-    thr = threshold_youden(y_all, s_all)
+    thr = choose_threshold(y_all, s_all, "youden")
     y_cdf = np.r_[np.zeros(len(s_cdf_real)), np.ones(len(s_cdf_fake))]
     s_cdf = np.r_[s_cdf_real, s_cdf_fake]
     g_cdf = np.r_[groups[cdf_real_v], groups[cdf_fake_v]]

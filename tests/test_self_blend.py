@@ -1,56 +1,128 @@
+"""Self-blended fakes: a face blended into a transformed copy of itself through a soft face mask."""
+
+import cv2
 import numpy as np
 import pytest
-from media import astronaut
+from conftest import shared_path
+from media import face_image
 
-from core.training.self_blend import face_mask, self_blend
+from core.training.self_blend import SelfBlendConfig, base_mask, default_box, self_blend, soft_mask
+
+S = 96
 
 
 @pytest.fixture(scope="module")
-def face_and_points():
-    import cv2
-
-    from core.faces import FaceDetector, crop_face, square_around
-
-    img = astronaut()
-    (det,) = FaceDetector().detect([img])[0]
-    crop = crop_face(img, det.box, 0.3, 128)
-    x0, y0, x1, _ = square_around(det.box, 0.3)
-    k = 128 / (x1 - x0)
-    pts = np.array([((x - x0) * k, (y - y0) * k) for x, y in det.landmarks], np.float32)
-    assert cv2 is not None
-    return crop, pts
+def face():
+    rng = np.random.default_rng(1)
+    img = np.full((S, S, 3), 70, np.uint8)
+    img[8:88, 8:88] = face_image(80, seed=2)
+    return np.clip(img.astype(int) + rng.integers(-6, 6, img.shape), 0, 255).astype(np.uint8)
 
 
-def test_mask_covers_the_inner_face_and_not_the_border(face_and_points):
-    _, pts = face_and_points
-    m = face_mask(128, pts, np.random.default_rng(0))
-    assert m.dtype == np.float32 and m.max() == pytest.approx(1.0)
-    for x, y in pts:  # eyes, nose and mouth are inside
-        assert m[int(y), int(x)] > 0.5
-    border = np.r_[m[:4].ravel(), m[-4:].ravel(), m[:, :4].ravel(), m[:, -4:].ravel()]
-    assert border.max() < 0.05
+BOX = (18.0, 12.0, 78.0, 84.0)
+# left eye, right eye, nose, mouth left, mouth right (crop pixels)
+MARKS = np.array([[36, 40], [60, 40], [48, 52], [38, 64], [58, 64]], float)
 
 
-def test_blend_changes_the_face_only_where_the_mask_is(face_and_points):
-    face, pts = face_and_points
-    out, mask = self_blend(face, pts, np.random.default_rng(1))
-    assert out.shape == face.shape and out.dtype == np.uint8
-    diff = np.abs(out.astype(int) - face.astype(int)).sum(-1)
-    assert diff[mask > 0.5].mean() > 3  # visibly altered inside
-    assert diff[mask < 0.002].max() <= 3  # untouched outside (rounding only, summed over 3 channels)
+def _centroid(m):
+    ys, xs = np.mgrid[: m.shape[0], : m.shape[1]]
+    return float((xs * m).sum() / m.sum()), float((ys * m).sum() / m.sum())
 
 
-def test_deterministic_with_a_seed_and_varied_without(face_and_points):
-    face, pts = face_and_points
-    a, _ = self_blend(face, pts, np.random.default_rng(7))
-    b, _ = self_blend(face, pts, np.random.default_rng(7))
-    c, _ = self_blend(face, pts, np.random.default_rng(8))
-    assert np.array_equal(a, b) and not np.array_equal(a, c)
+def test_blend_formula_and_untouched_surroundings(face):
+    for seed in range(6):
+        r = self_blend(face, np.random.default_rng(seed), BOX, MARKS)
+        assert r.image.shape == face.shape and r.image.dtype == np.uint8
+        assert r.mask.dtype == np.float32 and 0.0 <= r.mask.min() and r.mask.max() <= 1.0
+        want = r.source.astype(float) * r.mask[..., None] + r.target.astype(float) * (1 - r.mask[..., None])
+        assert np.abs(r.image.astype(float) - want).max() <= 1.0
+        outside = r.mask == 0
+        assert outside.mean() > 0.05
+        for ys, xs in ((slice(0, 6), slice(0, 6)), (slice(0, 6), slice(-6, None)), (slice(-6, None), slice(0, 6))):
+            assert (r.mask[ys, xs] == 0).all()  # the corners, far from the face, are untouched
+        assert np.array_equal(r.image[outside], r.target[outside])
+        inside = r.mask > 0.5
+        assert np.abs(r.image[inside].astype(int) - face[inside]).mean() > 1.0  # the face did change
 
 
-def test_works_without_landmarks_and_rejects_non_square():
-    face = np.full((96, 96, 3), 128, np.uint8)
-    out, mask = self_blend(face, None, np.random.default_rng(0))
-    assert mask[48, 48] > 0.2 and mask[0, 0] < 0.05
+def test_one_copy_is_the_original_either_side(face):
+    target_original = source_original = 0
+    for seed in range(16):
+        r = self_blend(face, np.random.default_rng(seed), BOX, MARKS)
+        if np.array_equal(r.target, face):
+            target_original += 1
+        else:
+            source_original += 1  # the transformed copy is the target: the inner face keeps its look
+    assert target_original >= 3 and source_original >= 3
+
+
+def test_deterministic_for_a_seed(face):
+    a = self_blend(face, np.random.default_rng(9), BOX, MARKS)
+    b = self_blend(face, np.random.default_rng(9), BOX, MARKS)
+    c = self_blend(face, np.random.default_rng(10), BOX, MARKS)
+    assert np.array_equal(a.image, b.image) and np.array_equal(a.mask, b.mask)
+    assert not np.array_equal(a.image, c.image)
+
+
+def test_mask_follows_landmarks_or_box():
+    hull = base_mask(S, BOX, MARKS)
+    for x, y in MARKS:  # every landmark lies inside the hull
+        assert hull[int(y), int(x)] == 1.0
+    cx, cy = _centroid(hull)
+    assert 40 < cx < 56 and 40 < cy < 62
+    moved = MARKS - [20, 0]
+    assert _centroid(base_mask(S, BOX, moved))[0] < cx - 15
+    # no landmarks: an ellipse inscribed in the box
+    ell = base_mask(S, BOX, None)
+    ys, xs = np.nonzero(ell)
+    assert xs.min() >= BOX[0] - 1 and xs.max() <= BOX[2] + 1 and ys.min() >= BOX[1] - 1
+    assert abs(_centroid(ell)[0] - 48) < 1.5
+    # degenerate landmarks (all on one point): falls back to the box
+    assert np.array_equal(base_mask(S, BOX, np.full((5, 2), 48.0)), ell)
+    # no box either: the engine's default crop geometry
+    assert default_box(S, 0.3)[2] - default_box(S, 0.3)[0] == pytest.approx(S / 1.3)
+
+
+def test_soft_mask_is_soft_and_scaled_by_a_blend_ratio():
+    cfg = SelfBlendConfig(ratios=(0.5,))
+    m = soft_mask(S, np.random.default_rng(0), BOX, MARKS, cfg)
+    assert m.max() == pytest.approx(0.5, abs=1e-6)
+    levels = np.unique(np.round(m, 2))
+    assert len(levels) > 20  # a gradual edge, not a hard cut
+    full = soft_mask(S, np.random.default_rng(0), BOX, MARKS, SelfBlendConfig(ratios=(1.0,)))
+    assert full.max() == pytest.approx(1.0)
+
+
+def test_bad_input_is_refused(face):
     with pytest.raises(ValueError):
-        self_blend(np.zeros((10, 12, 3), np.uint8), None, np.random.default_rng(0))
+        self_blend(face.astype(np.float32), np.random.default_rng(0))
+    with pytest.raises(ValueError):
+        self_blend(face[..., 0], np.random.default_rng(0))
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_on_real_faces_with_mtcnn_landmarks():
+    from core.faces import FaceDetector, crop_face, square_around
+    from core.video import to_rgb
+
+    folder = shared_path("utkface_real", "real")
+    files = sorted(folder.glob("*.jpg"))[:3]
+    det = FaceDetector(min_confidence=0.8)
+    images = [to_rgb(cv2.imread(str(f))) for f in files]
+    for img, found in zip(images, det.detect(images), strict=True):
+        d = found[0]
+        assert d.landmarks is not None and len(d.landmarks) == 5
+        x0, y0, x1, _ = square_around(d.box, 0.3)
+        k = 128 / (x1 - x0)
+        marks = np.array([((x - x0) * k, (y - y0) * k) for x, y in d.landmarks])
+        box = ((d.box[0] - x0) * k, (d.box[1] - y0) * k, (d.box[2] - x0) * k, (d.box[3] - y0) * k)
+        crop = crop_face(img, d.box, 0.3, 128)
+        # MTCNN's order: left eye left of right eye, both above the mouth
+        assert marks[0][0] < marks[1][0] and marks[0][1] < marks[3][1]
+        r = self_blend(crop, np.random.default_rng(0), box, marks)
+        hard = base_mask(128, box, marks)
+        assert all(hard[int(y), int(x)] for x, y in marks)
+        inside_box = hard[int(box[1]) : int(box[3]), int(box[0]) : int(box[2])].sum() / hard.sum()
+        assert inside_box > 0.8
+        assert np.abs(r.image.astype(int) - crop).mean() > 0.5

@@ -61,7 +61,7 @@ def register(arch: Architecture) -> Architecture:
 
 def _load_builtin() -> None:
     # Importing the modules registers their architectures.
-    from core.models import zoo, zoo_compact, zoo_tiny  # noqa: F401
+    from core.models import zoo, zoo_compact, zoo_meso, zoo_resnet, zoo_tiny  # noqa: F401
 
 
 def get(name: str) -> Architecture:

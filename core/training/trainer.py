@@ -1,0 +1,601 @@
+"""Training a registry architecture on a labelled folder into a model bundle.
+
+``train(config, progress=cb, should_cancel=fn) -> TrainResult`` runs: scan the folder, crop
+the faces (cached), build the model (ImageNet backbone verified offline), train with per-batch
+progress, validate each epoch, checkpoint each epoch, stop early, pick the decision threshold on
+validation data, measure the test split, and write the bundle with a full card.
+
+Three modes, chosen from the architecture and the config:
+- ``full``: batches of pixels through the model; frozen layers stay frozen;
+- ``cached_head``: a frame model with a frozen ``backbone``: its features are computed once and
+  only the ``head`` trains on them;
+- ``sequence_head``: a sequence model: the frame encoder is frozen, its features are cached and
+  the ``sequence_head`` trains on windows of them.
+
+Cancelling returns at the next batch with ``status == "cancelled"``; the last complete epoch's
+checkpoint stays in the run folder, from which ``TrainConfig(resume=True)`` continues.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import re
+import time
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from core import paths
+from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingError
+from core.faces import FaceDetector
+from core.models import backbone as bb
+from core.models import registry
+from core.models.bundle import BundleInfo, ModelCard, read_bundle, save_bundle
+from core.training import metrics as M
+from core.training.batches import (
+    Prefetch,
+    Samples,
+    class_weights,
+    epoch_order,
+    feature_batches,
+    frame_samples,
+    pixel_batches,
+    window_samples,
+)
+from core.training.checkpoint import OPTIMIZER_FILE, RNG_FILE, RunDir, restore_variables, rng_variables, run_dir_for
+from core.training.config import BALANCE, MONITORS, CancelFn, EpochMetrics, ProgressFn, TrainConfig
+from core.training.config import TrainProgress as P
+from core.training.crops import CropSettings, build_table
+from core.training.dataset import DatasetSummary, Skipped, scan_dataset
+from core.training.features import encode, weights_digest
+
+FULL, CACHED_HEAD, SEQUENCE_HEAD = "full", "cached_head", "sequence_head"
+MODE_TEXT = {
+    FULL: "fine-tuning on pixel batches (frozen layers stay frozen)",
+    CACHED_HEAD: "frozen backbone: features computed once and cached, only the head trained",
+    SEQUENCE_HEAD: "frozen frame encoder: features computed once and cached, only the sequence head trained",
+}
+EPS = 1e-7
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    status: str  # "completed" | "stopped_early" | "cancelled"
+    bundle: BundleInfo | None  # the trained model (None when cancelled)
+    out: str  # the bundle folder (written only on success)
+    run_dir: str  # checkpoints of an unfinished run (removed after success)
+    epochs_run: int
+    best_epoch: int | None
+    history: tuple[EpochMetrics, ...]
+    threshold: float | None
+    val_metrics: M.Metrics | None
+    test_metrics: M.Metrics | None
+    data: DatasetSummary | None
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...]
+    elapsed_s: float
+
+    @property
+    def resumable(self) -> bool:
+        return self.status == "cancelled" and (Path(self.run_dir) / "state.json").is_file()
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-") or "model"
+
+
+def default_out(config: TrainConfig) -> Path:
+    return Path(config.out) if config.out else paths.user_models_dir() / slug(model_name(config))
+
+
+def model_name(config: TrainConfig) -> str:
+    return config.name or f"{config.arch}-{Path(config.data.root).resolve().name}"
+
+
+# --- checks before any work ------------------------------------------------------------------
+
+
+def _check_config(c: TrainConfig, arch: registry.Architecture) -> None:
+    problems = []
+    if c.epochs < 1:
+        problems.append("epochs must be at least 1")
+    if c.batch_size < 1:
+        problems.append("the batch size must be at least 1")
+    if not (c.learning_rate > 0 and math.isfinite(c.learning_rate)):
+        problems.append("the learning rate must be a positive number")
+    if c.patience < 1:
+        problems.append("patience must be at least 1 epoch")
+    if c.monitor not in MONITORS:
+        problems.append(f"monitor must be one of {', '.join(MONITORS)}")
+    if c.threshold_rule not in M.THRESHOLD_RULES:
+        problems.append(f"the threshold rule must be one of {', '.join(M.THRESHOLD_RULES)}")
+    if c.data.balance not in BALANCE:
+        problems.append(f"balance must be one of {', '.join(BALANCE)}")
+    if c.feature_views < 1:
+        problems.append("feature views must be at least 1")
+    if not 0 <= c.data.face_margin <= 2:
+        problems.append("the face margin must lie between 0 and 2")
+    if c.data.frames_per_video < 1 or c.data.clips_per_video < 1 or c.data.frame_step < 1:
+        problems.append("frames per video, clips per video and the frame step must be at least 1")
+    if c.input_size is not None and c.input_size < 16:
+        problems.append("the input size must be at least 16")
+    if arch.kind == registry.SEQUENCE and c.data.self_blend:
+        problems.append("self-blended fakes are made for frame models; a sequence model needs real fake videos")
+    if c.freeze_backbone and not (arch.kind == registry.FRAME and arch.uses_imagenet_backbone):
+        problems.append(f"--freeze-backbone applies to the ResNet50 frame models, not {arch.name}")
+    if problems:
+        raise TrainingError("Cannot train: " + "; ".join(problems) + ".")
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = out.parent / f".{out.name}.write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputNotWritable(f"Cannot write the model into {out.parent}: {exc.strerror}.") from exc
+
+
+def _fingerprint(c: TrainConfig, arch_name: str, size: int, mode: str, summary: DatasetSummary,
+                 settings: CropSettings, backbone: str) -> dict:
+    return {
+        "arch": arch_name, "input_size": size, "mode": mode, "params": {k: repr(v) for k, v in c.params},
+        "data": summary.file_list_hash, "crops": settings.key(), "seed": c.seed, "batch_size": c.batch_size,
+        "learning_rate": c.learning_rate, "augment": c.augment.to_json(), "balance": c.data.balance,
+        "self_blend": c.data.self_blend, "feature_views": c.feature_views, "backbone": backbone,
+    }
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, config: TrainConfig, progress: ProgressFn | None, should_cancel: CancelFn | None,
+                 detector):
+        self.c = config
+        self.report = progress or (lambda p: None)
+        self.cancelled = should_cancel or (lambda: False)
+        self.detector = detector
+        self.t0 = time.perf_counter()
+        self.started = datetime.now(UTC).isoformat(timespec="seconds")
+        self.warnings: list[str] = []
+        self.summary: DatasetSummary | None = None
+        self.skipped: tuple[Skipped, ...] = ()
+        self.history: list[EpochMetrics] = []
+        self.best_epoch: int | None = None
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def _detector(self):
+        if self.detector is None:
+            self.detector = FaceDetector(self.c.data.detect_width, self.c.data.min_confidence)
+        return self.detector
+
+    def check_cancel(self) -> None:
+        if self.cancelled():
+            raise Cancelled("Training was cancelled.")
+
+    # -- set-up ---------------------------------------------------------------------------
+    def prepare(self) -> None:
+        c = self.c
+        self.arch = registry.get(c.arch)
+        _check_config(c, self.arch)
+        self.out = default_out(c)
+        self.run = RunDir(run_dir_for(self.out))
+        if self.out.exists() and not c.overwrite:
+            raise OutputNotWritable(f"{self.out} already exists; choose another name or output folder, or "
+                                    "replace it (--overwrite).")
+        _check_writable(self.out)
+        if c.resume and not self.run.has_state():
+            raise TrainingError(f"There is no interrupted run to resume for {self.out.name} (no {self.run.path}).")
+        if self.run.has_state() and not c.resume:
+            if not c.overwrite:
+                raise TrainingError(f"An interrupted run of {self.out.name} exists in {self.run.path}: continue it "
+                                    "with --resume, or start again with --overwrite.")
+            self.run.remove()
+        self.backbone = None
+        if self.arch.uses_imagenet_backbone and not c.from_scratch:
+            self.backbone = bb.locate(bb.RESNET50, c.backbone_weights)  # fail before any long work
+        self.size = c.input_size or self.arch.input_size
+        self.mode = (SEQUENCE_HEAD if self.arch.kind == registry.SEQUENCE
+                     else CACHED_HEAD if c.freeze_backbone else FULL)
+
+    def load_data(self) -> None:
+        c, d = self.c, self.c.data
+        self.summary = scan_dataset(d, self.report, self.cancelled)
+        self.warnings += list(self.summary.warnings)
+        seq = self.arch.kind == registry.SEQUENCE
+        params = dict(c.params)
+        self.seq_len = int(params.get("sequence_length", self.arch.sequence_length or 1)) if seq else 1
+        self.settings = CropSettings(
+            size=self.size, margin=d.face_margin, images_are_faces=d.images_are_faces,
+            frames_per_video=d.frames_per_video, clip_len=self.seq_len, clips_per_video=d.clips_per_video,
+            frame_step=d.frame_step, detect_width=d.detect_width, min_confidence=d.min_confidence,
+            min_face_px=d.min_face_px,
+        )
+        files = self.summary.files
+        if seq and any(f.kind == "image" for f in files):
+            n = sum(f.kind == "image" for f in files)
+            self.warnings.append(f"{n} images are ignored: a sequence model learns from videos only.")
+            files = tuple(f for f in files if f.kind == "video")
+            if not files:
+                raise DatasetError("A sequence model needs videos, and the folder holds only images.")
+        summary = replace(self.summary, files=files)
+        self.table, skipped = build_table(summary, self.settings, self._detector, self.report, self.cancelled)
+        self.skipped = tuple(self.summary.skipped) + tuple(skipped)
+        if seq:
+            hop = max(1, self.seq_len // 2)
+            self.train_s = window_samples(self.table, "train", self.seq_len, max(1, self.seq_len // 4))
+            self.val_s = window_samples(self.table, "validation", self.seq_len, hop)
+            self.test_s = window_samples(self.table, "test", self.seq_len, hop)
+            unit = f"windows of {self.seq_len} consecutive face crops"
+        else:
+            self.train_s = frame_samples(self.table, "train", d.self_blend)
+            self.val_s = frame_samples(self.table, "validation", d.self_blend)
+            self.test_s = frame_samples(self.table, "test", d.self_blend)
+            unit = "face crops"
+        self._check_samples(unit)
+
+    def _check_samples(self, unit: str) -> None:
+        bs = self.c.batch_size
+        if not len(self.train_s):
+            raise DatasetError(f"No training {unit} could be made ({len(self.skipped)} files skipped: "
+                               f"{'; '.join(f'{s.path}: {s.reason}' for s in self.skipped[:3])}).")
+        for label, cname in ((0, "real"), (1, "fake")):
+            n = self.train_s.count(label)
+            if n == 0:
+                raise DatasetError(f"The training split has no {cname} {unit} (after skipping unusable files).")
+            if n < bs:
+                raise DatasetError(f"The training split has only {n} {cname} {unit}, fewer than one batch of {bs}: "
+                                   f"add data, or use a batch size of {n} or less.")
+        if not len(self.val_s):
+            raise DatasetError(f"The validation split has no {unit}: add validation data or raise its share.")
+        if self.val_s.count(0) == 0 or self.val_s.count(1) == 0:
+            self.warnings.append("The validation split holds one class only: AUC cannot be measured, so early "
+                                 "stopping watches the validation loss and the threshold stays at 0.5.")
+
+    def build(self) -> None:
+        c = self.c
+        from core.keras_env import keras
+
+        keras().utils.set_random_seed(c.seed)
+        params = dict(c.params)
+        params["input_size"] = self.size
+        if self.arch.uses_imagenet_backbone:
+            params["backbone_weights"] = self.backbone
+        if self.mode == CACHED_HEAD:
+            params["trainable_from"] = "none"
+        try:
+            self.model = self.arch.build_model(**params)
+        except (TypeError, ValueError) as exc:
+            raise TrainingError(f"Cannot build {self.arch.name} with {dict(c.params)}: {exc}") from exc
+        if self.mode == FULL:
+            self.target = self.model
+        elif self.mode == CACHED_HEAD:
+            self.encoder, self.target = self.model.get_layer("backbone"), self.model.get_layer("head")
+        else:
+            self.encoder = self.model.get_layer(f"{registry.ENCODER_NAME}_td").layer
+            self.target = self.model.get_layer(registry.HEAD_NAME)
+        if not self.target.trainable_variables:
+            raise TrainingError(f"{self.arch.name} has nothing trainable with these settings.")
+        backbone = self.backbone.sha256 if self.backbone else "random-init"
+        self.fingerprint = _fingerprint(c, self.arch.name, self.size, self.mode, self.summary, self.settings, backbone)
+
+    def encode_features(self) -> None:
+        c = self.c
+        if self.mode == FULL:
+            return
+        if c.augment.active and c.feature_views == 1:
+            self.warnings.append("With a frozen backbone, augmentation needs cached augmented views "
+                                 "(--feature-views 2 or more); the features were computed without augmentation.")
+        enc_id = weights_digest(self.encoder)
+        sbi = c.data.self_blend_config if c.data.self_blend else None
+        kw = dict(encoder_id=enc_id, seed=c.seed, augment=c.augment, sbi=sbi, batch_size=c.batch_size,
+                  progress=self.report, should_cancel=self.cancelled)
+        prep = self.arch.preprocessing
+        if self.mode == CACHED_HEAD:
+            self.f_train = encode(self.encoder, self.table, self.train_s, prep, views=c.feature_views, **kw)
+            self.f_val = encode(self.encoder, self.table, self.val_s, prep, views=1, **kw)
+            self.f_test = encode(self.encoder, self.table, self.test_s, prep, views=1, **kw) if len(self.test_s) \
+                else None
+        else:
+            n = len(self.table)
+            rows = Samples(np.arange(n, dtype=np.int64), np.zeros(n, bool), self.table.label.astype(np.float32),
+                           self.table.file)
+            feats = encode(self.encoder, self.table, rows, prep, views=c.feature_views, **kw)
+            self.f_train = feats
+            self.f_val = self.f_test = feats[:1]
+
+    # -- batches ------------------------------------------------------------------------------
+    def _batches(self, samples: Samples, order: np.ndarray, epoch: int, train: bool):
+        c = self.c
+        weights = self.weights if train else {0: 1.0, 1: 1.0}
+        if self.mode == FULL:
+            sbi = c.data.self_blend_config
+            aug = c.augment if train else None
+            return Prefetch(lambda: pixel_batches(self.table, samples, order, c.batch_size, c.seed, epoch,
+                                                  self.arch.preprocessing, weights, aug, sbi))
+        feats = self.f_train if train else (self.f_val if samples is self.val_s else self.f_test)
+        views = None
+        if train and c.feature_views > 1:
+            views = np.random.default_rng([c.seed, epoch, 3]).integers(0, c.feature_views, len(samples))
+        window = self.seq_len if self.mode == SEQUENCE_HEAD else None
+        return Prefetch(lambda: feature_batches(feats, samples, order, c.batch_size, weights, views, window))
+
+    def predict(self, samples: Samples) -> np.ndarray:
+        out = []
+        with self._batches(samples, np.arange(len(samples)), 0, train=False) as batches:
+            for x, _, _ in batches:
+                self.check_cancel()
+                out.append(np.asarray(self.predict_fn(x)).reshape(-1))
+        return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+
+    # -- training -------------------------------------------------------------------------------
+    def compile_steps(self) -> None:
+        from core.keras_env import keras
+
+        self.optimizer = keras().optimizers.Adam(learning_rate=self.c.learning_rate)
+        self.step, self.predict_fn = make_step(self.target, self.optimizer)
+
+    def restore(self) -> int:
+        """Continue from the run folder; returns the last completed epoch (0 for a fresh run)."""
+        self.state = {"history": [], "best": None, "best_score": None, "wait": 0, "epoch": 0}
+        if not self.c.resume:
+            return 0
+        state = self.run.load_state()
+        if state.get("fingerprint") != self.fingerprint:
+            old, new = state.get("fingerprint") or {}, self.fingerprint
+            diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            raise TrainingError(f"The interrupted run in {self.run.path} used different settings or data "
+                                f"({', '.join(diff)}); resume with the same ones, or start again with --overwrite.")
+        latest = self.run.checkpoint(state["latest"])
+        self._load_weights(latest)
+        restore_variables(self.optimizer.variables, latest / OPTIMIZER_FILE, "optimizer state")
+        restore_variables(rng_variables(self.model), latest / RNG_FILE, "random state")
+        self.state = state
+        self.history = [EpochMetrics(**h) for h in state["history"]]
+        self.best_epoch = state.get("best_epoch")
+        return int(state["epoch"])
+
+    def _load_weights(self, folder: Path) -> None:
+        try:
+            self.model.load_weights(read_bundle(folder).weights_path)
+        except (ValueError, OSError, KeyError) as exc:
+            raise TrainingError(f"The checkpoint {folder} does not fit this model ({exc}).") from exc
+
+    def fit(self, start: int) -> str:
+        c = self.c
+        self.weights = class_weights(self.train_s.label, c.data.balance)
+        steps = math.ceil(len(self.train_s) / c.batch_size) if c.data.balance != "oversample" else math.ceil(
+            2 * max(self.train_s.count(0), self.train_s.count(1)) / c.batch_size)
+        total_steps = steps * (c.epochs - start)
+        done_steps, train_time = 0, 0.0
+        status = "completed"
+        for epoch in range(start + 1, c.epochs + 1):
+            e0 = time.perf_counter()
+            order = epoch_order(self.train_s, c.data.balance, c.seed, epoch)
+            losses, hits, seen = 0.0, 0, 0
+            with self._batches(self.train_s, order, epoch, train=True) as batches:
+                for b, (x, y, w) in enumerate(batches):
+                    s0 = time.perf_counter()
+                    loss, p = self.step(x, y, w)
+                    loss = float(loss)
+                    if not math.isfinite(loss):
+                        raise TrainingError("Training diverged (the loss is not a number); lower the learning rate.")
+                    losses += loss * len(y)
+                    hits += int(np.sum((np.asarray(p) >= 0.5) == (y >= 0.5)))
+                    seen += len(y)
+                    done_steps += 1
+                    train_time += time.perf_counter() - s0
+                    eta = (time.perf_counter() - self.t0) / max(done_steps, 1) * (total_steps - done_steps)
+                    self.report(P("training", b + 1, steps, self.elapsed(), eta, epoch, c.epochs, losses / seen,
+                                  hits / seen))
+                    self.check_cancel()
+            self.report(P("validating", 0, len(self.val_s), self.elapsed(), None, epoch, c.epochs))
+            p_val = self.predict(self.val_s)
+            em = self._epoch_metrics(epoch, losses / seen, hits / seen, p_val, time.perf_counter() - e0)
+            self._checkpoint(epoch, em, p_val)
+            self.report(P("validating", len(self.val_s), len(self.val_s), self.elapsed(), None, epoch, c.epochs,
+                          epoch_end=em))
+            if self.state["wait"] >= c.patience and epoch < c.epochs:
+                status = "stopped_early"
+                break
+        self.train_seconds = train_time
+        return status
+
+    def _score(self, em: EpochMetrics) -> tuple[float, float]:
+        """(monitored value, tie-breaker), both larger-is-better; ties on AUC go to the lower loss."""
+        mon = self.c.monitor
+        if mon == "val_auc" and em.val_auc is None:
+            mon = "val_loss"
+        value = getattr(em, mon)
+        if value is None:
+            value = -em.val_loss if mon != "val_loss" else value
+        primary = -value if mon == "val_loss" else value
+        return float(primary), float(-em.val_loss)
+
+    def _epoch_metrics(self, epoch, loss, acc, p_val, seconds) -> EpochMetrics:
+        y = self.val_s.label
+        vl = M.log_loss(y, p_val)
+        if vl is None or not math.isfinite(vl):
+            raise TrainingError("Validation produced no usable scores.")
+        e = M.eer(y, p_val)
+        em = EpochMetrics(epoch, float(loss), float(acc), vl, M.accuracy(y, p_val, 0.5), M.roc_auc(y, p_val),
+                          None if e is None else e[0], seconds, False)
+        score = self._score(em)
+        best = self.state.get("best_score")
+        improved = best is None or score[0] > best[0] + 1e-9 or (abs(score[0] - best[0]) <= 1e-9
+                                                                 and score[1] > best[1] + 1e-9)
+        return replace(em, improved=improved)
+
+    def _checkpoint(self, epoch: int, em: EpochMetrics, p_val: np.ndarray) -> None:
+        self.history.append(em)
+        st = self.state
+        if em.improved:
+            self.best_p_val = p_val
+            st["best_score"] = list(self._score(em))
+            st["best"] = f"epoch_{epoch:04d}"
+            st["best_epoch"] = self.best_epoch = epoch
+            st["wait"] = 0
+        else:
+            st["wait"] = int(st.get("wait", 0)) + 1
+        st["epoch"] = epoch
+        st["latest"] = f"epoch_{epoch:04d}"
+        st["history"] = [asdict(h) for h in self.history]
+        st["fingerprint"] = self.fingerprint
+        thr = M.choose_threshold(self.val_s.label, p_val, self.c.threshold_rule)
+        card = self._card(thr, M.compute(self.val_s.label, p_val, thr), None, f" (checkpoint, epoch {epoch})")
+        self.report(P("saving", 0, 1, self.elapsed(), None, epoch, self.c.epochs, message="checkpoint"))
+        self.run.save(epoch, self.model, card, self.optimizer, st)
+
+    # -- the result -------------------------------------------------------------------------------
+    def finish(self, status: str) -> TrainResult:
+        c = self.c
+        best, latest = self.state.get("best"), self.state.get("latest")
+        p_val = getattr(self, "best_p_val", None)
+        if best and best != latest:  # the model holds the last epoch's weights: go back to the best
+            self._load_weights(self.run.checkpoint(best))
+            p_val = None
+        if p_val is None:
+            p_val = self.predict(self.val_s)
+        thr = M.choose_threshold(self.val_s.label, p_val, c.threshold_rule)
+        val = M.compute(self.val_s.label, p_val, thr)
+        test = None
+        if len(self.test_s):
+            test = M.compute(self.test_s.label, self.predict(self.test_s), thr)
+        card = self._card(thr, val, test, "")
+        self.report(P("saving", 0, 1, self.elapsed(), None, len(self.history), c.epochs, message=str(self.out)))
+        info = save_bundle(self.model, card, self.out, overwrite=c.overwrite)
+        self.run.remove()
+        self.report(P("done", 1, 1, self.elapsed(), 0.0, len(self.history), c.epochs))
+        return self.result(status, info, thr, val, test)
+
+    def result(self, status, info=None, thr=None, val=None, test=None) -> TrainResult:
+        return TrainResult(
+            status=status, bundle=info, out=str(self.out) if hasattr(self, "out") else "",
+            run_dir=str(self.run.path) if hasattr(self, "run") else "", epochs_run=len(self.history),
+            best_epoch=self.best_epoch, history=tuple(self.history), threshold=thr, val_metrics=val,
+            test_metrics=test, data=self.summary, skipped=self.skipped, warnings=tuple(self.warnings),
+            elapsed_s=self.elapsed(),
+        )
+
+    def _card(self, thr: float, val: M.Metrics, test: M.Metrics | None, suffix: str) -> ModelCard:
+        c = self.c
+        name = model_name(c) + suffix
+        mets = _card_metrics("val", val)
+        if test is not None:
+            mets.update(_card_metrics("test", test))
+        s = self.summary
+        counts = {sp: {"real": smp.count(0), "fake": smp.count(1)}
+                  for sp, smp in (("train", self.train_s), ("validation", self.val_s), ("test", self.test_s))}
+        data = {**s.to_card(), "samples": counts, "sample_unit": "window" if self.mode == SEQUENCE_HEAD else "crop",
+                "self_blended_fakes": c.data.self_blend}
+        data["skipped"] = [{"path": k.path, "reason": k.reason} for k in self.skipped]
+        best = self.state.get("best_epoch")
+        training = {
+            "mode": MODE_TEXT[self.mode],
+            "data": data,
+            "crops": self.settings.to_json(),
+            "hyper_parameters": c.hyper_parameters() | {"input_size": self.size},
+            "augmentation": c.augment.to_json() if c.augment.active else "none",
+            "self_blend": c.data.self_blend_config.to_json() if c.data.self_blend else None,
+            "backbone": (self.backbone.to_card() if self.backbone else
+                         ("none: trained from scratch (asked for)" if self.arch.uses_imagenet_backbone else None)),
+            "epochs_run": len(self.history),
+            "best_epoch": best,
+            "history": [asdict(h) for h in self.history],
+            "threshold": {"value": thr, "rule": c.threshold_rule, "chosen_on": f"validation ({len(self.val_s)} "
+                                                                              "samples)"},
+            "seed": c.seed,
+            "started": self.started,
+            "elapsed_s": round(self.elapsed(), 1),
+            "software": _software(),
+        }
+        limits = [f"Trained on {counts['train']['real']} real and {counts['train']['fake']} fake "
+                  f"{data['sample_unit']}s from {Path(s.root).name}/; accuracy on other sources is unknown."]
+        limits += [w for w in self.warnings if w.startswith(("Tiny", "Class imbalance", "The validation split"))]
+        seq = self.arch.kind == registry.SEQUENCE
+        return ModelCard.for_architecture(
+            self.arch.name, name, input_size=self.size, threshold=float(thr), face_margin=c.data.face_margin,
+            min_face_px=c.data.min_face_px, sequence_length=self.seq_len if seq else None,
+            sequence_hop=max(1, self.seq_len // 2) if seq else None, training=training,
+            metrics=_finite(mets), limits=limits,
+        )
+
+
+def make_step(target, optimizer):
+    """(train step, predict) compiled for ``target``: the step takes (x, y (N, 1), weights (N,)) and
+    returns (mean weighted binary cross-entropy, predictions); regularisation losses are added."""
+    from core.keras_env import tf
+
+    t = tf()
+    variables = target.trainable_variables
+    optimizer.build(variables)
+    spec = t.TensorSpec((None, *tuple(int(d) for d in target.input_shape[1:])), t.float32)
+
+    @t.function(input_signature=[spec, t.TensorSpec((None, 1), t.float32), t.TensorSpec((None,), t.float32)])
+    def step(x, y, w):
+        with t.GradientTape() as tape:
+            p = t.clip_by_value(target(x, training=True), EPS, 1.0 - EPS)
+            bce = -(y * t.math.log(p) + (1.0 - y) * t.math.log(1.0 - p))
+            loss = t.reduce_sum(w * t.reshape(bce, [-1])) / t.reduce_sum(w)
+            total = loss + t.add_n(target.losses) if target.losses else loss
+        grads = tape.gradient(total, variables)
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
+        return loss, p
+
+    return step, t.function(lambda x: target(x, training=False), input_signature=[spec])
+
+
+def _card_metrics(prefix: str, m: M.Metrics) -> dict:
+    """Flat ``val_auc``, ``val_accuracy``, ... entries for the card (``models`` lists ``val_auc``)."""
+    out = {f"{prefix}_{'auc' if k == 'roc_auc' else k}": v for k, v in m.to_json().items()
+           if k not in ("confusion", "threshold")}
+    out[f"{prefix}_confusion"] = [list(r) for r in m.confusion]
+    return out
+
+
+def _finite(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def _software() -> dict:
+    import cv2
+
+    from core.keras_env import device_name, keras, tf
+    from core.version import app_version
+
+    return {"app_version": app_version(), "python": platform.python_version(), "tensorflow": tf().__version__,
+            "keras": keras().__version__, "numpy": np.__version__, "opencv": cv2.__version__,
+            "device": device_name()}
+
+
+def train(config: TrainConfig, progress: ProgressFn | None = None, should_cancel: CancelFn | None = None,
+          detector=None) -> TrainResult:
+    """Train ``config.arch`` on ``config.data`` into a bundle; see the module docstring.
+
+    Raises typed :class:`~core.errors.InspectorError` subclasses for bad input; returns a
+    result with ``status == "cancelled"`` when ``should_cancel()`` turned true.
+    """
+    run = _Run(config, progress, should_cancel, detector)
+    run.prepare()
+    try:
+        run.load_data()
+        run.build()
+        run.compile_steps()
+        start = run.restore()
+        run.encode_features()
+        if start >= config.epochs:
+            status = "completed"
+        else:
+            status = run.fit(start)
+        return run.finish(status)
+    except Cancelled:
+        run.report(P("done", 0, 0, run.elapsed(), 0.0, len(run.history), config.epochs, message="cancelled"))
+        return run.result("cancelled")
+

@@ -1,0 +1,110 @@
+"""Samples, class balance, reproducible batches and the prefetch thread."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from core.training.augment import AugmentConfig
+from core.training.batches import (
+    Prefetch,
+    class_weights,
+    epoch_order,
+    frame_samples,
+    pixel_batches,
+    render,
+    window_samples,
+)
+from core.training.crops import SPLIT_CODES, CropSettings, CropTable
+
+
+def _table(labels, runs, splits=None):
+    n = len(labels)
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 256, (n, 24, 24, 3), dtype=np.uint8)
+    split = np.array([SPLIT_CODES[s] for s in (splits or ["train"] * n)], np.int8)
+    return CropTable(crops, np.array(labels, np.int8), np.array(runs, np.int32), split, np.array(runs, np.int64),
+                     np.arange(n, dtype=np.int32), np.tile(np.array([[3, 3, 21, 21]], np.float32), (n, 1)),
+                     np.full((n, 5, 2), np.nan, np.float32), (), CropSettings(24), "k")
+
+
+def test_class_weights_balance_the_loss():
+    y = np.array([0, 0, 0, 1], np.float32)
+    w = class_weights(y, "weights")
+    assert w[0] == pytest.approx(4 / 6) and w[1] == pytest.approx(2.0)
+    assert w[0] * 3 == pytest.approx(w[1] * 1)  # both classes weigh the same in total
+    assert class_weights(y, "none") == {0: 1.0, 1: 1.0}
+    assert class_weights(np.zeros(3, np.float32), "weights") == {0: 1.0, 1: 1.0}
+
+
+def test_epoch_order_shuffles_reproducibly_and_oversamples():
+    t = _table([0] * 6 + [1] * 2, range(8))
+    s = frame_samples(t, "train", False)
+    a, b, c = epoch_order(s, "weights", 1, 1), epoch_order(s, "weights", 1, 1), epoch_order(s, "weights", 1, 2)
+    assert np.array_equal(a, b) and not np.array_equal(a, c) and sorted(a.tolist()) == list(range(8))
+    over = epoch_order(s, "oversample", 1, 1)
+    assert len(over) == 12 and np.sum(s.label[over] == 1) == 6
+
+
+def test_frame_samples_add_one_self_blend_per_real_crop():
+    t = _table([0, 0, 1, 0], range(4), ["train", "train", "train", "validation"])
+    s = frame_samples(t, "train", True)
+    assert len(s) == 5 and s.sbi.sum() == 2 and (s.label[s.sbi] == 1).all()
+    assert sorted(s.crop[s.sbi].tolist()) == [0, 1]
+    imgs = render(t, s, np.arange(5), seed=0, epoch=1, augment=None, sbi=None)
+    assert np.array_equal(imgs[0], t.crops[0]) and not np.array_equal(imgs[3], t.crops[s.crop[3]])
+    again = render(t, s, np.array([3]), seed=0, epoch=1, augment=None, sbi=None)
+    other_epoch = render(t, s, np.array([3]), seed=0, epoch=2, augment=None, sbi=None)
+    assert np.array_equal(again[0], imgs[3]) and not np.array_equal(other_epoch[0], imgs[3])
+
+
+def test_windows_stay_inside_one_run():
+    runs = [0] * 5 + [1] * 2 + [2] * 4
+    t = _table([1] * 5 + [0] * 6, runs)
+    s = window_samples(t, "train", 3, 1)
+    assert s.crop.tolist() == [0, 1, 2, 7, 8]  # run 1 is too short for a window
+    assert window_samples(t, "train", 3, 2).crop.tolist() == [0, 2, 7]
+    assert s.label.tolist() == [1, 1, 1, 0, 0]
+
+
+def test_pixel_batches_are_reproducible_and_weighted():
+    t = _table([0, 1] * 5, range(10))
+    s = frame_samples(t, "train", False)
+    order = epoch_order(s, "weights", 0, 1)
+    w = class_weights(s.label, "weights")
+
+    def run():
+        return list(pixel_batches(t, s, order, 4, 0, 1, "scale_0_1", w, AugmentConfig()))
+
+    first, second = run(), run()
+    assert [x.shape for x, _, _ in first] == [(4, 24, 24, 3), (4, 24, 24, 3), (2, 24, 24, 3)]
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(first, second, strict=True))
+    assert first[0][0].dtype == np.float32 and 0.0 <= first[0][0].min() and first[0][0].max() <= 1.0
+    assert first[0][1].shape == (4, 1) and np.allclose(first[0][2], 1.0)
+
+
+def test_prefetch_runs_ahead_passes_errors_and_stops():
+    made = []
+
+    def gen():
+        for i in range(100):
+            made.append(i)
+            yield i
+
+    with Prefetch(gen, depth=2) as p:
+        it = iter(p)
+        assert next(it) == 0
+        time.sleep(0.2)
+        assert len(made) <= 5  # only a few batches ahead
+    n = len(made)
+    time.sleep(0.2)
+    assert len(made) == n  # closed: the producer stopped
+    assert not [t for t in threading.enumerate() if t.name == "batches"]
+
+    def broken():
+        yield 1
+        raise ValueError("bad batch")
+
+    with Prefetch(broken) as p, pytest.raises(ValueError, match="bad batch"):
+        list(p)
