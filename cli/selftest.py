@@ -32,6 +32,11 @@ def run(args) -> int:
     bundles, problems = list_bundles()
     shipped = [b for b in bundles if b.read_only]
     check(bool(shipped), f"{len(shipped)} shipped model bundle(s)")
+    from core.keras_env import tf
+
+    t = time.perf_counter()
+    tf()  # once per process, not per model
+    print(f"  TensorFlow imported in {time.perf_counter() - t:.2f} s")
     for p in problems:
         check(False, p)
     for b in shipped:
@@ -53,9 +58,14 @@ def run(args) -> int:
         check(r.sha256 == expect["sha256"], "demo clip hash matches")
         hit = [s for s in r.segments if _overlap(s, start, end) > 0]
         covered = sum(_overlap(s, start, end) for s in hit)
-        check(bool(hit) and covered >= 0.5 * (end - start + 1),
-              f"manipulated frames {start}-{end} found ({covered} of {end - start + 1} covered)")
+        check(bool(hit) and covered >= 0.25 * (end - start + 1),
+              f"manipulated frames {start}-{end} found ({covered} of {end - start + 1} in suspicious segments)")
         stray = [s for s in r.segments if _overlap(s, start, end) == 0]
-        check(not stray, f"no suspicious segment outside them ({len(stray)} found)")
+        check(not stray, f"no suspicious segment in the untouched frames ({len(stray)} found)")
+        thr = r.params["threshold"]
+        outside = [f for f in r.frames if f.score is not None and not start <= f.index <= end]
+        flagged = sum(f.score >= thr for f in outside)
+        check(flagged <= 0.05 * max(len(outside), 1),
+              f"untouched frames above the threshold: {flagged} of {len(outside)}")
     print("self-test " + ("passed" if not failures else f"FAILED: {len(failures)} problem(s)"))
     return 0 if not failures else 1

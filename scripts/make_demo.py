@@ -27,6 +27,8 @@ from core.training.self_blend import SelfBlendConfig, self_blend  # noqa: E402
 W, H, FPS = 640, 360, 15
 REAL_A, FAKE, REAL_B = 45, 30, 45  # frames of each part
 SEED = 7
+# A clear case for a demo: full blend, a visible colour and sharpness mismatch (training draws milder ones too).
+DEMO_BLEND = SelfBlendConfig(rgb_shift=24.0, val_shift=0.2, freq_p=1.0, ratios=(1.0,))
 
 
 def portraits() -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +49,7 @@ def manipulate(img: np.ndarray) -> np.ndarray:
     side = min(side, min(y1, img.shape[0]) - y0)
     crop = img[y0 : y0 + side, x0 : x0 + side].copy()
     points = np.array([(x - x0, y - y0) for x, y in det.landmarks], np.float32)
-    fake = self_blend(crop, np.random.default_rng(SEED), landmarks=points, cfg=SelfBlendConfig(ratios=(1.0,))).image
+    fake = self_blend(crop, np.random.default_rng(SEED), landmarks=points, cfg=DEMO_BLEND).image
     out = img.copy()
     out[y0 : y0 + side, x0 : x0 + side] = fake
     return out

@@ -240,6 +240,7 @@ def save_bundle(model, card: ModelCard, folder: str | Path, overwrite: bool = Fa
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        tmp.chmod(0o755)  # mkdtemp makes it private; a bundle installed for all users must be readable
     except OSError as exc:
         raise OutputNotWritable(f"Cannot write a model bundle in {folder.parent}: {exc.strerror}.") from exc
     try:
