@@ -43,6 +43,7 @@ SPEC = {
     "timeline_in": ("Zoom timeline in", ["Up"], None, ""),
     "timeline_out": ("Zoom timeline out", ["Down"], None, ""),
     "analyze": ("&Analyze", ["Ctrl+R"], "analyze", "Analyze the video with the chosen model"),
+    "reanalyze": ("Analyze &again (ignore stored result)", ["Ctrl+Shift+R"], None, ""),
     "cancel": ("&Cancel analysis", ["Esc"], "stop", "Cancel; scores so far are kept"),
     "shortcuts": ("&Keyboard shortcuts", ["F1"], None, ""),
     "log_folder": ("Open &log folder", [], None, ""),

@@ -68,6 +68,7 @@ def run_app(video_path: str | None = None) -> int:
     window = MainWindow()
     install_excepthook(lambda: window)
     window.show()
+    window.start_warm_up()
     if video_path:
         window.open_video(video_path)
     try:

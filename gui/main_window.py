@@ -45,7 +45,7 @@ from gui.segments_panel import SegmentsPanel
 from gui.settings import Settings
 from gui.timeline import Timeline
 from gui.transport import TransportBar
-from gui.workers import AnalysisWorker, EnginePool, HashWorker, LookupWorker, WorkerPool
+from gui.workers import AnalysisWorker, EnginePool, HashWorker, LookupWorker, WarmUpWorker, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.video_sha256: str | None = None
         self._analysis: AnalysisWorker | None = None
         self._analysis_active = False
+        self._warm_up: WarmUpWorker | None = None
         self._hash: HashWorker | None = None
         self._lookup: LookupWorker | None = None
         self._closing = False
@@ -135,7 +136,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(side)
         scroll.setFrameShape(QScrollArea.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
+        scroll.setMinimumWidth(320)
         self.side_dock = self.add_panel("Analysis and video", scroll, Qt.RightDockWidgetArea, "side_dock")
 
         self.pixel_label = QLabel()
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
 
         an = mb.addMenu("&Analysis")
         an.addAction(a.analyze)
+        an.addAction(a.reanalyze)
         an.addAction(a.cancel)
         an.addSeparator()
         reload = an.addAction("Reload installed models")
@@ -233,7 +235,8 @@ class MainWindow(QMainWindow):
         a.timeline_all.triggered.connect(self.timeline.show_all)
         a.timeline_in.triggered.connect(lambda: self.timeline.zoom_time(0.5))
         a.timeline_out.triggered.connect(lambda: self.timeline.zoom_time(2.0))
-        a.analyze.triggered.connect(self.start_analysis)
+        a.analyze.triggered.connect(lambda: self.start_analysis())
+        a.reanalyze.triggered.connect(lambda: self.start_analysis(use_cache=False))
         a.cancel.triggered.connect(self.cancel_analysis)
         a.shortcuts.triggered.connect(lambda: actions_mod.shortcuts_dialog(self.acts, self).exec())
         a.log_folder.triggered.connect(lambda: self._open_folder(paths.ensure_dir(paths.log_dir())))
@@ -253,7 +256,7 @@ class MainWindow(QMainWindow):
         self.view.pixel_hovered.connect(self._on_pixel)
         self.view.zoom_changed.connect(self._on_zoom)
 
-        self.analysis.analyze_requested.connect(self.start_analysis)
+        self.analysis.analyze_requested.connect(lambda: self.start_analysis())
         self.analysis.cancel_requested.connect(self.cancel_analysis)
         self.analysis.choice_changed.connect(self._on_choice_changed)
         self.analysis.threshold_edited.connect(self.review.set_threshold)
@@ -277,7 +280,7 @@ class MainWindow(QMainWindow):
                 split.restoreState(st)
         if state is None:
             self.main_split.setSizes([620, 260])
-            self.bottom_split.setSizes([900, 300])
+            self.bottom_split.setSizes([760, 300])
         self.analysis.set_choices(s.get("analysis/every", 1, int), s.get("analysis/strategy", "mean", str))
         self.acts.overlay.setChecked(s.get("view/overlay", True, bool))
 
@@ -302,6 +305,19 @@ class MainWindow(QMainWindow):
         wanted = current.id if current else (self.settings.get("analysis/model", None, str) or default_bundle_id())
         self.analysis.set_bundles(bundles, problems, wanted)
         self._update_enabled()
+
+    def start_warm_up(self) -> WarmUpWorker | None:
+        """Import the model runtime in the background now (only when a model is installed)."""
+        if not self.analysis.bundles or self._warm_up is not None:
+            return None
+        self._warm_up = WarmUpWorker()
+        self._warm_up.succeeded.connect(self._on_warm)
+        self.workers.start(self._warm_up)
+        return self._warm_up
+
+    @Slot(object)
+    def _on_warm(self, seconds: float) -> None:
+        log.info("model runtime imported in %.1f s", seconds)
 
     # -- opening --------------------------------------------------------------------------
     def choose_video(self) -> None:
@@ -427,7 +443,8 @@ class MainWindow(QMainWindow):
         self._look_up_cached()
 
     # -- analysis -------------------------------------------------------------------------
-    def start_analysis(self) -> None:
+    def start_analysis(self, use_cache: bool = True) -> None:
+        """Analyse the open video; ``use_cache=False`` runs again even if a stored result exists."""
         bundle = self.analysis.bundle()
         if self.info is None or bundle is None or self.analysis_running():
             return
@@ -435,7 +452,8 @@ class MainWindow(QMainWindow):
         resolved = params.resolved(bundle)
         self.review.begin(params.every, resolved.threshold, resolved.segments)
         self.timeline.refresh(force=True)
-        w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256)
+        w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
+                           use_cache=use_cache)
         w.progress.connect(self._on_analysis_progress)
         w.succeeded.connect(self._on_analysis_done)
         w.failed.connect(self._on_analysis_failed)
@@ -617,6 +635,7 @@ class MainWindow(QMainWindow):
         self.acts.prev_seg.setEnabled(has_video and has_segments)
         can = has_video and self.analysis.bundle() is not None and not running
         self.acts.analyze.setEnabled(can)
+        self.acts.reanalyze.setEnabled(can)
         self.acts.cancel.setEnabled(running and not self._analysis.cancelled())
         self.analysis.set_can_analyze(can)
 

@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from core.result import Segment, TrackSummary
 from gui import theme
-from gui.timecode import format_time
+from gui.timecode import format_short
 
-START, PEAK = 1, 4  # segment columns holding a frame to go to
+START, PEAK = 1, 3  # segment columns holding a frame to go to
 FIRST = 1  # track column holding its first frame
 
 
@@ -24,9 +24,11 @@ def _table(headers: list[str]) -> QTableWidget:
     t.verticalHeader().setDefaultSectionSize(22)
     t.setAlternatingRowColors(True)
     t.setFocusPolicy(Qt.ClickFocus)
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
     h = t.horizontalHeader()
-    h.setSectionResizeMode(QHeaderView.ResizeToContents)
-    h.setStretchLastSection(True)
+    h.setSectionResizeMode(QHeaderView.Stretch)
+    h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+    h.setMinimumSectionSize(28)
     return t
 
 
@@ -46,7 +48,7 @@ class SegmentsPanel(QTabWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.segments: tuple[Segment, ...] = ()
-        self.segment_table = _table(["#", "Start", "End", "Length", "Peak", "Mean"])
+        self.segment_table = _table(["#", "Start", "End", "Peak"])
         self.segment_table.setToolTip("Click: go to the segment's start. Double-click: go to its peak frame.")
         self.track_table = _table(["Track", "First", "Last", "Scored", "Mean", "Peak", "Above"])
         self.track_table.setToolTip("Click: go to the track's first frame.")
@@ -68,15 +70,17 @@ class SegmentsPanel(QTabWidget):
         t.setRowCount(len(self.segments))
         for r, s in enumerate(self.segments):
             length = (s.end_frame - s.start_frame + 1) / self.fps
+            tip = (f"Segment {r + 1}: frames {s.start_frame}–{s.end_frame} ({length:.2f} s)\n"
+                   f"peak {s.peak:.3f} at frame {s.peak_frame}, mean {s.mean:.3f}\n"
+                   "Click: go to the start. Double-click: go to the peak.")
             cells = [
                 _item(str(r + 1)),
-                _item(format_time(s.start_s), s.start_frame),
-                _item(format_time(s.end_s), s.end_frame),
-                _item(f"{length:.2f} s"),
+                _item(format_short(s.start_s), s.start_frame),
+                _item(format_short(s.end_s), s.end_frame),
                 _item(f"{s.peak:.3f}", s.peak_frame, theme.score_colour(s.peak)),
-                _item(f"{s.mean:.3f}", None, theme.score_colour(s.mean)),
             ]
             for c, it in enumerate(cells):
+                it.setToolTip(tip)
                 t.setItem(r, c, it)
         self.setTabText(0, f"Segments ({len(self.segments)})")
 

@@ -21,6 +21,15 @@ def format_time(seconds: float, millis: bool = True) -> str:
     return f"{text}.{ms:03d}" if millis else text
 
 
+def format_short(seconds: float) -> str:
+    """``m:ss.mmm`` (``h:mm:ss.mmm`` past an hour): for tables where space is short."""
+    ms_total = int(round(max(0.0, seconds) * 1000))
+    h, rem = divmod(ms_total, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h}:{m:02d}:{s:02d}.{ms:03d}" if h else f"{m}:{s:02d}.{ms:03d}"
+
+
 def frame_time(index: int, fps: float) -> float:
     return index / fps if fps > 0 else 0.0
 

@@ -93,8 +93,8 @@ class Timeline(QWidget):
         self.plot.getAxis("bottom").setStyle(showValues=False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("left", "P(fake)")
-        self.plot.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
-        self.plot.setYRange(0, 1, padding=0.03)
+        self.plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], [(0.25, ""), (0.75, "")]])
+        self.plot.setYRange(-0.06, 1.06, padding=0)
         self.strip.getAxis("left").setTicks([[]])
         self.strip.getAxis("left").setStyle(showValues=False)
         self.strip.setYRange(0, 1, padding=0)
@@ -113,8 +113,8 @@ class Timeline(QWidget):
             hoverPen=pg.mkPen(theme.THRESHOLD, width=3),
         )
         self.threshold_line.setZValue(20)
-        pg.InfLineLabel(self.threshold_line, text="threshold {value:.2f}", position=0.02,
-                        anchors=[(0, 1), (0, 1)], color=theme.THRESHOLD)
+        pg.InfLineLabel(self.threshold_line, text="threshold {value:.2f}", position=0.995,
+                        anchors=[(1, 1), (1, 1)], color=theme.THRESHOLD, fill=(30, 31, 34, 200))
         self.threshold_line.sigPositionChanged.connect(self._threshold_moved)
         self.plot.addItem(self.threshold_line)
 

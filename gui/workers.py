@@ -172,12 +172,55 @@ class AnalysisWorker(Worker):
         from core.analysis import Progress
 
         self.report(Progress("loading", 0, 0, 0.0, None))
+        preload_tensorflow_native()
         engine = self.engines.get(self.bundle)
         if self.cancelled():
             raise Cancelled("Cancelled before the analysis started.")
         return engine.analyze(self.video_path, self.params, progress=self.report,
                               should_cancel=self.cancelled, use_cache=self.use_cache,
                               video_sha256=self.video_sha256)
+
+
+def preload_tensorflow_native() -> None:
+    """Load TensorFlow's main shared library through ctypes, which releases the GIL while the
+    dynamic linker maps ~1 GB; ``import tensorflow`` would hold the GIL for that (0.3-0.7 s
+    measured here), freezing the window. The import then finds the library already loaded."""
+    import ctypes
+    import importlib.util
+
+    spec = importlib.util.find_spec("tensorflow")  # locates, does not import
+    if spec is None or not spec.origin:
+        return
+    for lib in sorted((Path(spec.origin).parent / "python").glob("_pywrap_tensorflow_internal.*")):
+        if lib.suffix in (".so", ".pyd", ".dylib"):
+            try:
+                ctypes.CDLL(str(lib))
+            except OSError as exc:  # the import will load it (and report a real problem) itself
+                log.info("could not preload %s: %s", lib.name, exc)
+
+
+class WarmUpWorker(Worker):
+    """Imports TensorFlow, Keras and MTCNN in the background when the window starts, so the
+    first analysis does not spend seconds importing them (which stalls the window briefly)."""
+
+    name = "warm-up"
+
+    def work(self) -> float:
+        import time
+
+        t0 = time.perf_counter()
+        preload_tensorflow_native()
+        if self.cancelled():
+            raise Cancelled("Warm-up cancelled.")
+        from core.keras_env import keras, tf
+
+        tf()
+        keras()
+        if self.cancelled():
+            raise Cancelled("Warm-up cancelled.")
+        import mtcnn  # noqa: F401 - importing is the point
+
+        return time.perf_counter() - t0
 
 
 class HashWorker(Worker):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gui.timecode import format_time, parse_position, time_to_frame
+from gui.timecode import format_short, format_time, parse_position, time_to_frame
 
 
 def test_format_time_rounds_to_milliseconds_and_hours():
@@ -10,6 +10,8 @@ def test_format_time_rounds_to_milliseconds_and_hours():
     assert format_time(41.1333333) == "00:00:41.133"
     assert format_time(3723.5) == "01:02:03.500"
     assert format_time(59.9996) == "00:01:00.000"
+    assert format_short(3.9333) == "0:03.933"
+    assert format_short(3723.5) == "1:02:03.500"
 
 
 @pytest.mark.parametrize(
