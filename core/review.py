@@ -18,8 +18,12 @@ def rules_of(result: AnalysisResult) -> SegmentRules:
     return SegmentRules(**result.params.get("segments", {}))
 
 
-def rethreshold(result: AnalysisResult, threshold: float) -> AnalysisResult:
-    """The same analysis decided at ``threshold``; the result itself when it is unchanged."""
+def rethreshold(result: AnalysisResult, threshold: float, segments=None, tracks=None) -> AnalysisResult:
+    """The same analysis decided at ``threshold``; the result itself when it is unchanged.
+
+    ``segments`` and ``tracks`` may be passed when already derived at ``threshold`` (the window
+    keeps them), to spare recomputing them on long videos.
+    """
     analysed = float(result.params.get("threshold", result.model.threshold))
     if abs(threshold - analysed) < 1e-9:
         return result
@@ -31,8 +35,8 @@ def rethreshold(result: AnalysisResult, threshold: float) -> AnalysisResult:
     return replace(
         result,
         params=params,
-        segments=find_segments(result.frames, threshold, rules_of(result)),
+        segments=find_segments(result.frames, threshold, rules_of(result)) if segments is None else tuple(segments),
         verdict=aggregate.verdict(aggregate.frame_scores(result.frames), threshold, strategy),
-        tracks=aggregate.track_summaries(result.frames, threshold),
+        tracks=aggregate.track_summaries(result.frames, threshold) if tracks is None else tuple(tracks),
         warnings=(*result.warnings, note),
     )

@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self.workers = WorkerPool(self)
         self.decoder = Decoder(parent=self)
         self.playback = Playback(self.decoder, self)
-        self.review = ReviewState(self)
+        self.review = ReviewState(self.workers, self)
         self.info: VideoInfo | None = None
         self.video_sha256: str | None = None
         self._analysis: AnalysisWorker | None = None

@@ -65,3 +65,24 @@ def test_score_store_keeps_gaps_and_statuses_by_sampled_slot():
     frame, exact = store.frame_result(3)  # between samples 2 and 4: the nearer within half the stride
     assert not exact and frame.index in (2, 4)
     assert store.frame_result(4) == (store.frames()[2], True)
+
+
+def test_long_videos_derive_segments_off_the_gui_thread_and_keep_the_latest_threshold(qtbot):
+    from gui.review_state import ASYNC_FROM, ReviewState
+
+    n = ASYNC_FROM + 5000
+    rng = np.random.default_rng(3)
+    scores = np.clip(np.cumsum(rng.normal(0, 0.04, n)) % 1.0, 0, 1)
+    frames = _frames([float(v) for v in scores])
+    state = ReviewState()
+    state.reset(n, 30.0)
+    state.add_frames(frames)
+    derived = []
+    state.derived_changed.connect(lambda: derived.append((state.threshold, state.segments)))
+    for t in (0.3, 0.6, 0.8):  # a drag: only the last one must end up applied
+        state.set_threshold(t)
+    qtbot.waitUntil(lambda: bool(derived) and derived[-1][0] == 0.8 and not state.pool.running(), timeout=10_000)
+    expected = find_segments(state.store.frames(), 0.8, state.rules)
+    assert state.segments == expected and len(expected) > 10
+    assert state._job is not None  # derived by a worker, not in place
+    state.pool.join_all()
