@@ -67,6 +67,10 @@ def log_dir() -> Path:
     return _user_base("logs")
 
 
+def config_dir() -> Path:
+    return _user_base("config")
+
+
 def ensure_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path

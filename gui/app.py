@@ -1,0 +1,78 @@
+"""Starting the window: QApplication, theme, logging to the user's log folder, settings, crash dialog."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+
+from core import paths
+from gui import messages
+
+log = logging.getLogger("gui")
+
+
+def setup_logging() -> str:
+    """Log INFO and up to ``<log_dir>/inspector.log`` (rotated); returns the file's path."""
+    path = paths.ensure_dir(paths.log_dir()) / messages.LOG_FILE
+    root = logging.getLogger()
+    if not any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return str(path)
+
+
+def install_excepthook(window_getter) -> None:
+    """Uncaught exceptions in slots: logged, and shown with their details and the log path."""
+
+    def hook(exc_type, exc, tb):
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("uncaught exception\n%s", details)
+        window = window_getter()
+        if window is not None and issubclass(exc_type, Exception):
+            window.show_error(exc, details)
+        elif not issubclass(exc_type, Exception):
+            sys.__excepthook__(exc_type, exc, tb)
+
+    sys.excepthook = hook
+
+
+def create_app(argv: list[str] | None = None):
+    from PySide6.QtWidgets import QApplication
+
+    from gui import theme
+
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setOrganizationName(paths.APP_NAME)
+    app.setApplicationName(paths.APP_NAME)
+    app.setApplicationDisplayName("Deepfake Inspector")
+    theme.apply(app)
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=True, background=theme.BG, foreground=theme.TEXT)
+    return app
+
+
+def run_app(video_path: str | None = None) -> int:
+    """The desktop application; opens ``video_path`` when given. Returns the exit status."""
+    log_file = setup_logging()
+    log.info("starting; log file %s", log_file)
+    app = create_app()
+    from gui.icons import icon
+    from gui.main_window import MainWindow
+
+    app.setWindowIcon(icon("app"))
+    window = MainWindow()
+    install_excepthook(lambda: window)
+    window.show()
+    window.start_warm_up()
+    if video_path:
+        window.open_video(video_path)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        log.info("exit")

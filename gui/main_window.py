@@ -1,0 +1,728 @@
+"""The review window: player and timeline in the middle, analysis and video details on the right.
+
+The window wires parts together and owns the workers; it computes nothing itself. Seams for
+other features: ``current_result()`` (the analysis as decided at the review threshold),
+``current_video()``, ``current_frame()``, ``add_file_actions()`` (File menu, before Quit) and
+``add_panel()`` (a dock).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import paths
+from core.models.bundle import default_bundle_id, list_bundles
+from core.result import AnalysisResult
+from core.video import VideoInfo
+from gui import actions as actions_mod
+from gui import messages
+from gui.analysis_panel import AnalysisPanel
+from gui.decoder import BACKWARD, FORWARD, Decoder
+from gui.goto_dialog import GotoDialog
+from gui.icons import icon
+from gui.metadata_panel import MetadataPanel
+from gui.playback import Playback
+from gui.player import FrameView
+from gui.review_state import ReviewState
+from gui.segments_panel import SegmentsPanel
+from gui.settings import Settings
+from gui.timeline import Timeline
+from gui.transport import TransportBar
+from gui.workers import AnalysisWorker, EnginePool, HashWorker, LookupWorker, WarmUpWorker, WorkerPool
+
+log = logging.getLogger(__name__)
+
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.m4v *.webm *.wmv *.mpg *.mpeg *.ts *.3gp *.flv);;All files (*)"
+APP_TITLE = "Deepfake Inspector"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, engines: EnginePool | None = None,
+                 notify: Callable[[QWidget, messages.Message], None] | None = None,
+                 confirm: Callable[[QWidget, str, str], bool] | None = None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.engines = engines or EnginePool()
+        self.notify = notify or messages.show_dialog
+        self.confirm = confirm or _ask_yes_no
+        self.last_message: messages.Message | None = None
+        self.workers = WorkerPool(self)
+        self.decoder = Decoder(parent=self)
+        self.playback = Playback(self.decoder, self)
+        self.review = ReviewState(self.workers, self)
+        self.info: VideoInfo | None = None
+        self.video_sha256: str | None = None
+        self._analysis: AnalysisWorker | None = None
+        self._analysis_active = False
+        self._warm_up: WarmUpWorker | None = None
+        self._hash: HashWorker | None = None
+        self._lookup: LookupWorker | None = None
+        self._closing = False
+        self._shut_down = False
+
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
+        self.acts = actions_mod.build(self)
+        self._build_ui()
+        self._build_menus()
+        self._connect()
+        self._restore()
+        self.refresh_models()
+        self._update_enabled()
+        self._redraw = QTimer(self)
+        self._redraw.setInterval(150)
+        self._redraw.timeout.connect(self._redraw_scores)
+        self._redraw.start()
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.view = FrameView()
+        self.view.setFocusPolicy(Qt.StrongFocus)
+        self.transport = TransportBar(self.acts)
+        player = QWidget()
+        pl = QVBoxLayout(player)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.setSpacing(0)
+        pl.addWidget(self.view, 1)
+        pl.addWidget(self.transport)
+
+        self.timeline = Timeline()
+        self.segments = SegmentsPanel()
+        self.bottom_split = QSplitter(Qt.Horizontal)
+        self.bottom_split.setObjectName("bottom_split")
+        self.bottom_split.addWidget(self.timeline)
+        self.bottom_split.addWidget(self.segments)
+        self.bottom_split.setStretchFactor(0, 4)
+        self.bottom_split.setStretchFactor(1, 1)
+        self.bottom_split.setChildrenCollapsible(False)
+
+        self.main_split = QSplitter(Qt.Vertical)
+        self.main_split.setObjectName("main_split")
+        self.main_split.addWidget(player)
+        self.main_split.addWidget(self.bottom_split)
+        self.main_split.setStretchFactor(0, 3)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setChildrenCollapsible(False)
+        self.setCentralWidget(self.main_split)
+
+        self.analysis = AnalysisPanel()
+        self.metadata = MetadataPanel()
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(6, 6, 6, 6)
+        sl.addWidget(self.analysis)
+        sl.addWidget(self.metadata)
+        sl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(side)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(320)
+        self.side_dock = self.add_panel("Analysis and video", scroll, Qt.RightDockWidgetArea, "side_dock")
+
+        self.pixel_label = QLabel()
+        self.pixel_label.setMinimumWidth(200)
+        self.zoom_label = QLabel("Fit")
+        self.statusBar().addPermanentWidget(self.pixel_label)
+        self.statusBar().addPermanentWidget(self.zoom_label)
+
+    def add_panel(self, title: str, widget: QWidget, area=Qt.RightDockWidgetArea, name: str = "") -> QDockWidget:
+        """A dockable panel (for features such as notes and bookmarks); its toggle goes in View."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name or title.lower().replace(" ", "_"))
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
+                         | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        if hasattr(self, "view_menu"):
+            self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _build_menus(self) -> None:
+        a = self.acts
+        mb = self.menuBar()
+        self.file_menu = mb.addMenu("&File")
+        self.file_menu.addAction(a.open)
+        self.recent_menu = self.file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.file_menu.addAction(a.close_video)
+        self._file_anchor = self.file_menu.addSeparator()  # export and report actions go here
+        self._file_anchor.setObjectName("file_anchor")
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(a.quit)
+
+        self.view_menu = mb.addMenu("&View")
+        for name in ("zoom_fit", "zoom_100", "zoom_200", "zoom_in", "zoom_out", None, "overlay", None,
+                     "timeline_all", "timeline_in", "timeline_out", None):
+            self.view_menu.addSeparator() if name is None else self.view_menu.addAction(getattr(a, name))
+        self.view_menu.addAction(self.side_dock.toggleViewAction())
+
+        play = mb.addMenu("&Playback")
+        for name in ("play", "pause", "shuttle_back", "shuttle_fwd", None, "step_back", "step_fwd", "back_1s",
+                     "fwd_1s", "back_10s", "fwd_10s", "start", "end", None, "goto", None, "prev_seg", "next_seg",
+                     None, "slower", "faster", "normal_speed"):
+            play.addSeparator() if name is None else play.addAction(getattr(a, name))
+
+        an = mb.addMenu("&Analysis")
+        an.addAction(a.analyze)
+        an.addAction(a.reanalyze)
+        an.addAction(a.cancel)
+        an.addSeparator()
+        reload = an.addAction("Reload installed models")
+        reload.triggered.connect(self.refresh_models)
+        an.addAction("Open models folder").triggered.connect(
+            lambda: self._open_folder(paths.ensure_dir(paths.user_models_dir())))
+
+        hm = mb.addMenu("&Help")
+        hm.addAction(a.shortcuts)
+        hm.addAction(a.log_folder)
+        hm.addAction(a.about)
+
+    def add_file_actions(self, new: list[QAction]) -> None:
+        """Insert actions (e.g. Export report) in the File menu, above Quit."""
+        for act in new:
+            self.file_menu.insertAction(self._file_anchor, act)
+
+    # -- wiring ---------------------------------------------------------------------------
+    def _connect(self) -> None:
+        a, pb = self.acts, self.playback
+        a.open.triggered.connect(self.choose_video)
+        a.close_video.triggered.connect(self.close_video)
+        a.quit.triggered.connect(self.close)
+        a.play.triggered.connect(pb.toggle)
+        a.pause.triggered.connect(pb.pause)
+        a.shuttle_back.triggered.connect(lambda: pb.shuttle(BACKWARD))
+        a.shuttle_fwd.triggered.connect(lambda: pb.shuttle(FORWARD))
+        a.step_back.triggered.connect(lambda: pb.step(-1))
+        a.step_fwd.triggered.connect(lambda: pb.step(1))
+        a.back_1s.triggered.connect(lambda: pb.jump_seconds(-1))
+        a.fwd_1s.triggered.connect(lambda: pb.jump_seconds(1))
+        a.back_10s.triggered.connect(lambda: pb.jump_seconds(-10))
+        a.fwd_10s.triggered.connect(lambda: pb.jump_seconds(10))
+        a.start.triggered.connect(pb.go_start)
+        a.end.triggered.connect(pb.go_end)
+        a.slower.triggered.connect(pb.slower)
+        a.faster.triggered.connect(pb.faster)
+        a.normal_speed.triggered.connect(lambda: pb.set_speed(1.0))
+        a.goto.triggered.connect(self.go_to_dialog)
+        a.next_seg.triggered.connect(self.next_segment)
+        a.prev_seg.triggered.connect(self.previous_segment)
+        a.zoom_fit.triggered.connect(lambda: self.view.set_zoom(None))
+        a.zoom_100.triggered.connect(lambda: self.view.set_zoom(1.0))
+        a.zoom_200.triggered.connect(lambda: self.view.set_zoom(2.0))
+        a.zoom_in.triggered.connect(lambda: self.view.zoom_step(1))
+        a.zoom_out.triggered.connect(lambda: self.view.zoom_step(-1))
+        a.overlay.toggled.connect(self.view.set_overlay_visible)
+        a.timeline_all.triggered.connect(self.timeline.show_all)
+        a.timeline_in.triggered.connect(lambda: self.timeline.zoom_time(0.5))
+        a.timeline_out.triggered.connect(lambda: self.timeline.zoom_time(2.0))
+        a.analyze.triggered.connect(lambda: self.start_analysis())
+        a.reanalyze.triggered.connect(lambda: self.start_analysis(use_cache=False))
+        a.cancel.triggered.connect(self.cancel_analysis)
+        a.shortcuts.triggered.connect(lambda: actions_mod.shortcuts_dialog(self.acts, self).exec())
+        a.log_folder.triggered.connect(lambda: self._open_folder(paths.ensure_dir(paths.log_dir())))
+        a.about.triggered.connect(self._about)
+
+        self.decoder.opened.connect(self._on_opened)
+        self.decoder.open_failed.connect(self._on_open_failed)
+        pb.frame_shown.connect(self._on_frame_shown)
+        pb.frame_failed.connect(self._on_frame_failed)
+        pb.position_changed.connect(self._on_position)
+        pb.playing_changed.connect(self._on_playing)
+        pb.speed_changed.connect(self.transport.set_speed)
+        self.transport.speed_chosen.connect(pb.set_speed)
+        self.timeline.seek_requested.connect(pb.seek)
+        self.timeline.threshold_changed.connect(self.review.set_threshold)
+        self.segments.seek_requested.connect(self._seek_paused)
+        self.view.pixel_hovered.connect(self._on_pixel)
+        self.view.zoom_changed.connect(self._on_zoom)
+
+        self.analysis.analyze_requested.connect(lambda: self.start_analysis())
+        self.analysis.cancel_requested.connect(self.cancel_analysis)
+        self.analysis.choice_changed.connect(self._on_choice_changed)
+        self.analysis.threshold_edited.connect(self.review.set_threshold)
+        self.analysis.threshold_reset.connect(lambda: self.review.set_threshold(self.review.analysed_threshold))
+        self.review.threshold_changed.connect(self._on_threshold)
+        self.review.derived_changed.connect(self._on_derived)
+        self.review.result_changed.connect(lambda _r: self._show_verdict())
+
+    # -- settings -------------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = self.settings
+        geometry = s.get_bytes("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1360, 840)
+        state = s.get_bytes("window/state")
+        if state is not None:
+            self.restoreState(state)
+        for split in (self.main_split, self.bottom_split):
+            st = s.get_bytes(f"window/{split.objectName()}")
+            if st is not None:
+                split.restoreState(st)
+        if state is None:
+            self.main_split.setSizes([620, 260])
+            self.bottom_split.setSizes([760, 300])
+        self.analysis.set_choices(s.get("analysis/every", 1, int), s.get("analysis/strategy", "mean", str))
+        self.acts.overlay.setChecked(s.get("view/overlay", True, bool))
+
+    def _save(self) -> None:
+        s = self.settings
+        s.set("window/geometry", self.saveGeometry())
+        s.set("window/state", self.saveState())
+        for split in (self.main_split, self.bottom_split):
+            s.set(f"window/{split.objectName()}", split.saveState())
+        b = self.analysis.bundle()
+        if b is not None:
+            s.set("analysis/model", b.id)
+        p = self.analysis.params()
+        s.set("analysis/every", p.every)
+        s.set("analysis/strategy", p.strategy)
+        s.set("view/overlay", self.acts.overlay.isChecked())
+        s.sync()
+
+    def refresh_models(self) -> None:
+        current = self.analysis.bundle()
+        bundles, problems = list_bundles()
+        wanted = current.id if current else (self.settings.get("analysis/model", None, str) or default_bundle_id())
+        self.analysis.set_bundles(bundles, problems, wanted)
+        self._update_enabled()
+
+    def start_warm_up(self) -> WarmUpWorker | None:
+        """Import the model runtime in the background now (only when a model is installed)."""
+        if not self.analysis.bundles or self._warm_up is not None:
+            return None
+        self._warm_up = WarmUpWorker()
+        self._warm_up.succeeded.connect(self._on_warm)
+        self.workers.start(self._warm_up)
+        return self._warm_up
+
+    @Slot(object)
+    def _on_warm(self, seconds: float) -> None:
+        log.info("model runtime imported in %.1f s", seconds)
+
+    # -- opening --------------------------------------------------------------------------
+    def choose_video(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open video", self.settings.last_open_dir(), VIDEO_FILTER)
+        if path:
+            self.open_video(path)
+
+    def open_video(self, path: str) -> None:
+        """Open ``path`` (decoded in the decode thread; errors come back as a message)."""
+        if self.analysis_running():
+            if not self.confirm(self, "Analysis running",
+                                "An analysis is running. Cancel it and open another video?"):
+                return
+            self.cancel_analysis()
+        path = os.path.abspath(path)
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.decoder.open(path)
+
+    @Slot(object)
+    def _on_opened(self, info: VideoInfo) -> None:
+        for w in (self._hash, self._lookup):
+            if w is not None:
+                w.cancel()
+        self.info, self.video_sha256 = info, None
+        self.setWindowTitle(f"{Path(info.path).name} — {APP_TITLE}")
+        self.playback.set_video(info.frames, info.fps)
+        self.review.reset(info.frames, info.fps)
+        self.timeline.set_video(info.frames, info.fps, self.review.store)
+        self.timeline.set_threshold(self.review.threshold)
+        self.metadata.set_info(info)
+        self.analysis.show_idle(" ")
+        self.view.clear()
+        self.view.empty_text = ""
+        self.settings.add_recent(info.path)
+        self.settings.set("last_open_dir", str(Path(info.path).parent))
+        self.statusBar().showMessage(
+            f"Opened {Path(info.path).name}: {info.width}×{info.height}, {info.fps:.3f} fps, {info.frames:,} frames",
+            5000)
+        self.playback.seek(0)
+        self._update_enabled()
+        self._hash = HashWorker(info.path)
+        self._hash.progress.connect(self._on_hash_progress)
+        self._hash.succeeded.connect(self._on_hashed)
+        self._hash.failed.connect(self._on_hash_failed)
+        self.workers.start(self._hash)
+        self.view.setFocus()
+
+    @Slot(object, str)
+    def _on_open_failed(self, exc: BaseException, tb: str) -> None:
+        self.statusBar().clearMessage()
+        self.show_error(exc, tb)
+
+    def close_video(self) -> None:
+        if self.analysis_running():
+            self.cancel_analysis()
+        self.playback.pause()
+        self.info, self.video_sha256 = None, None
+        self.setWindowTitle(APP_TITLE)
+        self.view.clear()
+        self.view.empty_text = "Open a video: File > Open (Ctrl+O), or drop a file here."
+        self.metadata.set_info(None)
+        self.playback.set_video(0, 25.0)
+        self.review.reset(0, 25.0)
+        self.timeline.set_video(0, 25.0, self.review.store)
+        self.analysis.show_idle(" ")
+        self.transport.set_position(-1, 0, 25.0)
+        self._update_enabled()
+
+    # -- hashing and cached results -------------------------------------------------------
+    @Slot(object)
+    def _on_hash_progress(self, fraction: float) -> None:
+        if self.sender() is self._hash:
+            self.metadata.set_sha_state(f"computing… {100 * fraction:.0f} %")
+
+    @Slot(object)
+    def _on_hashed(self, sha: str) -> None:
+        if self.sender() is not self._hash or self.info is None:
+            return
+        self.video_sha256 = sha
+        self.metadata.set_sha(sha)
+        self._look_up_cached()
+
+    @Slot(object, str)
+    def _on_hash_failed(self, exc, tb: str) -> None:
+        if self.sender() is self._hash:
+            self.metadata.set_sha_state("could not be computed")
+            self.show_error(exc, tb)
+
+    def _look_up_cached(self) -> None:
+        bundle = self.analysis.bundle()
+        if self.info is None or self.video_sha256 is None or bundle is None:
+            return
+        if self.analysis_running():
+            return
+        if self._lookup is not None:
+            self._lookup.cancel()
+        self._lookup = LookupWorker(self.video_sha256, bundle, self.analysis.params(), self.info.path)
+        self._lookup.succeeded.connect(self._on_lookup)
+        self._lookup.failed.connect(self._on_lookup_failed)
+        self.workers.start(self._lookup)
+
+    @Slot(object)
+    def _on_lookup(self, result: AnalysisResult | None) -> None:
+        if self.sender() is not self._lookup or self._lookup.cancelled():
+            return
+        if self.analysis_running():
+            return
+        if result is None:
+            if self.review.result is not None:
+                self.analysis.show_idle("No stored result for this model and sampling: Analyze to compute it.")
+            return
+        self.review.set_result(result, "cached")
+        self.analysis.show_finished(f"Stored result from {result.finished[:19].replace('T', ' ')} UTC "
+                                    f"({result.elapsed_s:.1f} s to compute).")
+        self._update_enabled()
+
+    @Slot(object, str)
+    def _on_lookup_failed(self, exc, tb: str) -> None:
+        log.warning("cache look-up failed: %s", exc)
+
+    def _on_choice_changed(self) -> None:
+        self._update_enabled()
+        self._look_up_cached()
+
+    # -- analysis -------------------------------------------------------------------------
+    def start_analysis(self, use_cache: bool = True) -> None:
+        """Analyse the open video; ``use_cache=False`` runs again even if a stored result exists."""
+        bundle = self.analysis.bundle()
+        if self.info is None or bundle is None or self.analysis_running():
+            return
+        params = self.analysis.params()
+        resolved = params.resolved(bundle)
+        self.review.begin(params.every, resolved.threshold, resolved.segments)
+        self.timeline.refresh(force=True)
+        w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
+                           use_cache=use_cache)
+        w.progress.connect(self._on_analysis_progress)
+        w.succeeded.connect(self._on_analysis_done)
+        w.failed.connect(self._on_analysis_failed)
+        w.cancelled_signal.connect(self._on_analysis_cancelled)
+        w.finished.connect(self._on_worker_finished)
+        self._analysis = w
+        self._analysis_active = True
+        self.analysis.set_running(True)
+        self.workers.start(w)
+        self._update_enabled()
+        self.statusBar().showMessage(f"Analysing with {bundle.card.name}…")
+
+    def cancel_analysis(self) -> None:
+        if self.analysis_running():
+            self._analysis.cancel()
+            self.analysis.set_cancelling()
+            self.acts.cancel.setEnabled(False)
+
+    @Slot(object)
+    def _on_analysis_progress(self, p) -> None:
+        if self.sender() is not self._analysis:
+            return
+        self.analysis.show_progress(p)
+        if p.frames:
+            self.review.add_frames(p.frames)
+
+    @Slot(object)
+    def _on_analysis_done(self, result: AnalysisResult) -> None:
+        if self.sender() is not self._analysis:
+            return
+        source = "analysed" if result.complete else "partial"
+        self.review.set_result(result, source)
+        if result.complete:
+            self.analysis.show_finished(f"Finished: {len(result.frames):,} frames in {result.elapsed_s:.1f} s.")
+        else:
+            total = -(-result.video.frames // int(result.params.get("every", 1)))
+            self.analysis.show_finished(f"Cancelled: {len(result.frames):,} of {total:,} frames kept (not cached).")
+        self.statusBar().showMessage(f"Verdict: {result.verdict.label}", 8000)
+
+    @Slot(object, str)
+    def _on_analysis_failed(self, exc, tb: str) -> None:
+        if self.sender() is self._analysis:
+            self.analysis.show_idle("The analysis stopped with an error.")
+            self.show_error(exc, tb)
+
+    @Slot()
+    def _on_analysis_cancelled(self) -> None:
+        if self.sender() is self._analysis:
+            self.analysis.show_idle("Cancelled before any frame was analysed.")
+
+    @Slot()
+    def _on_worker_finished(self) -> None:
+        if self.sender() is self._analysis:
+            self._analysis_active = False
+            self.analysis.set_running(False)
+            self._update_enabled()
+        if self._closing:
+            QTimer.singleShot(0, self._close_when_idle)
+
+    def analysis_running(self) -> bool:
+        """True from Analyze until the worker's last signal has been handled here."""
+        return self._analysis_active
+
+    # -- review ---------------------------------------------------------------------------
+    def current_result(self) -> AnalysisResult | None:
+        """The analysis on screen as decided at the review threshold (None before any result)."""
+        return self.review.current_result()
+
+    def current_video(self) -> tuple[VideoInfo | None, str | None]:
+        return self.info, self.video_sha256
+
+    def current_frame(self) -> int:
+        return self.playback.position
+
+    @Slot(float)
+    def _on_threshold(self, t: float) -> None:
+        self.timeline.set_threshold(t)
+        self.analysis.set_threshold(t)
+
+    def _on_derived(self) -> None:
+        fps = self.info.fps if self.info else 25.0
+        self.timeline.set_segments(self.review.segments)
+        self.segments.set_segments(self.review.segments, fps)
+        self.segments.set_tracks(self.review.tracks)
+        self.segments.highlight_at(self.playback.position)
+        self._show_verdict()
+        self._update_enabled()
+
+    def _show_verdict(self) -> None:
+        r = self.review.current_result()
+        note = {"cached": "stored result", "partial": "cancelled: partial result, not stored"}.get(
+            self.review.source, "")
+        if r is not None and abs(self.review.threshold - self.review.analysed_threshold) > 1e-9:
+            note = (note + " · " if note else "") + f"decided at review threshold {self.review.threshold:.2f} " \
+                                                    f"(analysed at {self.review.analysed_threshold:.2f})"
+        self.analysis.show_result(r, note)
+        if r is None and self.analysis_running():
+            self.analysis.verdict_label.setText("analysing…")
+
+    def _redraw_scores(self) -> None:
+        self.timeline.refresh()
+        if self.view.shown_index >= 0:
+            frame, _exact = self.review.store.frame_result(self.view.shown_index)
+            if frame is not self.view.face_frame:
+                self.view.set_face_frame(frame)
+
+    # -- player ---------------------------------------------------------------------------
+    @Slot(int, object, bool)
+    def _on_frame_shown(self, index: int, rgb, exact: bool) -> None:
+        self.view.set_frame(index, rgb, exact)
+        self.view.set_face_frame(self.review.store.frame_result(index)[0])
+        if self.info:
+            self.transport.set_position(index, self.info.frames, self.info.fps)
+
+    @Slot(int, str)
+    def _on_frame_failed(self, index: int, message: str) -> None:
+        self.view.set_failed(index, message)
+        if self.info:
+            self.transport.set_position(index, self.info.frames, self.info.fps)
+
+    @Slot(int)
+    def _on_position(self, index: int) -> None:
+        self.view.set_wanted(index)
+        self.timeline.set_playhead(index)
+        self.segments.highlight_at(index)
+        if self.info:
+            self.timeline.readout.setText(self.timeline.describe_frame(index))
+
+    @Slot(bool)
+    def _on_playing(self, playing: bool) -> None:
+        self.acts.play.setIcon(icon("pause" if playing else "play"))
+        self.acts.play.setText("Pause" if playing else "Play")
+
+    def _seek_paused(self, index: int) -> None:
+        self.playback.pause()
+        self.playback.seek(index)
+
+    def next_segment(self) -> None:
+        s = self.review.next_segment(self.playback.position)
+        if s is None:
+            self.statusBar().showMessage("No suspicious segment after this frame.", 3000)
+        else:
+            self._seek_paused(s.start_frame)
+
+    def previous_segment(self) -> None:
+        s = self.review.previous_segment(self.playback.position)
+        if s is None:
+            self.statusBar().showMessage("No suspicious segment before this frame.", 3000)
+        else:
+            self._seek_paused(s.start_frame)
+
+    def go_to_dialog(self) -> None:
+        if self.info is None:
+            return
+        self.playback.pause()
+        d = GotoDialog(self.info.fps, self.info.frames, self.playback.position, self)
+        if d.exec() and d.target is not None:
+            self.playback.seek(d.target)
+
+    def _on_pixel(self, value) -> None:
+        if value is None:
+            self.pixel_label.setText("")
+        else:
+            x, y, (r, g, b) = value
+            self.pixel_label.setText(f"x {x}  y {y}  RGB {r} {g} {b}")
+
+    def _on_zoom(self, zoom) -> None:
+        self.zoom_label.setText("Fit" if zoom is None else f"{zoom * 100:g} %")
+
+    def _update_enabled(self) -> None:
+        has_video = self.info is not None
+        running = self.analysis_running()
+        for name in ("play", "pause", "step_back", "step_fwd", "back_1s", "fwd_1s", "back_10s", "fwd_10s", "start",
+                     "end", "shuttle_back", "shuttle_fwd", "goto", "close_video", "timeline_all", "timeline_in",
+                     "timeline_out"):
+            getattr(self.acts, name).setEnabled(has_video)
+        has_segments = bool(self.review.segments)
+        self.acts.next_seg.setEnabled(has_video and has_segments)
+        self.acts.prev_seg.setEnabled(has_video and has_segments)
+        can = has_video and self.analysis.bundle() is not None and not running
+        self.acts.analyze.setEnabled(can)
+        self.acts.reanalyze.setEnabled(can)
+        self.acts.cancel.setEnabled(running and not self._analysis.cancelled())
+        self.analysis.set_can_analyze(can)
+
+    # -- messages -------------------------------------------------------------------------
+    def show_error(self, exc: BaseException, details: str = "") -> messages.Message:
+        msg = messages.describe(exc, details)
+        if not msg.expected:
+            log.error("unexpected error shown to the analyst: %s\n%s", exc, details)
+        self.last_message = msg
+        self.notify(self, msg)
+        return msg
+
+    def _about(self) -> None:
+        from core.version import app_version
+
+        msg = messages.info(f"About {APP_TITLE}",
+                            f"{APP_TITLE} {app_version()}: offline review of manipulated faces in video.",
+                            f"Logs: {messages.log_path()}")
+        self.last_message = msg
+        self.notify(self, msg)
+
+    def _open_folder(self, folder: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        items = self.settings.recent_files()
+        for i, path in enumerate(items, 1):
+            p = Path(path)
+            act = self.recent_menu.addAction(f"&{i % 10}  {p.name}   —   {p.parent}")
+            act.setToolTip(path)
+            act.setEnabled(p.is_file())
+            act.triggered.connect(lambda _checked=False, p=path: self.open_video(p))
+        if not items:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear list").triggered.connect(self.settings.clear_recent)
+
+    # -- drag and drop --------------------------------------------------------------------
+    def dragEnterEvent(self, e) -> None:  # noqa: N802 - Qt override
+        urls = e.mimeData().urls() if e.mimeData().hasUrls() else []
+        if urls and urls[0].isLocalFile():
+            e.acceptProposedAction()
+        else:
+            e.ignore()
+
+    def dropEvent(self, e) -> None:  # noqa: N802
+        urls = e.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            e.acceptProposedAction()
+            self.open_video(urls[0].toLocalFile())
+
+    # -- closing --------------------------------------------------------------------------
+    def closeEvent(self, e) -> None:  # noqa: N802
+        """Cancel workers; the window closes once their threads have ended (within a chunk)."""
+        if self.workers.running():
+            self._closing = True
+            self.workers.cancel_all()
+            self.playback.pause()
+            self.centralWidget().setEnabled(False)
+            self.side_dock.setEnabled(False)
+            self.statusBar().showMessage("Stopping the analysis before closing…")
+            QTimer.singleShot(100, self._close_when_idle)
+            e.ignore()
+            return
+        self.shutdown()
+        e.accept()
+
+    def _close_when_idle(self) -> None:
+        if not self.workers.running():
+            self._closing = False
+            self.close()
+        elif self._closing:
+            QTimer.singleShot(100, self._close_when_idle)
+
+    def shutdown(self) -> None:
+        """Save settings, join every thread. Safe to call twice."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self._redraw.stop()
+        self.playback.pause()
+        self._save()
+        self.workers.join_all()
+        self.decoder.shutdown()
+
+
+def _ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
+    return QMessageBox.question(parent, title, text) == QMessageBox.Yes
+

@@ -1,0 +1,115 @@
+"""Suspicious segments and face tracks as lists beside the timeline; a click seeks there."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QTabWidget, QWidget
+
+from core.result import Segment, TrackSummary
+from gui import theme
+from gui.timecode import format_short
+
+START, PEAK = 1, 3  # segment columns holding a frame to go to
+FIRST = 1  # track column holding its first frame
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setSelectionBehavior(QAbstractItemView.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    t.verticalHeader().setVisible(False)
+    t.verticalHeader().setDefaultSectionSize(22)
+    t.setAlternatingRowColors(True)
+    t.setFocusPolicy(Qt.ClickFocus)
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    h = t.horizontalHeader()
+    h.setSectionResizeMode(QHeaderView.Stretch)
+    h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+    h.setMinimumSectionSize(28)
+    return t
+
+
+def _item(text: str, data: int | None = None, colour: QColor | None = None) -> QTableWidgetItem:
+    it = QTableWidgetItem(text)
+    it.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    if data is not None:
+        it.setData(Qt.UserRole, data)
+    if colour is not None:
+        it.setForeground(colour)
+    return it
+
+
+class SegmentsPanel(QTabWidget):
+    seek_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.segments: tuple[Segment, ...] = ()
+        self.segment_table = _table(["#", "Start", "End", "Peak"])
+        self.segment_table.setToolTip("Click: go to the segment's start. Double-click: go to its peak frame.")
+        self.track_table = _table(["Track", "First", "Last", "Scored", "Mean", "Peak", "Above"])
+        self.track_table.setToolTip("Click: go to the track's first frame.")
+        self.addTab(self.segment_table, "Segments")
+        self.addTab(self.track_table, "Tracks")
+        self.segment_table.cellClicked.connect(lambda r, _c: self._seek(self.segment_table, r, START))
+        self.segment_table.cellDoubleClicked.connect(lambda r, _c: self._seek(self.segment_table, r, PEAK))
+        self.track_table.cellClicked.connect(lambda r, _c: self._seek(self.track_table, r, FIRST))
+        self.fps = 25.0
+
+    def _seek(self, table: QTableWidget, row: int, col: int) -> None:
+        it = table.item(row, col)
+        if it is not None and it.data(Qt.UserRole) is not None:
+            self.seek_requested.emit(int(it.data(Qt.UserRole)))
+
+    def set_segments(self, segments: tuple[Segment, ...], fps: float) -> None:
+        self.segments, self.fps = tuple(segments), fps or 25.0
+        t = self.segment_table
+        t.setRowCount(len(self.segments))
+        for r, s in enumerate(self.segments):
+            length = (s.end_frame - s.start_frame + 1) / self.fps
+            tip = (f"Segment {r + 1}: frames {s.start_frame}–{s.end_frame} ({length:.2f} s)\n"
+                   f"peak {s.peak:.3f} at frame {s.peak_frame}, mean {s.mean:.3f}\n"
+                   "Click: go to the start. Double-click: go to the peak.")
+            cells = [
+                _item(str(r + 1)),
+                _item(format_short(s.start_s), s.start_frame),
+                _item(format_short(s.end_s), s.end_frame),
+                _item(f"{s.peak:.3f}", s.peak_frame, theme.score_colour(s.peak)),
+            ]
+            for c, it in enumerate(cells):
+                it.setToolTip(tip)
+                t.setItem(r, c, it)
+        self.setTabText(0, f"Segments ({len(self.segments)})")
+
+    def set_tracks(self, tracks: tuple[TrackSummary, ...]) -> None:
+        t = self.track_table
+        t.setRowCount(len(tracks))
+        for r, s in enumerate(tracks):
+            name = _item(f"T{s.track}", None, QColor(theme.track_colour(s.track)))
+            name.setTextAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+            cells = [
+                name,
+                _item(str(s.first_frame), s.first_frame),
+                _item(str(s.last_frame), s.last_frame),
+                _item(str(s.frames_scored)),
+                _item("–" if s.mean is None else f"{s.mean:.3f}", None, theme.score_colour(s.mean)),
+                _item("–" if s.peak is None else f"{s.peak:.3f}", None, theme.score_colour(s.peak)),
+                _item(str(s.frames_above)),
+            ]
+            for c, it in enumerate(cells):
+                t.setItem(r, c, it)
+        self.setTabText(1, f"Tracks ({len(tracks)})")
+
+    def highlight_at(self, index: int) -> None:
+        """Select the segment containing frame ``index`` (without seeking), or none."""
+        t = self.segment_table
+        row = next((r for r, s in enumerate(self.segments) if s.start_frame <= index <= s.end_frame), -1)
+        t.blockSignals(True)
+        if row < 0:
+            t.clearSelection()
+        elif t.currentRow() != row or not t.selectionModel().hasSelection():
+            t.selectRow(row)
+        t.blockSignals(False)

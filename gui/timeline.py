@@ -1,0 +1,353 @@
+"""The probability timeline under the player (pyqtgraph), sharing its time axis.
+
+Draws one curve per face track and the per-frame maximum (gaps where nothing was scored), a
+status strip saying why frames are unscored, the decision threshold as a draggable line,
+suspicious segments as bands and the playhead. Click seeks; drag the playhead to scrub;
+wheel zooms time, drag pans; double-click shows everything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+
+from core.result import STATUSES, Segment
+from gui import theme
+from gui.scores import NOT_ANALYSED, ScoreStore
+from gui.timecode import format_time, time_to_frame
+
+AXIS_WIDTH = 46
+
+
+class TimeAxis(pg.AxisItem):
+    """Seconds shown as [h:]mm:ss, with tenths or hundredths when zoomed in."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
+        out = []
+        for v in values:
+            v = max(0.0, float(v))
+            h, rem = divmod(v, 3600)
+            m, s = divmod(rem, 60)
+            head = f"{int(h)}:{int(m):02d}" if h >= 1 else f"{int(m)}"
+            if spacing >= 1:
+                out.append(f"{head}:{int(round(s)) if s < 59.5 else 59:02d}")
+            elif spacing >= 0.1:
+                out.append(f"{head}:{s:04.1f}")
+            else:
+                out.append(f"{head}:{s:05.2f}")
+        return out
+
+
+def _status_lut() -> np.ndarray:
+    lut = np.zeros((len(STATUSES) + 1, 4), np.uint8)
+    for i, s in enumerate(STATUSES):
+        lut[i] = theme.STATUS_COLOURS[s]
+    lut[-1] = theme.NOT_ANALYSED  # index -1
+    return lut
+
+
+def envelope(values: np.ndarray, i0: int, i1: int, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Slots ``i0:i1`` as (slot positions, values), or as a max/min pair per bin when there are
+    more slots than ``2 * bins``. NaN (no score) is ignored inside a bin; a bin is a gap only
+    when none of its slots has a score, so a short gap at a coarse zoom shows in the strip only."""
+    seg = values[i0:i1]
+    if len(seg) <= 2 * bins:
+        return np.arange(i0, i0 + len(seg), dtype=np.float64), seg
+    k = -(-len(seg) // bins)
+    padded = np.full(-(-len(seg) // k) * k, np.nan)
+    padded[: len(seg)] = seg
+    blocks = padded.reshape(-1, k)
+    centre = i0 + np.arange(len(blocks)) * k + (k - 1) / 2
+    y = np.empty(2 * len(blocks))
+    y[0::2] = np.fmax.reduce(blocks, axis=1)
+    y[1::2] = np.fmin.reduce(blocks, axis=1)
+    return np.repeat(centre, 2), y
+
+
+STRIP_COLUMNS = 8192  # pyqtgraph cannot draw images wider than 32767 columns
+
+
+def strip_columns(status: np.ndarray) -> tuple[np.ndarray, int]:
+    """Status codes binned to at most STRIP_COLUMNS columns, and slots per column.
+
+    A column shows its most telling status: decode error > face too small > no face > scored >
+    not analysed (codes + 1 are exactly these priorities)."""
+    if len(status) == 0:
+        return np.full(1, NOT_ANALYSED, np.int8), 1
+    k = -(-len(status) // STRIP_COLUMNS)
+    if k == 1:
+        return status, 1
+    padded = np.full(-(-len(status) // k) * k, NOT_ANALYSED, np.int8)
+    padded[: len(status)] = status
+    return (padded.reshape(-1, k) + 1).max(axis=1) - 1, k
+
+
+class Timeline(QWidget):
+    seek_requested = Signal(int)
+    threshold_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store: ScoreStore | None = None
+        self.fps, self.frames = 25.0, 0
+        self.segments: tuple[Segment, ...] = ()
+        self._drawn_version = -1
+        self._curves: dict[int, pg.PlotDataItem] = {}
+        self._lut = _status_lut()
+        self._build()
+
+    # -- construction ---------------------------------------------------------------------
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.readout = QLabel(" ")
+        self.readout.setFont(theme.mono_font())
+        self.readout.setTextFormat(Qt.RichText)
+        lay.addWidget(self.readout)
+
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(theme.BG)
+        self.view.ci.setContentsMargins(0, 4, 8, 0)
+        self.view.ci.setSpacing(0)
+        lay.addWidget(self.view, 1)
+
+        self.plot = self.view.addPlot(row=0, col=0, axisItems={"bottom": TimeAxis("bottom")})
+        self.strip = self.view.addPlot(row=1, col=0, axisItems={"bottom": TimeAxis("bottom")})
+        self.view.ci.layout.setRowStretchFactor(0, 10)
+        self.view.ci.layout.setRowStretchFactor(1, 1)
+        self.strip.setMaximumHeight(36)
+        self.strip.setMinimumHeight(36)
+        for plot in (self.plot, self.strip):
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setMouseEnabled(x=True, y=False)
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
+        self.strip.setXLink(self.plot)
+        self.plot.getAxis("bottom").setStyle(showValues=False)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setLabel("left", "P(fake)")
+        self.plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], [(0.25, ""), (0.75, "")]])
+        self.plot.setYRange(-0.06, 1.06, padding=0)
+        self.strip.getAxis("left").setTicks([[]])
+        self.strip.getAxis("left").setStyle(showValues=False)
+        self.strip.setYRange(0, 1, padding=0)
+        self.plot.getViewBox().setDefaultPadding(0)
+
+        self.bands = pg.BarGraphItem(x0=[], x1=[], y0=-0.05, y1=1.05, brush=pg.mkBrush(*theme.SEGMENT), pen=None)
+        self.plot.addItem(self.bands)
+        self.max_curve = pg.PlotDataItem(pen=pg.mkPen(theme.MAX_CURVE, width=2), connect="finite", name="max")
+        self._tune(self.max_curve, 2)
+        self.max_curve.setZValue(10)
+        self.plot.addItem(self.max_curve)
+
+        self.threshold_line = pg.InfiniteLine(
+            pos=0.5, angle=0, movable=True, bounds=(0.01, 0.99),
+            pen=pg.mkPen(theme.THRESHOLD, width=1.5, style=Qt.DashLine),
+            hoverPen=pg.mkPen(theme.THRESHOLD, width=3),
+        )
+        self.threshold_line.setZValue(20)
+        pg.InfLineLabel(self.threshold_line, text="threshold {value:.2f}", position=0.995,
+                        anchors=[(1, 1), (1, 1)], color=theme.THRESHOLD, fill=(30, 31, 34, 200))
+        self.threshold_line.sigPositionChanged.connect(self._threshold_moved)
+        self.plot.addItem(self.threshold_line)
+
+        self.playhead = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen(theme.PLAYHEAD, width=2),
+                                        hoverPen=pg.mkPen(theme.PLAYHEAD, width=4))
+        self.playhead.setZValue(30)
+        self.playhead.sigDragged.connect(self._playhead_dragged)
+        self.plot.addItem(self.playhead)
+        self.strip_head = pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen(theme.PLAYHEAD, width=2))
+        self.strip.addItem(self.strip_head)
+
+        self.status_image = pg.ImageItem()
+        self.strip.addItem(self.status_image)
+
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.RichText)
+        self.legend.setStyleSheet(f"color: {theme.MUTED};")
+        lay.addWidget(self.legend)
+
+        self._envelope_timer = QTimer(self)
+        self._envelope_timer.setSingleShot(True)
+        self._envelope_timer.timeout.connect(self._draw_curves)
+        self.plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._envelope_timer.start(0))
+        self.plot.getViewBox().sigResized.connect(lambda *_: self._envelope_timer.start(0))
+
+        scene = self.view.scene()
+        scene.sigMouseClicked.connect(self._clicked)
+        self._hover_proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=30, slot=self._hovered)
+        self._setting_threshold = False
+        self._update_legend()
+
+    @staticmethod
+    def _tune(curve: pg.PlotDataItem, width: float) -> None:
+        # Wide antialiased polylines are pathological in Qt's raster engine (0.25 s for 450 points
+        # at 2 px); drawn as separate segments they take 17 ms. The cache turns playhead moves
+        # (which repaint the region under the line) into a blit instead of a re-stroke.
+        if width > 1:
+            curve.curve.setSegmentedLineMode("on")
+        curve.curve.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+    # -- video and data -------------------------------------------------------------------
+    def set_video(self, frames: int, fps: float, store: ScoreStore) -> None:
+        self.frames, self.fps, self.store = frames, fps or 25.0, store
+        for c in self._curves.values():
+            self.plot.removeItem(c)
+        self._curves.clear()
+        self.max_curve.setData([], [])
+        self.set_segments(())
+        self._drawn_version = -1
+        duration = max(frames / self.fps, 1 / self.fps)
+        for plot in (self.plot, self.strip):
+            plot.getViewBox().setLimits(xMin=0, xMax=duration, minXRange=min(duration, 5 / self.fps))
+        self.plot.setXRange(0, duration, padding=0)
+        self.set_playhead(0)
+        self.refresh(force=True)
+
+    def refresh(self, force: bool = False) -> None:
+        """Redraw from the store if it changed since the last redraw."""
+        s = self.store
+        if s is None or (not force and s.version == self._drawn_version):
+            return
+        self._drawn_version = s.version
+        self._draw_curves()
+        codes, per_column = strip_columns(s.status)
+        rgba = self._lut[codes.astype(np.int16) % len(self._lut)]
+        self.status_image.setImage(rgba[:, None, :], autoLevels=False)
+        width = len(codes) * per_column * s.every / s.fps
+        self.status_image.setRect(QRectF(0, 0, width, 1))
+        self._update_legend()
+
+    def _draw_curves(self) -> None:
+        """The visible part of every curve, reduced to a min/max envelope of about one bin per pixel."""
+        s = self.store
+        if s is None:
+            return
+        vb = self.plot.getViewBox()
+        (lo, hi), _ = vb.viewRange()
+        step = s.every / s.fps
+        i0 = max(0, int(np.floor(lo / step)) - 1)
+        i1 = min(len(s.max), int(np.ceil(hi / step)) + 2)
+        bins = max(100, int(vb.width()))
+        x, y = envelope(s.max, i0, i1, bins)
+        self.max_curve.setData(x * step, y, connect="finite")
+        for track, values in s.tracks.items():
+            curve = self._curves.get(track)
+            if curve is None:
+                curve = self._curves[track] = pg.PlotDataItem(
+                    pen=pg.mkPen(theme.track_colour(track), width=1), connect="finite")
+                self._tune(curve, 1)
+                self.plot.addItem(curve)
+            x, y = envelope(values, i0, i1, bins)
+            curve.setData(x * step, y, connect="finite")
+
+    def set_segments(self, segments: tuple[Segment, ...]) -> None:
+        self.segments = tuple(segments)
+        step = (self.store.every if self.store else 1) / self.fps
+        x0 = [s.start_s for s in self.segments]
+        x1 = [s.end_s + step for s in self.segments]
+        self.bands.setOpts(x0=x0, x1=x1, y0=-0.05, y1=1.05)
+
+    def set_threshold(self, value: float) -> None:
+        self._setting_threshold = True
+        try:
+            self.threshold_line.setValue(value)
+        finally:
+            self._setting_threshold = False
+
+    def threshold(self) -> float:
+        return float(self.threshold_line.value())
+
+    def set_playhead(self, index: int, follow: bool = True) -> None:
+        t = index / self.fps
+        if not self.playhead.moving:
+            self.playhead.setValue(t)
+        self.strip_head.setValue(t)
+        if follow and not self.playhead.moving:
+            lo, hi = self.plot.getViewBox().viewRange()[0]
+            if t < lo or t > hi:  # page along with playback, keep the zoom
+                width = hi - lo
+                self.plot.setXRange(max(0.0, t - width * 0.1), max(0.0, t - width * 0.1) + width, padding=0)
+
+    def show_all(self) -> None:
+        self.plot.setXRange(0, max(self.frames / self.fps, 1 / self.fps), padding=0)
+
+    def zoom_time(self, factor: float) -> None:
+        vb = self.plot.getViewBox()
+        vb.scaleBy(x=factor, center=(self.playhead.value(), 0.5))
+
+    # -- interaction ----------------------------------------------------------------------
+    def x_to_frame(self, x: float) -> int:
+        return int(min(max(time_to_frame(x, self.fps), 0), max(self.frames - 1, 0)))
+
+    def _scene_to_x(self, pos) -> float | None:
+        for plot in (self.plot, self.strip):
+            vb = plot.getViewBox()
+            if vb.sceneBoundingRect().contains(pos):
+                return vb.mapSceneToView(pos).x()
+        return None
+
+    def _clicked(self, ev) -> None:
+        if self.frames <= 0 or ev.button() != Qt.LeftButton:
+            return
+        x = self._scene_to_x(ev.scenePos())
+        if x is None:
+            return
+        if ev.double():
+            self.show_all()
+            return
+        self.seek_requested.emit(self.x_to_frame(x))
+
+    def _playhead_dragged(self, line) -> None:
+        self.seek_requested.emit(self.x_to_frame(line.value()))
+
+    def _threshold_moved(self, line) -> None:
+        if not self._setting_threshold:
+            self.threshold_changed.emit(float(line.value()))
+
+    def _hovered(self, args) -> None:
+        pos = args[0]
+        x = self._scene_to_x(pos)
+        if x is None or self.store is None or self.frames <= 0:
+            return
+        self.readout.setText(self.describe_frame(self.x_to_frame(x), hover=True))
+
+    def describe_frame(self, index: int, hover: bool = False) -> str:
+        s = self.store
+        head = f"{'→' if hover else '▶'} frame <b>{index}</b>  {format_time(index / self.fps)}"
+        if s is None or not len(s.status):
+            return head
+        slot = min(index // s.every, len(s.status) - 1)
+        code = int(s.status[slot])
+        if code == NOT_ANALYSED:
+            return f"{head}  <span style='color:{theme.MUTED}'>not analysed</span>"
+        status = STATUSES[code]
+        parts = [head]
+        if not np.isnan(s.max[slot]):
+            parts.append(f"max <b style='color:{theme.score_colour(s.max[slot]).name()}'>{s.max[slot]:.3f}</b>")
+        for track, y in sorted(s.tracks.items()):
+            if not np.isnan(y[slot]):
+                parts.append(f"<span style='color:{theme.track_colour(track)}'>T{track}</span> {y[slot]:.3f}")
+        if status != "scored":
+            parts.append(f"<span style='color:{theme.MUTED}'>{theme.STATUS_LABELS[status]}</span>")
+        if s.every > 1 and index % s.every:
+            parts.append(f"<span style='color:{theme.MUTED}'>(sample at {slot * s.every})</span>")
+        return "  ·  ".join(parts)
+
+    def _update_legend(self) -> None:
+        items = [f"<span style='color:{theme.MAX_CURVE}'>━</span> max"]
+        tracks = sorted(self.store.tracks) if self.store else []
+        for t in tracks[:8]:
+            items.append(f"<span style='color:{theme.track_colour(t)}'>━</span> T{t}")
+        if len(tracks) > 8:
+            items.append(f"+{len(tracks) - 8} tracks")
+        items.append(f"<span style='color:rgb{theme.SEGMENT[:3]}'>▮</span> suspicious")
+        strip = []
+        for s in STATUSES:
+            strip.append(f"<span style='color:rgb{theme.STATUS_COLOURS[s][:3]}'>■</span> {theme.STATUS_LABELS[s]}")
+        strip.append(f"<span style='color:rgb{theme.NOT_ANALYSED[:3]}'>■</span> not analysed")
+        gap = "&nbsp;&nbsp;"
+        self.legend.setText(gap.join(items) + f"{gap}&nbsp;|{gap}strip: " + gap.join(strip))

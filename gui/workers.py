@@ -1,0 +1,258 @@
+"""Long work off the GUI thread: QObject workers moved to QThreads, and the pool that joins them.
+
+A worker's ``work()`` runs in its thread and may call ``self.report(value)`` (delivered to the
+GUI thread through the queued ``progress`` signal) and poll ``self.cancelled()``. TensorFlow,
+model loading and MTCNN happen only inside ``work()``, never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from core.errors import Cancelled, InspectorError
+
+log = logging.getLogger(__name__)
+
+
+class Worker(QObject):
+    progress = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(object, str)  # exception, traceback text
+    cancelled_signal = Signal()
+    finished = Signal()
+
+    name = "worker"
+
+    def __init__(self):
+        super().__init__()
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def report(self, value) -> None:
+        self.progress.emit(value)
+
+    def work(self):  # pragma: no cover - every worker overrides it
+        raise NotImplementedError
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Cancelled:
+            self.cancelled_signal.emit()
+        except Exception as exc:  # handed to the GUI, which maps it to a message
+            if not isinstance(exc, InspectorError):
+                log.exception("%s failed", self.name)
+            else:
+                log.warning("%s: %s", self.name, exc)
+            self.failed.emit(exc, traceback.format_exc())
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.finished.emit()
+
+
+class WorkerPool(QObject):
+    """Starts workers in their own QThreads, keeps them alive, cancels and joins them."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._running: dict[Worker, QThread] = {}
+
+    def start(self, worker: Worker) -> Worker:
+        thread = QThread()
+        thread.setObjectName(worker.name)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        # Direct: quit even while the GUI thread is blocked joining this thread.
+        worker.finished.connect(thread.quit, Qt.DirectConnection)
+        thread.finished.connect(self._reap)
+        self._running[worker] = thread
+        thread.start()
+        return worker
+
+    @Slot()
+    def _reap(self) -> None:
+        for worker, thread in list(self._running.items()):
+            if thread.isFinished():
+                thread.wait()
+                del self._running[worker]
+
+    def running(self) -> list[Worker]:
+        return [w for w, t in self._running.items() if not t.isFinished()]
+
+    def is_running(self, worker: Worker | None) -> bool:
+        return worker is not None and worker in self._running and not self._running[worker].isFinished()
+
+    def cancel_all(self) -> None:
+        for w in self._running:
+            w.cancel()
+
+    def join_all(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel everything and wait for the threads; True when all have ended."""
+        self.cancel_all()
+        ok = True
+        for worker, thread in list(self._running.items()):
+            ok = thread.wait(timeout_ms) and ok
+            if thread.isFinished():
+                del self._running[worker]
+        return ok
+
+
+class FunctionWorker(Worker):
+    """Runs ``fn(worker)`` in the thread: for small jobs that need no class of their own."""
+
+    def __init__(self, name: str, fn: Callable[[Worker], object]):
+        super().__init__()
+        self.name = name
+        self._fn = fn
+
+    def work(self):
+        return self._fn(self)
+
+
+class EnginePool:
+    """Loaded engines by bundle folder, so a second analysis does not load the model again.
+
+    Only touched from worker threads (one analysis at a time); the lock guards the dict.
+    """
+
+    def __init__(self, factory: Callable | None = None):
+        self._factory = factory
+        self._engines: dict[tuple[str, int], object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, bundle):
+        weights = Path(bundle.weights_path)
+        key = (str(weights.resolve()), weights.stat().st_mtime_ns)
+        with self._lock:
+            engine = self._engines.get(key)
+        if engine is None:
+            engine = self._make(bundle)
+            with self._lock:
+                self._engines[key] = engine
+        return engine
+
+    def _make(self, bundle):
+        if self._factory is not None:
+            return self._factory(bundle)
+        from core.analysis import Engine  # imports no TensorFlow; Engine() loads it, here in the worker
+
+        return Engine(bundle)
+
+
+class AnalysisWorker(Worker):
+    """Loads the model (in this thread) and runs :meth:`core.analysis.Engine.analyze`.
+
+    ``progress`` carries :class:`core.analysis.Progress` values, each with the frames finished
+    since the last one, so the timeline fills while the analysis runs. Cancel returns the
+    partial result (``complete=False``) with every score finished so far.
+    """
+
+    name = "analysis"
+
+    def __init__(self, video_path: str, bundle, params, engines: EnginePool,
+                 video_sha256: str | None = None, use_cache: bool = True):
+        super().__init__()
+        self.video_path, self.bundle, self.params = video_path, bundle, params
+        self.engines, self.video_sha256, self.use_cache = engines, video_sha256, use_cache
+
+    def work(self):
+        from core.analysis import Progress
+
+        self.report(Progress("loading", 0, 0, 0.0, None))
+        preload_tensorflow_native()
+        engine = self.engines.get(self.bundle)
+        if self.cancelled():
+            raise Cancelled("Cancelled before the analysis started.")
+        return engine.analyze(self.video_path, self.params, progress=self.report,
+                              should_cancel=self.cancelled, use_cache=self.use_cache,
+                              video_sha256=self.video_sha256)
+
+
+def preload_tensorflow_native() -> None:
+    """Load TensorFlow's main shared library through ctypes, which releases the GIL while the
+    dynamic linker maps ~1 GB; ``import tensorflow`` would hold the GIL for that (0.3-0.7 s
+    measured here), freezing the window. The import then finds the library already loaded."""
+    import ctypes
+    import importlib.util
+
+    spec = importlib.util.find_spec("tensorflow")  # locates, does not import
+    if spec is None or not spec.origin:
+        return
+    for lib in sorted((Path(spec.origin).parent / "python").glob("_pywrap_tensorflow_internal.*")):
+        if lib.suffix in (".so", ".pyd", ".dylib"):
+            try:
+                ctypes.CDLL(str(lib))
+            except OSError as exc:  # the import will load it (and report a real problem) itself
+                log.info("could not preload %s: %s", lib.name, exc)
+
+
+class WarmUpWorker(Worker):
+    """Imports TensorFlow, Keras and MTCNN in the background when the window starts, so the
+    first analysis does not spend seconds importing them (which stalls the window briefly)."""
+
+    name = "warm-up"
+
+    def work(self) -> float:
+        import time
+
+        t0 = time.perf_counter()
+        preload_tensorflow_native()
+        if self.cancelled():
+            raise Cancelled("Warm-up cancelled.")
+        from core.keras_env import keras, tf
+
+        tf()
+        keras()
+        if self.cancelled():
+            raise Cancelled("Warm-up cancelled.")
+        import mtcnn  # noqa: F401 - importing is the point
+
+        return time.perf_counter() - t0
+
+
+class HashWorker(Worker):
+    """SHA-256 of the evidence file, with progress as a fraction; cancel stops between chunks."""
+
+    name = "hash"
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def work(self) -> str:
+        from core.hashing import file_digests
+
+        def step(done: int, total: int) -> None:
+            if self.cancelled():
+                raise Cancelled("Hashing cancelled.")
+            self.report(done / total if total else 1.0)
+
+        return file_digests(self.path, ("sha256",), progress=step)["sha256"]
+
+
+class LookupWorker(Worker):
+    """The cached analysis for (video hash, bundle, params), or None; hashes the model if needed."""
+
+    name = "lookup"
+
+    def __init__(self, video_sha256: str, bundle, params, video_path: str):
+        super().__init__()
+        self.args = (video_sha256, bundle, params, video_path)
+
+    def work(self):
+        from core.lookup import cached_result
+
+        return cached_result(*self.args)

@@ -1,0 +1,331 @@
+"""The review window driven as an analyst drives it: open, analyse, review, cancel, close."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import numpy as np
+import pytest
+from media import face_image, moving_face_frames, write_video
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from core import paths
+from core.analysis import Engine
+from core.errors import EmptyFile, UnreadableVideo
+from core.segments import find_segments
+from gui import messages
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from gui.workers import EnginePool
+
+
+class SlowDetector:
+    """The colour detector, slowed so an analysis lasts long enough to cancel or close mid-way."""
+
+    def __init__(self, inner, delay_s: float):
+        self.inner, self.delay_s = inner, delay_s
+        self.detect_width, self.min_confidence = inner.detect_width, inner.min_confidence
+
+    def detect(self, frames):
+        time.sleep(self.delay_s)
+        return self.inner.detect(frames)
+
+
+def _face_video(tmp_path, n: int = 40, seed: int = 0):
+    """A moving cartoon face, absent in frames 20-24; ``seed`` changes the face, hence the hash."""
+    frames = moving_face_frames(n, (160, 120), face_image(48, seed=seed), step=2)
+    blank = np.full_like(frames[0], 30)
+    for i in range(20, min(25, n)):
+        frames[i] = blank
+    return write_video(tmp_path / f"face{seed}.avi", frames)
+
+
+@pytest.fixture(scope="session")
+def installed_bundle(tiny_bundle):
+    """The tiny bundle installed where the window lists models (the test session's DFI_HOME)."""
+    target = paths.user_models_dir() / tiny_bundle.id
+    if not target.exists():
+        shutil.copytree(tiny_bundle.path, target)
+    return tiny_bundle
+
+
+class Harness:
+    def __init__(self, qtbot, tmp_path, detector):
+        self.made = 0
+        self.qtbot = qtbot
+        self.settings_file = tmp_path / "settings.ini"
+        self.detector = detector
+
+    def factory(self, bundle):
+        self.made += 1
+        return Engine(bundle, detector=self.detector)
+
+    def window(self) -> MainWindow:
+        settings = Settings(QSettings(str(self.settings_file), QSettings.IniFormat))
+        w = MainWindow(settings, EnginePool(self.factory), notify=lambda _p, m: None, confirm=lambda *_: True)
+        self.qtbot.addWidget(w)
+        w.resize(1200, 800)
+        w.show()
+        self.qtbot.waitExposed(w)
+        w.activateWindow()
+        return w
+
+    def open(self, w, video):
+        w.open_video(str(video))
+        self.qtbot.waitUntil(lambda: w.info is not None and w.info.path == str(video) and w.view.exact,
+                             timeout=5000)
+        self.qtbot.waitUntil(lambda: w.video_sha256 is not None, timeout=5000)
+
+    def analyse(self, w):
+        self.qtbot.mouseClick(w.analysis.button, Qt.LeftButton)
+        assert w.analysis_running()
+        self.qtbot.waitUntil(lambda: not w.analysis_running(), timeout=30_000)
+
+
+@pytest.fixture
+def harness(qtbot, tmp_path, colour_detector, installed_bundle):
+    h = Harness(qtbot, tmp_path, colour_detector)
+    windows = []
+    real = h.window
+
+    def make():
+        w = real()
+        windows.append(w)
+        return w
+
+    h.window = make
+    yield h
+    for w in windows:
+        w.shutdown()
+
+
+def test_end_to_end_open_analyse_verdict_and_cached_reopen(qtbot, harness, tmp_path, installed_bundle):
+    w = harness.window()
+    assert w.analysis.bundle().id == installed_bundle.id
+    video = _face_video(tmp_path, 40, seed=21)
+    harness.open(w, video)
+    assert w.metadata.values["Resolution"].text() == "160 × 120"
+    assert w.metadata.sha256 == w.video_sha256 and len(w.video_sha256) == 64
+    assert w.analysis.verdict_label.text() == "not analysed"
+
+    harness.analyse(w)
+    result = w.current_result()
+    assert result is not None and result.complete and len(result.frames) == 40
+    assert w.review.source == "analysed" and harness.made == 1
+    label = result.verdict.label.replace("_", " ").upper()
+    assert w.analysis.verdict_label.text() == label
+    detail = re.sub("<[^>]+>", "", w.analysis.verdict_detail.text())
+    assert f"{result.verdict.frames_scored} of 40 analysed frames scored" in detail
+    assert result.verdict.strategy in detail
+    # The timeline holds the scores, with gaps (NaN) where no face was found.
+    x, y = w.timeline.max_curve.getData()
+    assert len(y) == 40 and np.isnan(y[20:25]).all() and np.isfinite(y[:20]).all()
+    assert w.timeline.status_image.image.shape[0] == 40
+    assert w.segments.segment_table.rowCount() == len(w.review.segments)
+    # The overlay draws the tracked face on an analysed frame.
+    w.playback.seek(5)
+    qtbot.waitUntil(lambda: w.view.shown_index == 5 and w.view.exact)
+    assert w.view.face_frame is not None and w.view.face_frame.index == 5 and w.view.face_frame.faces
+
+    # Reopening the same file shows the stored result, with no model loaded and no analysis run.
+    w.close_video()
+    assert w.current_result() is None
+    harness.open(w, video)
+    qtbot.waitUntil(lambda: w.review.source == "cached", timeout=5000)
+    assert not w.analysis_running() and harness.made == 1
+    assert w.current_result().frames == result.frames
+    assert w.analysis.verdict_label.text() == label
+
+
+def test_bad_files_show_the_mapped_message_and_keep_the_open_video(qtbot, harness, tmp_path):
+    w = harness.window()
+    good = _face_video(tmp_path, 10, seed=22)
+    harness.open(w, good)
+    junk = tmp_path / "not_a_video.mp4"
+    junk.write_text("this is text, not a video")
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    for path, kind in ((junk, UnreadableVideo), (empty, EmptyFile), (tmp_path / "missing.mp4", None)):
+        w.last_message = None
+        w.open_video(str(path))
+        qtbot.waitUntil(lambda: w.last_message is not None, timeout=5000)
+        if kind is not None:
+            assert w.last_message.title == messages.TABLE[kind][0]
+        assert w.last_message.expected and path.name in w.last_message.text
+    assert w.info.path == str(good)
+    w.playback.step(1)
+    qtbot.waitUntil(lambda: w.view.shown_index == 1 and w.view.exact)
+
+
+def test_click_on_the_timeline_seeks_there(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 40, seed=23))
+    for frame in (30, 7):
+        vb = w.timeline.plot.getViewBox()
+        scene = vb.mapViewToScene(QPointF((frame + 0.5) / w.info.fps, 0.5))
+        pos = w.timeline.view.mapFromScene(scene)
+        qtbot.mouseClick(w.timeline.view.viewport(), Qt.LeftButton, pos=pos)
+        qtbot.waitUntil(lambda f=frame: w.playback.position == f and w.view.exact and w.view.shown_index == f)
+        assert w.timeline.playhead.value() == pytest.approx(frame / w.info.fps)
+
+
+def test_threshold_line_changes_segments_and_verdict(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 40, seed=24))
+    harness.analyse(w)
+    result = w.review.result
+    scores = np.array([f.score for f in result.frames if f.score is not None])
+    low, high = float(scores.min()) - 0.02, min(0.99, float(scores.max()) + 0.02)
+    rules = w.review.rules
+
+    w.timeline.threshold_line.setValue(low)  # what a drag does: the line moves, segments follow
+    qtbot.waitUntil(lambda: w.review.segments == find_segments(result.frames, low, rules))
+    assert len(w.review.segments) >= 1
+    assert w.segments.segment_table.rowCount() == len(w.review.segments)
+    assert w.analysis.threshold.value() == pytest.approx(round(low, 2))
+    decided = w.current_result()
+    assert decided.params["threshold"] == pytest.approx(low) and decided.verdict.threshold == pytest.approx(low)
+    assert any("review" in x for x in decided.warnings)
+    qtbot.waitUntil(lambda: "review threshold" in w.analysis.verdict_detail.text())
+    bands = w.timeline.bands.opts["x0"]
+    assert len(bands) == len(w.review.segments)
+
+    w.timeline.threshold_line.setValue(high)
+    qtbot.waitUntil(lambda: w.review.segments == ())
+    assert w.segments.segment_table.rowCount() == 0
+    qtbot.mouseClick(w.analysis.reset_threshold, Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.review.threshold == pytest.approx(result.params["threshold"]))
+    assert w.current_result() is result
+
+
+def test_next_and_previous_segment_keys(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 40, seed=25))
+    harness.analyse(w)
+    scores = [f.score for f in w.review.result.frames if f.score is not None]
+    w.review.set_threshold(min(scores) - 0.02)  # every scored run becomes a segment
+    qtbot.waitUntil(lambda: len(w.review.segments) == 2)  # frames 0-19 and 25-39, split by the gap
+    first, second = w.review.segments
+    w.playback.seek(0)
+    w.view.setFocus()
+    qtbot.keyClick(w.view, Qt.Key_N)
+    assert w.playback.position == second.start_frame
+    qtbot.keyClick(w.view, Qt.Key_P)
+    assert w.playback.position == first.start_frame
+    table = w.segments.segment_table
+    rect = table.visualRect(table.model().index(1, 2))
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert w.playback.position == second.start_frame
+    qtbot.mouseDClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert w.playback.position == second.peak_frame
+
+
+def test_cancel_mid_run_keeps_partial_scores_within_a_second(qtbot, harness, tmp_path, colour_detector):
+    harness.detector = SlowDetector(colour_detector, 0.05)
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 300, seed=26))
+    qtbot.mouseClick(w.analysis.button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(w.review.store) >= 32, timeout=20_000)
+    t0 = time.perf_counter()
+    qtbot.mouseClick(w.analysis.button, Qt.LeftButton)  # the button says Cancel now
+    qtbot.waitUntil(lambda: not w.analysis_running(), timeout=5000)
+    assert time.perf_counter() - t0 < 1.0
+    result = w.current_result()
+    assert result is not None and not result.complete
+    assert 32 <= len(result.frames) < 300
+    assert len(w.review.store) == len(result.frames)
+    assert "(partial)" in w.analysis.verdict_label.text()
+    assert np.isfinite(w.timeline.max_curve.getData()[1]).sum() >= 20
+
+
+def test_closing_during_analysis_cancels_and_joins_the_thread(qtbot, harness, tmp_path, colour_detector):
+    harness.detector = SlowDetector(colour_detector, 0.05)
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 300, seed=27))
+    qtbot.mouseClick(w.analysis.button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(w.review.store) >= 16, timeout=20_000)
+    worker = w._analysis
+    assert w.workers.is_running(worker)
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
+    assert w.workers.running() == [] and not w.workers.is_running(worker)
+    assert worker.cancelled()
+
+
+def test_drop_recent_files_and_remembered_settings(qtbot, harness, tmp_path, installed_bundle):
+    w = harness.window()
+    video = _face_video(tmp_path, 10, seed=28)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(video))])
+    drop = QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    w.dropEvent(drop)
+    qtbot.waitUntil(lambda: w.info is not None and w.info.path == str(video), timeout=5000)
+    assert w.settings.recent_files()[0] == str(video)
+    w.analysis.every.setValue(3)
+    w.resize(1000, 700)
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible())
+
+    again = harness.window()
+    assert again.settings.recent_files()[0] == str(video)
+    assert again.analysis.params().every == 3
+    assert again.analysis.bundle().id == installed_bundle.id
+    again._fill_recent()
+    entries = [a for a in again.recent_menu.actions() if a.toolTip() == str(video)]
+    assert entries and entries[0].isEnabled()
+    entries[0].trigger()
+    qtbot.waitUntil(lambda: again.info is not None and again.info.path == str(video), timeout=5000)
+
+
+def test_go_to_dialog_parses_frames_and_times(qtbot, harness, tmp_path):
+    from gui.goto_dialog import GotoDialog
+
+    d = GotoDialog(fps=10.0, frames=40, current=0)
+    qtbot.addWidget(d)
+    d.edit.setText("00:00:02.5")
+    assert d.target == 25
+    d.edit.setText("40")
+    assert d.target is None and "outside" in d.preview.text()
+    d.edit.setText("12")
+    assert d.target == 12
+
+
+def test_gui_thread_never_imports_tensorflow(tmp_path):
+    """Opening a video and showing frames must not load TensorFlow in the window's process."""
+    import os
+    import subprocess
+    import sys
+
+    video = _face_video(tmp_path, 5, seed=29)
+    code = f"""
+import sys
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from gui.app import create_app
+from gui.main_window import MainWindow
+from gui.settings import Settings
+app = create_app()
+w = MainWindow(Settings(QSettings({str(tmp_path / 's.ini')!r}, QSettings.IniFormat)), notify=lambda *a: None)
+w.show()
+w.open_video({str(video)!r})
+loop = QEventLoop()
+def check():
+    if w.view.exact and w.video_sha256:
+        loop.quit()
+    else:
+        QTimer.singleShot(20, check)
+QTimer.singleShot(0, check)
+QTimer.singleShot(10000, loop.quit)
+loop.exec()
+assert w.view.exact and w.video_sha256, "video did not open"
+w.shutdown()
+bad = sorted(m for m in ("tensorflow", "keras", "mtcnn") if m in sys.modules)
+print("LOADED:", bad)
+sys.exit(1 if bad else 0)
+"""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", code], cwd=str(paths.app_root()), env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
