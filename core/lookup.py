@@ -34,17 +34,18 @@ def model_sha256(bundle: BundleInfo) -> str:
     return known
 
 
-def cache_key(video_sha256: str, bundle: BundleInfo, params: AnalysisParams) -> str:
-    return cache.key(video_sha256, model_sha256(bundle), params.resolved(bundle).to_json())
+def cache_key(video_sha256: str, bundle: BundleInfo, params: AnalysisParams, fps: float) -> str:
+    """The engine's cache key; ``fps`` decides the automatic detection interval."""
+    return cache.key(video_sha256, model_sha256(bundle), params.resolved(bundle, fps).to_json())
 
 
-def cached_result(video_sha256: str, bundle: BundleInfo, params: AnalysisParams,
+def cached_result(video_sha256: str, bundle: BundleInfo, params: AnalysisParams, fps: float,
                   video_path: str | Path | None = None) -> AnalysisResult | None:
     """The stored analysis of this video with this model and these parameters, or None.
 
     With ``video_path`` the result names that path (the same file may have moved since).
     """
-    hit = cache.load(cache_key(video_sha256, bundle, params))
+    hit = cache.load(cache_key(video_sha256, bundle, params, fps))
     if hit is not None and video_path is not None:
         hit = replace(hit, video=replace(hit.video, path=str(video_path)))
     return hit

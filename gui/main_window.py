@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
             return
         if self._lookup is not None:
             self._lookup.cancel()
-        self._lookup = LookupWorker(self.video_sha256, bundle, self.analysis.params(), self.info.path)
+        self._lookup = LookupWorker(self.video_sha256, bundle, self.analysis.params(), self.info.fps, self.info.path)
         self._lookup.succeeded.connect(self._on_lookup)
         self._lookup.failed.connect(self._on_lookup_failed)
         self.workers.start(self._lookup)
@@ -449,7 +449,7 @@ class MainWindow(QMainWindow):
         if self.info is None or bundle is None or self.analysis_running():
             return
         params = self.analysis.params()
-        resolved = params.resolved(bundle)
+        resolved = params.resolved(bundle, self.info.fps)
         self.review.begin(params.every, resolved.threshold, resolved.segments)
         self.timeline.refresh(force=True)
         w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,

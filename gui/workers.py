@@ -248,9 +248,9 @@ class LookupWorker(Worker):
 
     name = "lookup"
 
-    def __init__(self, video_sha256: str, bundle, params, video_path: str):
+    def __init__(self, video_sha256: str, bundle, params, fps: float, video_path: str):
         super().__init__()
-        self.args = (video_sha256, bundle, params, video_path)
+        self.args = (video_sha256, bundle, params, fps, video_path)
 
     def work(self):
         from core.lookup import cached_result

@@ -25,12 +25,13 @@ def test_cached_result_finds_what_the_engine_stored_without_loading_a_model(face
     from core.hashing import sha256_file
 
     sha = sha256_file(video)
-    assert cached_result(sha, tiny_bundle, params) is None
+    fps = 10.0  # face_video's frame rate
+    assert cached_result(sha, tiny_bundle, params, fps) is None
     stored = engine.analyze(video, params)
     moved = tmp_path / "moved.avi"
-    hit = cached_result(sha, tiny_bundle, params, moved)
+    hit = cached_result(sha, tiny_bundle, params, fps, moved)
     assert hit is not None and hit.frames == stored.frames and hit.video.path == str(moved)
-    assert cached_result(sha, tiny_bundle, AnalysisParams(every=3)) is None  # other parameters, other key
+    assert cached_result(sha, tiny_bundle, AnalysisParams(every=3), fps) is None  # other parameters, other key
 
 
 def _frames(scores):

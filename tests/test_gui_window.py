@@ -49,6 +49,8 @@ def installed_bundle(tiny_bundle):
     target = paths.user_models_dir() / tiny_bundle.id
     if not target.exists():
         shutil.copytree(tiny_bundle.path, target)
+    # the user's chosen default, over the shipped one
+    (paths.user_data_dir() / "default_model.txt").write_text(tiny_bundle.id)
     return tiny_bundle
 
 
