@@ -72,3 +72,46 @@ def test_analyze_completes_under_the_guard(tiny_bundle, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "blocked" not in out.stderr
     assert (tmp_path / "out" / "r.json").is_file()
+
+
+@pytest.mark.slow
+def test_train_and_evaluate_complete_under_the_guard(tmp_path):
+    """One short epoch of training, then evaluation, from the command line, with sockets refused."""
+    from trainset import make_images
+
+    faces = make_images(tmp_path / "faces", identities=8, per_identity=2, faces_only=True)
+    bundle = tmp_path / "out" / "bundle"
+    code = (
+        "import sys, main\n"
+        f"rc = main.main(['train', {str(faces)!r}, '--arch', 'simple_cnn', '--input-size', '32', '--epochs', '1',"
+        f" '--batch-size', '4', '--images-are-faces', '--out', {str(bundle)!r}])\n"
+        f"rc = rc or main.main(['evaluate', {str(faces)!r}, '--model', {str(bundle)!r}, '--images-are-faces'])\n"
+        "from core import offline\nassert offline.installed()\nsys.exit(rc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "blocked" not in out.stderr
+    assert (bundle / "model.keras").is_file()
+
+
+def test_window_open_analyse_close_under_the_guard(qtbot, tmp_path, guard, tiny_bundle, colour_detector, face_video):
+    """The window's whole cycle (open, hash, analyse, close) with sockets refused."""
+    from PySide6.QtCore import QSettings
+
+    from core.analysis import Engine
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+    from gui.workers import EnginePool
+
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    w = MainWindow(settings, EnginePool(lambda b: Engine(tiny_bundle, detector=colour_detector)),
+                   notify=lambda *_: None, confirm=lambda *_: True)
+    qtbot.addWidget(w)
+    w.show()
+    w.open_video(str(face_video))
+    qtbot.waitUntil(lambda: w.info is not None and w.video_sha256 is not None, timeout=10_000)
+    w.start_analysis(use_cache=False)
+    qtbot.waitUntil(lambda: not w.analysis_running(), timeout=60_000)
+    assert w.review.result is not None and w.review.result.complete
+    w.shutdown()
+    assert offline.installed()
