@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("runs", type=Path)
     ap.add_argument("--run", required=True, help="e.g. compact_cnn__sbi_cdf")
     ap.add_argument("--id", default="default-frame")
+    ap.add_argument("--baseline", type=Path, help="JSON from scripts/baseline_mesonet.py")
     args = ap.parse_args()
 
     import keras
@@ -96,6 +97,13 @@ def main() -> None:
             "crops_per_second": c["crops_per_second"], "params": c["params"], "train_seconds": c["train_seconds"],
         })
     robustness = {how: round(degraded_auc(model, arch, crops, meta, val, how), 4) for how in ("jpeg30", "small48")}
+    baseline = json.loads(args.baseline.read_text()) if args.baseline else None
+    baseline_note = [] if baseline is None else [
+        f"On the Celeb-DF validation clips MesoNet's published {baseline['baseline']} weights (a research baseline, "
+        f"not ours to ship) do better: frame AUC {baseline['auc_celebdf_frames']:.3f} against this model's "
+        f"{m['auc_celebdf_frames']:.3f}, video AUC {baseline['auc_celebdf_videos']:.3f} against "
+        f"{m['auc_celebdf_videos']:.3f}; this model is better on the whole validation set "
+        f"({m['auc_all']:.3f} against {baseline['auc_all']:.3f}), which includes self-blended fakes."]
     card = ModelCard.for_architecture(
         arch.name, f"Default frame detector ({arch.name}, self-blended + Celeb-DF)",
         threshold=float(round(m["threshold"], 4)),
@@ -134,6 +142,7 @@ def main() -> None:
             "threshold_rule": "maximises TPR - FPR (Youden's J) on the validation frames (real vs self-blended "
                               "and Celeb-DF fakes)",
             "crops_per_second_here": run["crops_per_second"],
+            "baseline_mesonet_published_weights": baseline,
             "candidates": candidates,
         },
         limits=[
@@ -144,6 +153,7 @@ def main() -> None:
             f"Heavier compression lowers the Celeb-DF validation AUC to {robustness['jpeg30']:.2f} (JPEG quality 30); "
             f"faces about 37 px wide lower it to {robustness['small48']:.2f}.",
             "Validation sets are small (see counts); the 95% intervals resample identity groups.",
+            *baseline_note,
             "Scores are not calibrated probabilities (expected calibration error "
             f"{m['ece']:.3f}); compare frames within a video rather than reading a score as a likelihood.",
         ],
