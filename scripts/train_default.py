@@ -255,6 +255,7 @@ def main() -> None:
     ap.add_argument("--tag", default="", help="suffix for the run name")
     args = ap.parse_args()
 
+    revision = git_revision()  # the code that trains, taken before anything runs
     data = load(args.crops)
     crops, points, meta = data
     val = split_groups(meta)
@@ -271,7 +272,7 @@ def main() -> None:
                 "batch": args.batch, "lr": args.lr, "train_seconds": round(seconds, 1),
                 "crops_per_second": round(crops_per_second(model, arch), 1),
                 "params": int(model.count_params()), "metrics": metrics, "history": history,
-                "revision": git_revision(), "init": args.init,
+                "revision": revision, "init": args.init,
             }
             name = f"{arch_name}__{mode.replace('+', '_')}{args.tag}"
             model.save(args.out / f"{name}.keras")
