@@ -307,7 +307,7 @@ class _Run:
             n = len(self.table)
             rows = Samples(np.arange(n, dtype=np.int64), np.zeros(n, bool), self.table.label.astype(np.float32),
                            self.table.file)
-            feats = encode(self.encoder, self.table, rows, prep, views=c.feature_views, **kw)
+            feats = encode(self.encoder, self.table, rows, prep, views=c.feature_views, by_run=True, **kw)
             self.f_train = feats
             self.f_val = self.f_test = feats[:1]
 
