@@ -254,7 +254,9 @@ class _Run:
                 raise DatasetError(f"The training split has only {n} {cname} {unit}, fewer than one batch of {bs}: "
                                    f"add data, or use a batch size of {n} or less.")
         if not len(self.val_s):
-            raise DatasetError(f"The validation split has no {unit}: add validation data or raise its share.")
+            why = next((w for w in self.warnings if w.startswith("The automatic split could not fill")), "")
+            raise DatasetError(f"The validation split has no {unit}: add validation data or raise its share. {why}"
+                               .strip())
         if self.val_s.count(0) == 0 or self.val_s.count(1) == 0:
             self.warnings.append("The validation split holds one class only: AUC cannot be measured, so early "
                                  "stopping watches the validation loss and the threshold stays at 0.5.")
