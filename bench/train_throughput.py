@@ -29,7 +29,7 @@ from core.keras_env import device_name, keras  # noqa: E402
 from core.models import registry  # noqa: E402
 from core.models.preprocess import preprocess  # noqa: E402
 from core.models.zoo_resnet import set_trainable  # noqa: E402
-from core.training.trainer import make_step  # noqa: E402
+from core.training.step import make_step  # noqa: E402
 
 
 def _time_steps(target, x, batch: int, steps: int) -> tuple[float, float]:

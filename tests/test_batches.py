@@ -108,3 +108,21 @@ def test_prefetch_runs_ahead_passes_errors_and_stops():
 
     with Prefetch(broken) as p, pytest.raises(ValueError, match="bad batch"):
         list(p)
+
+
+def test_a_tracks_crops_move_together_but_get_their_own_noise():
+    t = _table([0] * 12, [0] * 6 + [1] * 6)
+    t.crops[:] = t.crops[0]  # one picture, so any difference comes from the augmentation
+    s = frame_samples(t, "train", False)
+    geo = AugmentConfig.only(["flip", "rotation"])
+    for seed in range(4):
+        imgs = render(t, s, np.arange(12), seed, 1, geo, None, by_run=True)
+        assert all(np.array_equal(imgs[0], imgs[k]) for k in range(6))  # run 0: one transform
+        assert all(np.array_equal(imgs[6], imgs[k]) for k in range(6, 12))  # run 1: one transform
+    noisy = AugmentConfig.only(["noise"])
+    from dataclasses import replace
+
+    imgs = render(t, s, np.arange(6), 0, 1, replace(noisy, noise_p=1.0), None, by_run=True)
+    assert not np.array_equal(imgs[0], imgs[1])
+    independent = render(t, s, np.arange(12), 2, 1, geo, None)
+    assert not all(np.array_equal(independent[0], independent[k]) for k in range(6))

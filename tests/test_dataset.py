@@ -125,6 +125,16 @@ def test_automatic_split_keeps_identical_files_together(tmp_path):
     assert any("duplicate another file of the same split" in w for w in s.warnings)
 
 
+def test_a_split_that_cannot_be_made_is_explained(tmp_path):
+    root = tmp_path / "d"
+    for label in ("real", "fake"):
+        for k in range(4):
+            write_image(root / label / f"clip{k}.png", make_face(1, False))  # one picture, copied 8 times
+    s = scan_dataset(str(root))
+    assert s.count("train") == 8 and s.count("validation") == 0
+    assert any("could not fill validation and test" in w and "only 1 group" in w for w in s.warnings)
+
+
 def test_group_csv_is_used_and_found_automatically(tmp_path):
     root = make_images(tmp_path / "d", identities=6, per_identity=2)
     rows = ["path,identity"] + [f"{p.relative_to(root).as_posix()},person{p.stem[-1]}"

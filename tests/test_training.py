@@ -195,6 +195,21 @@ def test_damaged_files_are_skipped_and_listed(data, tmp_path, colour_detector):
     assert {s["path"] for s in r.bundle.card.training["data"]["skipped"]} >= skipped
 
 
+def test_oversampling_balances_the_epoch(data, tmp_path, colour_detector):
+    root = tmp_path / "d"
+    shutil.copytree(data, root)
+    for p in sorted((root / "fake").glob("*.png"))[:16]:
+        p.unlink()
+    rec = Recorder()
+    r = train(_cfg(root, tmp_path / "m", epochs=1, arch="tiny_cnn", params=(), data_kw={"balance": "oversample"}),
+              progress=rec, detector=colour_detector)
+    assert any("oversampling" in w for w in r.warnings)
+    n = r.bundle.card.training["data"]["samples"]["train"]
+    assert n["real"] > n["fake"]
+    steps = [e for e in rec.events if e.stage == "training"]
+    assert steps[-1].total == -(-2 * n["real"] // 8) == len(steps)  # both classes as many times as the larger
+
+
 @pytest.mark.parametrize("arch, size", [("face_cnn", 32), ("meso4", 32), ("meso_inception4", 32), ("tiny_cnn", 32)])
 def test_each_cnn_trains_into_a_bundle(data, tmp_path, colour_detector, arch, size):
     r = train(_cfg(data, tmp_path / arch, arch=arch, input_size=size, params=(), epochs=1), detector=colour_detector)
@@ -286,7 +301,7 @@ def videos(tmp_path_factory):
 
 def test_sequence_head_trains_cancels_and_resumes(videos, tmp_path, colour_detector):
     cfg = _cfg(videos, tmp_path / "l", arch="tiny_lstm", input_size=None, params=(), epochs=2, batch_size=2,
-               data_kw={"clips_per_video": 2})
+               feature_views=2, augment=AugmentConfig.only(["flip", "noise"]), data_kw={"clips_per_video": 2})
     rec = Recorder(cancel_at=lambda e: e.stage == "training" and e.epoch == 2)
     cut = train(cfg, progress=rec, should_cancel=rec.cancel, detector=colour_detector)
     assert cut.status == "cancelled" and cut.resumable

@@ -62,6 +62,7 @@ def make_images(root: Path, identities: int = 8, per_identity: int = 4, layout: 
                 seed = i * 100 + j
                 face = make_face(seed, fake)
                 img = face if faces_only else scene(face, seed)
+                img[0, 0] = (i, j, 200 * fake)  # every file distinct: groups come from names, not duplicates
                 folder = root / split / ("fake" if fake else "real")
                 write_image(folder / f"{image_name(i, j, fake)}{ext}", img)
     return root

@@ -94,8 +94,15 @@ def _affine(rng: np.random.Generator, size: int, cfg: AugmentConfig) -> np.ndarr
     return m[:2] if changed else None
 
 
-def augment_image(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
-    """One augmented copy of an ``(S, S, 3)`` uint8 RGB crop."""
+def augment_image(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig,
+                  pixel_rng: np.random.Generator | None = None) -> np.ndarray:
+    """One augmented copy of an ``(S, S, 3)`` uint8 RGB crop.
+
+    ``rng`` draws the geometry and brightness/contrast, ``pixel_rng`` (default: ``rng``) the blur,
+    noise and compression: crops of one face track share ``rng`` so the whole clip is flipped or
+    turned alike, while noise and compression still vary from frame to frame, as in real footage.
+    """
+    px = rng if pixel_rng is None else pixel_rng
     out = img
     size = img.shape[0]
     m = _affine(rng, size, cfg)
@@ -107,13 +114,13 @@ def augment_image(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig)
         beta = rng.uniform(-cfg.brightness, cfg.brightness) * 255.0
         mean = float(out.mean())
         out = np.clip((out.astype(np.float32) - mean) * alpha + mean + beta, 0, 255).astype(np.uint8)
-    if cfg.blur and rng.random() < cfg.blur_p:
-        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(*cfg.blur_sigma))
-    if cfg.noise and rng.random() < cfg.noise_p:
-        noise = rng.normal(0.0, rng.uniform(*cfg.noise_std), out.shape)
+    if cfg.blur and px.random() < cfg.blur_p:
+        out = cv2.GaussianBlur(out, (0, 0), px.uniform(*cfg.blur_sigma))
+    if cfg.noise and px.random() < cfg.noise_p:
+        noise = px.normal(0.0, px.uniform(*cfg.noise_std), out.shape)
         out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    if cfg.jpeg and rng.random() < cfg.jpeg_p:
-        out = jpeg_recompress(out, int(rng.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1)))
+    if cfg.jpeg and px.random() < cfg.jpeg_p:
+        out = jpeg_recompress(out, int(px.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1)))
     return np.ascontiguousarray(out)
 
 

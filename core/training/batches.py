@@ -87,8 +87,12 @@ def epoch_order(samples: Samples, balance: str, seed: int, epoch: int) -> np.nda
 
 
 def render(table: CropTable, samples: Samples, rows: np.ndarray, seed: int, epoch: int,
-           augment: AugmentConfig | None, sbi: SelfBlendConfig | None) -> np.ndarray:
-    """The uint8 crops of the given sample rows, self-blended and augmented as asked."""
+           augment: AugmentConfig | None, sbi: SelfBlendConfig | None, by_run: bool = False) -> np.ndarray:
+    """The uint8 crops of the given sample rows, self-blended and augmented as asked.
+
+    ``by_run``: crops of one run (a face track) share their geometric augmentation, so the frames
+    of a sequence window move together; noise and compression still differ per frame.
+    """
     out = np.empty((len(rows), *table.crops.shape[1:]), np.uint8)
     for k, j in enumerate(rows):
         c = int(samples.crop[j])
@@ -99,7 +103,11 @@ def render(table: CropTable, samples: Samples, rows: np.ndarray, seed: int, epoc
             img = self_blend(img, rng, tuple(table.boxes[c]), None if np.isnan(marks).any() else marks,
                              sbi or SelfBlendConfig()).image
         if augment is not None and augment.active:
-            img = augment_image(img, rng, augment)
+            if by_run:
+                track = np.random.default_rng([seed, epoch, int(table.run[c]), 13])
+                img = augment_image(img, track, augment, pixel_rng=rng)
+            else:
+                img = augment_image(img, rng, augment)
         out[k] = img
     return out
 

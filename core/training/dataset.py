@@ -263,6 +263,11 @@ def scan_dataset(data: DataConfig | str | os.PathLike, progress: Callable[[Train
         if fr["train"] <= 0 or cfg.val_fraction <= 0 or cfg.test_fraction < 0:
             raise DatasetError("The validation share must be positive and validation + test below 1.")
         assigned = splits.split_groups(groups, labels, fr, cfg.split_seed)
+        empty = [s for s in ("validation", "test") if fr[s] > 0 and s not in assigned]
+        if empty:
+            warnings.append(f"The automatic split could not fill {' and '.join(empty)}: the {len(kept)} files form "
+                            f"only {len(set(groups))} group(s) (files sharing an identity, a source or identical "
+                            "content stay together). Add data from more sources, or make the split folders yourself.")
         split_rule = (f"automatic: about {fr['train']:.0%} / {fr['validation']:.0%} / {fr['test']:.0%} of each class "
                       f"for train / validation / test, whole groups only (seed {cfg.split_seed})")
     else:

@@ -54,13 +54,17 @@ def _key(table: CropTable, samples: Samples, encoder_id: str, preprocessing: str
 def encode(encoder, table: CropTable, samples: Samples, preprocessing: str, encoder_id: str, views: int = 1,
            seed: int = 0, augment: AugmentConfig | None = None, sbi: SelfBlendConfig | None = None,
            batch_size: int = 32, progress: Callable[[TrainProgress], None] | None = None,
-           should_cancel: Callable[[], bool] | None = None, use_cache: bool = True) -> np.ndarray:
-    """``(views, len(samples), *feature_shape)`` float16 features; view 0 is never augmented."""
+           should_cancel: Callable[[], bool] | None = None, use_cache: bool = True,
+           by_run: bool = False) -> np.ndarray:
+    """``(views, len(samples), *feature_shape)`` float16 features; view 0 is never augmented.
+
+    ``by_run``: augment the crops of a face track alike (sequence models; see ``batches.render``).
+    """
     from core.keras_env import tf
 
     report = progress or (lambda p: None)
     cancelled = should_cancel or (lambda: False)
-    key = _key(table, samples, encoder_id, preprocessing, views, seed, augment, sbi)
+    key = _key(table, samples, encoder_id, preprocessing, views, seed, augment, sbi) + ("-runs" if by_run else "")
     folder = paths.cache_dir() / "features"
     final = folder / f"{key}.npy"
     shape = (views, len(samples), *tuple(int(d) for d in encoder.output_shape[1:]))
@@ -90,7 +94,7 @@ def encode(encoder, table: CropTable, samples: Samples, preprocessing: str, enco
                 if cancelled():
                     raise Cancelled("Computing backbone features was cancelled.")
                 rows = np.arange(i, min(i + batch_size, len(samples)))
-                pixels = render(table, samples, rows, seed, v, augment if v > 0 else None, sbi)
+                pixels = render(table, samples, rows, seed, v, augment if v > 0 else None, sbi, by_run)
                 out[v, rows] = np.asarray(fn(preprocess(preprocessing, pixels))).astype(np.float16)
                 done += len(rows)
                 el = time.perf_counter() - t0

@@ -19,7 +19,6 @@ checkpoint stays in the run folder, from which ``TrainConfig(resume=True)`` cont
 from __future__ import annotations
 
 import math
-import platform
 import re
 import time
 from dataclasses import asdict, dataclass, replace
@@ -33,7 +32,7 @@ from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingErro
 from core.faces import FaceDetector
 from core.models import backbone as bb
 from core.models import registry
-from core.models.bundle import BundleInfo, ModelCard, read_bundle, save_bundle
+from core.models.bundle import BundleInfo, read_bundle, save_bundle
 from core.training import metrics as M
 from core.training.batches import (
     Prefetch,
@@ -45,20 +44,16 @@ from core.training.batches import (
     pixel_batches,
     window_samples,
 )
+from core.training.card import training_card
 from core.training.checkpoint import OPTIMIZER_FILE, RNG_FILE, RunDir, restore_variables, rng_variables, run_dir_for
 from core.training.config import BALANCE, MONITORS, CancelFn, EpochMetrics, ProgressFn, TrainConfig
 from core.training.config import TrainProgress as P
 from core.training.crops import CropSettings, build_table
 from core.training.dataset import DatasetSummary, Skipped, scan_dataset
 from core.training.features import encode, weights_digest
+from core.training.step import make_step
 
 FULL, CACHED_HEAD, SEQUENCE_HEAD = "full", "cached_head", "sequence_head"
-MODE_TEXT = {
-    FULL: "fine-tuning on pixel batches (frozen layers stay frozen)",
-    CACHED_HEAD: "frozen backbone: features computed once and cached, only the head trained",
-    SEQUENCE_HEAD: "frozen frame encoder: features computed once and cached, only the sequence head trained",
-}
-EPS = 1e-7
 
 
 @dataclass(frozen=True)
@@ -157,6 +152,7 @@ class _Run:
     def __init__(self, config: TrainConfig, progress: ProgressFn | None, should_cancel: CancelFn | None,
                  detector):
         self.c = config
+        self.name = model_name(config)
         self.report = progress or (lambda p: None)
         self.cancelled = should_cancel or (lambda: False)
         self.detector = detector
@@ -254,7 +250,9 @@ class _Run:
                 raise DatasetError(f"The training split has only {n} {cname} {unit}, fewer than one batch of {bs}: "
                                    f"add data, or use a batch size of {n} or less.")
         if not len(self.val_s):
-            raise DatasetError(f"The validation split has no {unit}: add validation data or raise its share.")
+            why = next((w for w in self.warnings if w.startswith("The automatic split could not fill")), "")
+            raise DatasetError(f"The validation split has no {unit}: add validation data or raise its share. {why}"
+                               .strip())
         if self.val_s.count(0) == 0 or self.val_s.count(1) == 0:
             self.warnings.append("The validation split holds one class only: AUC cannot be measured, so early "
                                  "stopping watches the validation loss and the threshold stays at 0.5.")
@@ -307,7 +305,7 @@ class _Run:
             n = len(self.table)
             rows = Samples(np.arange(n, dtype=np.int64), np.zeros(n, bool), self.table.label.astype(np.float32),
                            self.table.file)
-            feats = encode(self.encoder, self.table, rows, prep, views=c.feature_views, **kw)
+            feats = encode(self.encoder, self.table, rows, prep, views=c.feature_views, by_run=True, **kw)
             self.f_train = feats
             self.f_val = self.f_test = feats[:1]
 
@@ -449,7 +447,7 @@ class _Run:
         st["history"] = [asdict(h) for h in self.history]
         st["fingerprint"] = self.fingerprint
         thr = M.choose_threshold(self.val_s.label, p_val, self.c.threshold_rule)
-        card = self._card(thr, M.compute(self.val_s.label, p_val, thr), None, f" (checkpoint, epoch {epoch})")
+        card = training_card(self, thr, M.compute(self.val_s.label, p_val, thr), None, f" (checkpoint, epoch {epoch})")
         self.report(P("saving", 0, 1, self.elapsed(), None, epoch, self.c.epochs, message="checkpoint"))
         self.run.save(epoch, self.model, card, self.optimizer, st)
 
@@ -468,7 +466,7 @@ class _Run:
         test = None
         if len(self.test_s):
             test = M.compute(self.test_s.label, self.predict(self.test_s), thr)
-        card = self._card(thr, val, test, "")
+        card = training_card(self, thr, val, test, "")
         self.report(P("saving", 0, 1, self.elapsed(), None, len(self.history), c.epochs, message=str(self.out)))
         info = save_bundle(self.model, card, self.out, overwrite=c.overwrite)
         self.run.remove()
@@ -483,96 +481,6 @@ class _Run:
             test_metrics=test, data=self.summary, skipped=self.skipped, warnings=tuple(self.warnings),
             elapsed_s=self.elapsed(),
         )
-
-    def _card(self, thr: float, val: M.Metrics, test: M.Metrics | None, suffix: str) -> ModelCard:
-        c = self.c
-        name = model_name(c) + suffix
-        mets = _card_metrics("val", val)
-        if test is not None:
-            mets.update(_card_metrics("test", test))
-        s = self.summary
-        counts = {sp: {"real": smp.count(0), "fake": smp.count(1)}
-                  for sp, smp in (("train", self.train_s), ("validation", self.val_s), ("test", self.test_s))}
-        data = {**s.to_card(), "samples": counts, "sample_unit": "window" if self.mode == SEQUENCE_HEAD else "crop",
-                "self_blended_fakes": c.data.self_blend}
-        data["skipped"] = [{"path": k.path, "reason": k.reason} for k in self.skipped]
-        best = self.state.get("best_epoch")
-        training = {
-            "mode": MODE_TEXT[self.mode],
-            "data": data,
-            "crops": self.settings.to_json(),
-            "hyper_parameters": c.hyper_parameters() | {"input_size": self.size},
-            "augmentation": c.augment.to_json() if c.augment.active else "none",
-            "self_blend": c.data.self_blend_config.to_json() if c.data.self_blend else None,
-            "backbone": (self.backbone.to_card() if self.backbone else
-                         ("none: trained from scratch (asked for)" if self.arch.uses_imagenet_backbone else None)),
-            "epochs_run": len(self.history),
-            "best_epoch": best,
-            "history": [asdict(h) for h in self.history],
-            "threshold": {"value": thr, "rule": c.threshold_rule, "chosen_on": f"validation ({len(self.val_s)} "
-                                                                              "samples)"},
-            "seed": c.seed,
-            "started": self.started,
-            "elapsed_s": round(self.elapsed(), 1),
-            "software": _software(),
-        }
-        limits = [f"Trained on {counts['train']['real']} real and {counts['train']['fake']} fake "
-                  f"{data['sample_unit']}s from {Path(s.root).name}/; accuracy on other sources is unknown."]
-        limits += [w for w in self.warnings if w.startswith(("Tiny", "Class imbalance", "The validation split"))]
-        seq = self.arch.kind == registry.SEQUENCE
-        return ModelCard.for_architecture(
-            self.arch.name, name, input_size=self.size, threshold=float(thr), face_margin=c.data.face_margin,
-            min_face_px=c.data.min_face_px, sequence_length=self.seq_len if seq else None,
-            sequence_hop=max(1, self.seq_len // 2) if seq else None, training=training,
-            metrics=_finite(mets), limits=limits,
-        )
-
-
-def make_step(target, optimizer):
-    """(train step, predict) compiled for ``target``: the step takes (x, y (N, 1), weights (N,)) and
-    returns (mean weighted binary cross-entropy, predictions); regularisation losses are added."""
-    from core.keras_env import tf
-
-    t = tf()
-    variables = target.trainable_variables
-    optimizer.build(variables)
-    spec = t.TensorSpec((None, *tuple(int(d) for d in target.input_shape[1:])), t.float32)
-
-    @t.function(input_signature=[spec, t.TensorSpec((None, 1), t.float32), t.TensorSpec((None,), t.float32)])
-    def step(x, y, w):
-        with t.GradientTape() as tape:
-            p = t.clip_by_value(target(x, training=True), EPS, 1.0 - EPS)
-            bce = -(y * t.math.log(p) + (1.0 - y) * t.math.log(1.0 - p))
-            loss = t.reduce_sum(w * t.reshape(bce, [-1])) / t.reduce_sum(w)
-            total = loss + t.add_n(target.losses) if target.losses else loss
-        grads = tape.gradient(total, variables)
-        optimizer.apply_gradients(zip(grads, variables, strict=True))
-        return loss, p
-
-    return step, t.function(lambda x: target(x, training=False), input_signature=[spec])
-
-
-def _card_metrics(prefix: str, m: M.Metrics) -> dict:
-    """Flat ``val_auc``, ``val_accuracy``, ... entries for the card (``models`` lists ``val_auc``)."""
-    out = {f"{prefix}_{'auc' if k == 'roc_auc' else k}": v for k, v in m.to_json().items()
-           if k not in ("confusion", "threshold")}
-    out[f"{prefix}_confusion"] = [list(r) for r in m.confusion]
-    return out
-
-
-def _finite(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
-
-
-def _software() -> dict:
-    import cv2
-
-    from core.keras_env import device_name, keras, tf
-    from core.version import app_version
-
-    return {"app_version": app_version(), "python": platform.python_version(), "tensorflow": tf().__version__,
-            "keras": keras().__version__, "numpy": np.__version__, "opencv": cv2.__version__,
-            "device": device_name()}
 
 
 def train(config: TrainConfig, progress: ProgressFn | None = None, should_cancel: CancelFn | None = None,
