@@ -9,9 +9,12 @@ VERSION=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml","
 NAME=DeepfakeInspector
 start=$(date +%s)
 
-rm -rf build/venv build/pyi "dist/$NAME"
-python3 -m venv build/venv
-build/venv/bin/pip install -q --upgrade pip
+rm -rf build/pyi "dist/$NAME"
+if [ "${REUSE_VENV:-0}" != 1 ]; then  # REUSE_VENV=1: keep build/venv from the last build
+    rm -rf build/venv
+    python3 -m venv build/venv
+    build/venv/bin/pip install -q --upgrade pip
+fi
 build/venv/bin/pip install -q ".[$EXTRA,build]"
 build/venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
     --distpath dist --workpath build/pyi pyinstaller.spec
