@@ -56,6 +56,21 @@ def create_app(argv: list[str] | None = None):
     return app
 
 
+def _close_on_interrupt(window) -> None:
+    """Ctrl+C in the terminal closes the window cleanly (cancelling and joining workers).
+
+    Python runs signal handlers only between bytecodes, so a timer wakes it up now and then.
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
 def run_app(video_path: str | None = None) -> int:
     """The desktop application; opens ``video_path`` when given. Returns the exit status."""
     log_file = setup_logging()
@@ -69,6 +84,7 @@ def run_app(video_path: str | None = None) -> int:
     install_excepthook(lambda: window)
     window.show()
     window.start_warm_up()
+    _close_on_interrupt(window)
     if video_path:
         window.open_video(video_path)
     try:

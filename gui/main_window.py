@@ -307,13 +307,21 @@ class MainWindow(QMainWindow):
         self._update_enabled()
 
     def start_warm_up(self) -> WarmUpWorker | None:
-        """Import the model runtime in the background now (only when a model is installed)."""
-        if not self.analysis.bundles or self._warm_up is not None:
+        """Import the model runtime and load the chosen model in the background (when one is installed)."""
+        bundle = self.analysis.bundle()
+        if bundle is None or self.workers.is_running(self._warm_up) or self.analysis_running():
             return None
-        self._warm_up = WarmUpWorker()
+        if self._warm_up is not None and self.engines.has(bundle):
+            return None
+        self._warm_up = WarmUpWorker(self.engines, bundle)
         self._warm_up.succeeded.connect(self._on_warm)
+        self._warm_up.failed.connect(self._on_warm_failed)
         self.workers.start(self._warm_up)
         return self._warm_up
+
+    @Slot(object, str)
+    def _on_warm_failed(self, exc, tb: str) -> None:
+        log.warning("warm-up failed (the analysis will report it): %s", exc)
 
     @Slot(object)
     def _on_warm(self, seconds: float) -> None:
@@ -441,6 +449,8 @@ class MainWindow(QMainWindow):
     def _on_choice_changed(self) -> None:
         self._update_enabled()
         self._look_up_cached()
+        if self._warm_up is not None:  # the app warmed up before: load the newly chosen model too
+            self.start_warm_up()
 
     # -- analysis -------------------------------------------------------------------------
     def start_analysis(self, use_cache: bool = True) -> None:
@@ -697,7 +707,7 @@ class MainWindow(QMainWindow):
             self.playback.pause()
             self.centralWidget().setEnabled(False)
             self.side_dock.setEnabled(False)
-            self.statusBar().showMessage("Stopping the analysis before closing…")
+            self.statusBar().showMessage("Stopping background work before closing…")
             QTimer.singleShot(100, self._close_when_idle)
             e.ignore()
             return
