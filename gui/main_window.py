@@ -520,6 +520,7 @@ class MainWindow(QMainWindow):
             self._analysis_active = False
             self.analysis.set_running(False)
             self._update_enabled()
+            self._show_verdict()  # "analysing…" must not outlive a failed or cancelled start
         if self._closing:
             QTimer.singleShot(0, self._close_when_idle)
 

@@ -255,6 +255,22 @@ def test_closing_during_analysis_cancels_and_joins_the_thread(qtbot, harness, tm
     assert worker.cancelled()
 
 
+def test_unexpected_worker_errors_show_details_and_the_log_file(qtbot, harness, tmp_path):
+    def broken_factory(bundle):
+        raise RuntimeError("simulated bug in the engine")
+
+    w = harness.window()
+    w.engines._factory = broken_factory
+    harness.open(w, _face_video(tmp_path, 10, seed=30))
+    harness.analyse(w)
+    msg = w.last_message
+    assert msg is not None and not msg.expected and msg.title == "Unexpected error"
+    assert "simulated bug" in msg.text and "RuntimeError" in msg.details
+    assert messages.log_path() in msg.hint
+    assert w.analysis.verdict_label.text() == "not analysed"
+    assert w.acts.analyze.isEnabled()
+
+
 def test_drop_recent_files_and_remembered_settings(qtbot, harness, tmp_path, installed_bundle):
     w = harness.window()
     video = _face_video(tmp_path, 10, seed=28)
