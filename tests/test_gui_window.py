@@ -247,7 +247,7 @@ def test_closing_during_analysis_cancels_and_joins_the_thread(qtbot, harness, tm
     harness.open(w, _face_video(tmp_path, 300, seed=27))
     qtbot.mouseClick(w.analysis.button, Qt.LeftButton)
     qtbot.waitUntil(lambda: len(w.review.store) >= 16, timeout=20_000)
-    worker = w._analysis
+    worker = w.jobs.worker
     assert w.workers.is_running(worker)
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
