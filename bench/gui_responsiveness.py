@@ -71,6 +71,8 @@ def main() -> int:
     ap.add_argument("--play", action="store_true", help="play the video (looping) while analysing")
     ap.add_argument("--cold", action="store_true", help="no warm-up: the analysis imports TensorFlow itself")
     ap.add_argument("--cancel-after", type=float, help="press Cancel after this many seconds of analysis")
+    ap.add_argument("--baseline", type=float, default=5.0,
+                    help="seconds measured first without any analysis (playing with --play): the machine's own noise")
     ap.add_argument("--tick-ms", type=int, default=5)
     args = ap.parse_args()
     if not Path(args.video).is_file():
@@ -107,7 +109,18 @@ def main() -> int:
     w.analysis.every.setValue(args.every)
     wait(0.3)
     print(f"video: {Path(args.video).name}  model: {model_id}  every: {args.every}  play: {args.play}  "
-          f"cold: {args.cold}")
+          f"cold: {args.cold}  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+    if args.baseline > 0:
+        meter = StallMeter(args.tick_ms, lambda: "baseline")
+        meter.start()
+        if args.play:
+            w.playback.play()
+        wait(args.baseline)
+        w.playback.pause()
+        meter.stop()
+        meter.report("baseline, no analysis" + (", playing" if args.play else ""))
+        w.playback.seek(0)
 
     if not args.cold:
         meter = StallMeter(args.tick_ms, lambda: "warm-up")
@@ -150,7 +163,7 @@ def main() -> int:
               f"({len(result.frames) / (t_end - t0):.1f} frames/s incl. model load), complete={result.complete}")
     if cancel_t is not None:
         print(f"cancel latency: {t_end - cancel_t:.2f} s (click to worker finished)")
-    worst = meter.report("during analysis")
+    worst = meter.report("during analysis" + (", playing" if args.play else ""))
     print(f"MAX STALL DURING ANALYSIS: {worst:.1f} ms")
     w.shutdown()
     return 0

@@ -101,7 +101,8 @@ class AnalysisPanel(QWidget):
             self.strategy.addItem(s, s)
             self.strategy.setItemData(self.strategy.count() - 1, STRATEGY_HELP[s], Qt.ToolTipRole)
         self.strategy.currentIndexChanged.connect(lambda _i: self.choice_changed.emit())
-        form.addRow("Verdict", self.strategy)
+        self.strategy.setToolTip("How frame scores make the video's verdict")
+        form.addRow("Verdict by", self.strategy)
 
         self.button = QPushButton(icon("analyze"), "Analyze")
         self.button.setToolTip("Analyze the video with this model (Ctrl+R). Esc cancels.")

@@ -56,10 +56,41 @@ def create_app(argv: list[str] | None = None):
     return app
 
 
+def _close_on_interrupt(window) -> None:
+    """Ctrl+C in the terminal closes the window cleanly (cancelling and joining workers).
+
+    Python runs signal handlers only between bytecodes, so a timer wakes it up now and then.
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
+def binding_problem() -> str | None:
+    """Why the installed Qt binding cannot run the window, or None."""
+    import PySide6
+
+    if sys.version_info < (3, 12) and tuple(PySide6.__version_info__[:3]) == (6, 12, 0):
+        return ("PySide6 6.12.0 is installed: under Python 3.11 it loses a reference to None on every Qt "
+                "call and the window aborts within seconds. Install an earlier one: "
+                "pip install 'PySide6-Essentials>=6.6,<6.12'")
+    return None
+
+
 def run_app(video_path: str | None = None) -> int:
     """The desktop application; opens ``video_path`` when given. Returns the exit status."""
     log_file = setup_logging()
     log.info("starting; log file %s", log_file)
+    problem = binding_problem()
+    if problem:
+        log.error(problem)
+        print(f"error: {problem}", file=sys.stderr)
+        return 3
     app = create_app()
     from gui.icons import icon
     from gui.main_window import MainWindow
@@ -69,6 +100,7 @@ def run_app(video_path: str | None = None) -> int:
     install_excepthook(lambda: window)
     window.show()
     window.start_warm_up()
+    _close_on_interrupt(window)
     if video_path:
         window.open_video(video_path)
     try:

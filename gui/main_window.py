@@ -33,6 +33,7 @@ from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import actions as actions_mod
 from gui import messages
+from gui.analysis_controller import AnalysisController
 from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
 from gui.goto_dialog import GotoDialog
@@ -45,7 +46,7 @@ from gui.segments_panel import SegmentsPanel
 from gui.settings import Settings
 from gui.timeline import Timeline
 from gui.transport import TransportBar
-from gui.workers import AnalysisWorker, EnginePool, HashWorker, LookupWorker, WarmUpWorker, WorkerPool
+from gui.workers import EnginePool, WarmUpWorker, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +69,6 @@ class MainWindow(QMainWindow):
         self.playback = Playback(self.decoder, self)
         self.review = ReviewState(self.workers, self)
         self.info: VideoInfo | None = None
-        self.video_sha256: str | None = None
-        self._analysis: AnalysisWorker | None = None
-        self._analysis_active = False
-        self._warm_up: WarmUpWorker | None = None
-        self._hash: HashWorker | None = None
-        self._lookup: LookupWorker | None = None
         self._closing = False
         self._shut_down = False
 
@@ -82,6 +77,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.acts = actions_mod.build(self)
         self._build_ui()
+        self.jobs = AnalysisController(self.workers, self.engines, self.review, self.analysis, self.metadata, self)
         self._build_menus()
         self._connect()
         self._restore()
@@ -258,7 +254,11 @@ class MainWindow(QMainWindow):
 
         self.analysis.analyze_requested.connect(lambda: self.start_analysis())
         self.analysis.cancel_requested.connect(self.cancel_analysis)
-        self.analysis.choice_changed.connect(self._on_choice_changed)
+        self.analysis.choice_changed.connect(self._update_enabled)
+        self.jobs.error.connect(self.show_error)
+        self.jobs.status.connect(self.statusBar().showMessage)
+        self.jobs.changed.connect(self._on_jobs_changed)
+        self.jobs.worker_finished.connect(self._on_job_finished)
         self.analysis.threshold_edited.connect(self.review.set_threshold)
         self.analysis.threshold_reset.connect(lambda: self.review.set_threshold(self.review.analysed_threshold))
         self.review.threshold_changed.connect(self._on_threshold)
@@ -307,17 +307,8 @@ class MainWindow(QMainWindow):
         self._update_enabled()
 
     def start_warm_up(self) -> WarmUpWorker | None:
-        """Import the model runtime in the background now (only when a model is installed)."""
-        if not self.analysis.bundles or self._warm_up is not None:
-            return None
-        self._warm_up = WarmUpWorker()
-        self._warm_up.succeeded.connect(self._on_warm)
-        self.workers.start(self._warm_up)
-        return self._warm_up
-
-    @Slot(object)
-    def _on_warm(self, seconds: float) -> None:
-        log.info("model runtime imported in %.1f s", seconds)
+        """Import the model runtime and load the chosen model in the background (when one is installed)."""
+        return self.jobs.warm_up()
 
     # -- opening --------------------------------------------------------------------------
     def choose_video(self) -> None:
@@ -338,17 +329,13 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_opened(self, info: VideoInfo) -> None:
-        for w in (self._hash, self._lookup):
-            if w is not None:
-                w.cancel()
-        self.info, self.video_sha256 = info, None
+        self.info = info
         self.setWindowTitle(f"{Path(info.path).name} — {APP_TITLE}")
         self.playback.set_video(info.frames, info.fps)
         self.review.reset(info.frames, info.fps)
         self.timeline.set_video(info.frames, info.fps, self.review.store)
         self.timeline.set_threshold(self.review.threshold)
         self.metadata.set_info(info)
-        self.analysis.show_idle(" ")
         self.view.clear()
         self.view.empty_text = ""
         self.settings.add_recent(info.path)
@@ -357,12 +344,8 @@ class MainWindow(QMainWindow):
             f"Opened {Path(info.path).name}: {info.width}×{info.height}, {info.fps:.3f} fps, {info.frames:,} frames",
             5000)
         self.playback.seek(0)
+        self.jobs.set_video(info)
         self._update_enabled()
-        self._hash = HashWorker(info.path)
-        self._hash.progress.connect(self._on_hash_progress)
-        self._hash.succeeded.connect(self._on_hashed)
-        self._hash.failed.connect(self._on_hash_failed)
-        self.workers.start(self._hash)
         self.view.setFocus()
 
     @Slot(object, str)
@@ -374,7 +357,8 @@ class MainWindow(QMainWindow):
         if self.analysis_running():
             self.cancel_analysis()
         self.playback.pause()
-        self.info, self.video_sha256 = None, None
+        self.info = None
+        self.jobs.set_video(None)
         self.setWindowTitle(APP_TITLE)
         self.view.clear()
         self.view.empty_text = "Open a video: File > Open (Ctrl+O), or drop a file here."
@@ -382,140 +366,33 @@ class MainWindow(QMainWindow):
         self.playback.set_video(0, 25.0)
         self.review.reset(0, 25.0)
         self.timeline.set_video(0, 25.0, self.review.store)
-        self.analysis.show_idle(" ")
         self.transport.set_position(-1, 0, 25.0)
         self._update_enabled()
 
-    # -- hashing and cached results -------------------------------------------------------
-    @Slot(object)
-    def _on_hash_progress(self, fraction: float) -> None:
-        if self.sender() is self._hash:
-            self.metadata.set_sha_state(f"computing… {100 * fraction:.0f} %")
-
-    @Slot(object)
-    def _on_hashed(self, sha: str) -> None:
-        if self.sender() is not self._hash or self.info is None:
-            return
-        self.video_sha256 = sha
-        self.metadata.set_sha(sha)
-        self._look_up_cached()
-
-    @Slot(object, str)
-    def _on_hash_failed(self, exc, tb: str) -> None:
-        if self.sender() is self._hash:
-            self.metadata.set_sha_state("could not be computed")
-            self.show_error(exc, tb)
-
-    def _look_up_cached(self) -> None:
-        bundle = self.analysis.bundle()
-        if self.info is None or self.video_sha256 is None or bundle is None:
-            return
-        if self.analysis_running():
-            return
-        if self._lookup is not None:
-            self._lookup.cancel()
-        self._lookup = LookupWorker(self.video_sha256, bundle, self.analysis.params(), self.info.fps, self.info.path)
-        self._lookup.succeeded.connect(self._on_lookup)
-        self._lookup.failed.connect(self._on_lookup_failed)
-        self.workers.start(self._lookup)
-
-    @Slot(object)
-    def _on_lookup(self, result: AnalysisResult | None) -> None:
-        if self.sender() is not self._lookup or self._lookup.cancelled():
-            return
-        if self.analysis_running():
-            return
-        if result is None:
-            if self.review.result is not None:
-                self.analysis.show_idle("No stored result for this model and sampling: Analyze to compute it.")
-            return
-        self.review.set_result(result, "cached")
-        self.analysis.show_finished(f"Stored result from {result.finished[:19].replace('T', ' ')} UTC "
-                                    f"({result.elapsed_s:.1f} s to compute).")
-        self._update_enabled()
-
-    @Slot(object, str)
-    def _on_lookup_failed(self, exc, tb: str) -> None:
-        log.warning("cache look-up failed: %s", exc)
-
-    def _on_choice_changed(self) -> None:
-        self._update_enabled()
-        self._look_up_cached()
-
     # -- analysis -------------------------------------------------------------------------
+    @property
+    def video_sha256(self) -> str | None:
+        return self.jobs.video_sha256
+
     def start_analysis(self, use_cache: bool = True) -> None:
         """Analyse the open video; ``use_cache=False`` runs again even if a stored result exists."""
-        bundle = self.analysis.bundle()
-        if self.info is None or bundle is None or self.analysis_running():
-            return
-        params = self.analysis.params()
-        resolved = params.resolved(bundle, self.info.fps)
-        self.review.begin(params.every, resolved.threshold, resolved.segments)
-        self.timeline.refresh(force=True)
-        w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
-                           use_cache=use_cache)
-        w.progress.connect(self._on_analysis_progress)
-        w.succeeded.connect(self._on_analysis_done)
-        w.failed.connect(self._on_analysis_failed)
-        w.cancelled_signal.connect(self._on_analysis_cancelled)
-        w.finished.connect(self._on_worker_finished)
-        self._analysis = w
-        self._analysis_active = True
-        self.analysis.set_running(True)
-        self.workers.start(w)
-        self._update_enabled()
-        self.statusBar().showMessage(f"Analysing with {bundle.card.name}…")
+        if self.jobs.start(use_cache):
+            self.timeline.refresh(force=True)
 
     def cancel_analysis(self) -> None:
-        if self.analysis_running():
-            self._analysis.cancel()
-            self.analysis.set_cancelling()
-            self.acts.cancel.setEnabled(False)
-
-    @Slot(object)
-    def _on_analysis_progress(self, p) -> None:
-        if self.sender() is not self._analysis:
-            return
-        self.analysis.show_progress(p)
-        if p.frames:
-            self.review.add_frames(p.frames)
-
-    @Slot(object)
-    def _on_analysis_done(self, result: AnalysisResult) -> None:
-        if self.sender() is not self._analysis:
-            return
-        source = "analysed" if result.complete else "partial"
-        self.review.set_result(result, source)
-        if result.complete:
-            self.analysis.show_finished(f"Finished: {len(result.frames):,} frames in {result.elapsed_s:.1f} s.")
-        else:
-            total = -(-result.video.frames // int(result.params.get("every", 1)))
-            self.analysis.show_finished(f"Cancelled: {len(result.frames):,} of {total:,} frames kept (not cached).")
-        self.statusBar().showMessage(f"Verdict: {result.verdict.label}", 8000)
-
-    @Slot(object, str)
-    def _on_analysis_failed(self, exc, tb: str) -> None:
-        if self.sender() is self._analysis:
-            self.analysis.show_idle("The analysis stopped with an error.")
-            self.show_error(exc, tb)
-
-    @Slot()
-    def _on_analysis_cancelled(self) -> None:
-        if self.sender() is self._analysis:
-            self.analysis.show_idle("Cancelled before any frame was analysed.")
-
-    @Slot()
-    def _on_worker_finished(self) -> None:
-        if self.sender() is self._analysis:
-            self._analysis_active = False
-            self.analysis.set_running(False)
-            self._update_enabled()
-        if self._closing:
-            QTimer.singleShot(0, self._close_when_idle)
+        self.jobs.cancel()
 
     def analysis_running(self) -> bool:
         """True from Analyze until the worker's last signal has been handled here."""
-        return self._analysis_active
+        return self.jobs.running()
+
+    def _on_jobs_changed(self) -> None:
+        self._update_enabled()
+        self._show_verdict()  # also: "analysing…" must not outlive a failed or cancelled start
+
+    def _on_job_finished(self) -> None:
+        if self._closing:
+            QTimer.singleShot(0, self._close_when_idle)
 
     # -- review ---------------------------------------------------------------------------
     def current_result(self) -> AnalysisResult | None:
@@ -636,7 +513,7 @@ class MainWindow(QMainWindow):
         can = has_video and self.analysis.bundle() is not None and not running
         self.acts.analyze.setEnabled(can)
         self.acts.reanalyze.setEnabled(can)
-        self.acts.cancel.setEnabled(running and not self._analysis.cancelled())
+        self.acts.cancel.setEnabled(running and not self.jobs.cancel_requested())
         self.analysis.set_can_analyze(can)
 
     # -- messages -------------------------------------------------------------------------
@@ -697,7 +574,7 @@ class MainWindow(QMainWindow):
             self.playback.pause()
             self.centralWidget().setEnabled(False)
             self.side_dock.setEnabled(False)
-            self.statusBar().showMessage("Stopping the analysis before closing…")
+            self.statusBar().showMessage("Stopping background work before closing…")
             QTimer.singleShot(100, self._close_when_idle)
             e.ignore()
             return

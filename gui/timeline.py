@@ -181,6 +181,7 @@ class Timeline(QWidget):
         self._hover_proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=30, slot=self._hovered)
         self._setting_threshold = False
         self._update_legend()
+        self.set_video(0, 25.0, None)
 
     @staticmethod
     def _tune(curve: pg.PlotDataItem, width: float) -> None:
@@ -192,7 +193,7 @@ class Timeline(QWidget):
         curve.curve.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
     # -- video and data -------------------------------------------------------------------
-    def set_video(self, frames: int, fps: float, store: ScoreStore) -> None:
+    def set_video(self, frames: int, fps: float, store: ScoreStore | None) -> None:
         self.frames, self.fps, self.store = frames, fps or 25.0, store
         for c in self._curves.values():
             self.plot.removeItem(c)
@@ -200,7 +201,9 @@ class Timeline(QWidget):
         self.max_curve.setData([], [])
         self.set_segments(())
         self._drawn_version = -1
-        duration = max(frames / self.fps, 1 / self.fps)
+        duration = frames / self.fps if frames > 0 else 10.0  # an empty 10 s axis until a video opens
+        self.playhead.setVisible(frames > 0)
+        self.strip_head.setVisible(frames > 0)
         for plot in (self.plot, self.strip):
             plot.getViewBox().setLimits(xMin=0, xMax=duration, minXRange=min(duration, 5 / self.fps))
         self.plot.setXRange(0, duration, padding=0)
@@ -273,7 +276,7 @@ class Timeline(QWidget):
                 self.plot.setXRange(max(0.0, t - width * 0.1), max(0.0, t - width * 0.1) + width, padding=0)
 
     def show_all(self) -> None:
-        self.plot.setXRange(0, max(self.frames / self.fps, 1 / self.fps), padding=0)
+        self.plot.setXRange(0, self.frames / self.fps if self.frames > 0 else 10.0, padding=0)
 
     def zoom_time(self, factor: float) -> None:
         vb = self.plot.getViewBox()

@@ -125,7 +125,10 @@ class FunctionWorker(Worker):
 class EnginePool:
     """Loaded engines by bundle folder, so a second analysis does not load the model again.
 
-    Only touched from worker threads (one analysis at a time); the lock guards the dict.
+    Used from worker threads only. Creating an engine also runs a dummy detection and scoring,
+    so graph tracing happens here (during warm-up when possible) rather than in the first chunk
+    of an analysis. The lock serialises creation: a warm-up and an analysis never build or use
+    one engine at the same time.
     """
 
     def __init__(self, factory: Callable | None = None):
@@ -133,16 +136,24 @@ class EnginePool:
         self._engines: dict[tuple[str, int], object] = {}
         self._lock = threading.Lock()
 
-    def get(self, bundle):
+    @staticmethod
+    def _key(bundle) -> tuple[str, int]:
         weights = Path(bundle.weights_path)
-        key = (str(weights.resolve()), weights.stat().st_mtime_ns)
+        return str(weights.resolve()), weights.stat().st_mtime_ns
+
+    def has(self, bundle) -> bool:
+        with self._lock:
+            return self._key(bundle) in self._engines
+
+    def get(self, bundle):
+        key = self._key(bundle)
         with self._lock:
             engine = self._engines.get(key)
-        if engine is None:
-            engine = self._make(bundle)
-            with self._lock:
+            if engine is None:
+                engine = self._make(bundle)
+                _warm(engine)
                 self._engines[key] = engine
-        return engine
+            return engine
 
     def _make(self, bundle):
         if self._factory is not None:
@@ -150,6 +161,23 @@ class EnginePool:
         from core.analysis import Engine  # imports no TensorFlow; Engine() loads it, here in the worker
 
         return Engine(bundle)
+
+
+def _warm(engine) -> None:
+    """One dummy detection and scoring: loads the detector and traces the compiled calls."""
+    import numpy as np
+
+    from core.analysis import AnalysisParams
+
+    p = AnalysisParams()
+    engine.detector(p.detect_width, p.min_confidence).detect([np.zeros((96, 128, 3), np.uint8)])
+    card, scorer = engine.bundle.card, engine.scorer
+    crops = np.zeros((1, card.input_size, card.input_size, 3), np.uint8)
+    if scorer.is_sequence:
+        features = scorer.encode_crops(crops)
+        scorer.score_windows(np.repeat(features[None], card.sequence_length, axis=1))
+    else:
+        scorer.score_crops(crops)
 
 
 class AnalysisWorker(Worker):
@@ -200,10 +228,15 @@ def preload_tensorflow_native() -> None:
 
 
 class WarmUpWorker(Worker):
-    """Imports TensorFlow, Keras and MTCNN in the background when the window starts, so the
-    first analysis does not spend seconds importing them (which stalls the window briefly)."""
+    """Imports TensorFlow, Keras and MTCNN and loads the chosen model in the background when the
+    window starts (or the model changes), so an analysis starts at once and the heavy imports,
+    which hold the GIL in C code for up to a few hundred ms, happen before it, not during it."""
 
     name = "warm-up"
+
+    def __init__(self, engines: EnginePool, bundle=None):
+        super().__init__()
+        self.engines, self.bundle = engines, bundle
 
     def work(self) -> float:
         import time
@@ -220,6 +253,8 @@ class WarmUpWorker(Worker):
             raise Cancelled("Warm-up cancelled.")
         import mtcnn  # noqa: F401 - importing is the point
 
+        if self.bundle is not None and not self.cancelled():
+            self.engines.get(self.bundle)
         return time.perf_counter() - t0
 
 

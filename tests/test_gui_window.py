@@ -249,12 +249,28 @@ def test_closing_during_analysis_cancels_and_joins_the_thread(qtbot, harness, tm
     harness.open(w, _face_video(tmp_path, 300, seed=27))
     qtbot.mouseClick(w.analysis.button, Qt.LeftButton)
     qtbot.waitUntil(lambda: len(w.review.store) >= 16, timeout=20_000)
-    worker = w._analysis
+    worker = w.jobs.worker
     assert w.workers.is_running(worker)
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
     assert w.workers.running() == [] and not w.workers.is_running(worker)
     assert worker.cancelled()
+
+
+def test_unexpected_worker_errors_show_details_and_the_log_file(qtbot, harness, tmp_path):
+    def broken_factory(bundle):
+        raise RuntimeError("simulated bug in the engine")
+
+    w = harness.window()
+    w.engines._factory = broken_factory
+    harness.open(w, _face_video(tmp_path, 10, seed=30))
+    harness.analyse(w)
+    msg = w.last_message
+    assert msg is not None and not msg.expected and msg.title == "Unexpected error"
+    assert "simulated bug" in msg.text and "RuntimeError" in msg.details
+    assert messages.log_path() in msg.hint
+    assert w.analysis.verdict_label.text() == "not analysed"
+    assert w.acts.analyze.isEnabled()
 
 
 def test_drop_recent_files_and_remembered_settings(qtbot, harness, tmp_path, installed_bundle):

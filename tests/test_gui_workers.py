@@ -6,6 +6,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 from media import face_image, moving_face_frames, write_video
 from PySide6.QtCore import QObject, Qt, Slot
 
@@ -68,7 +69,9 @@ def _run(qtbot, worker) -> Recorder:
     return rec
 
 
-def test_worker_loads_the_engine_in_its_thread_and_streams_batches(qtbot, tmp_path, tiny_bundle, colour_detector):
+@pytest.mark.parametrize("which", ["tiny_bundle", "tiny_seq_bundle"])
+def test_worker_loads_the_engine_in_its_thread_and_streams_batches(qtbot, tmp_path, request, which, colour_detector):
+    tiny_bundle = request.getfixturevalue(which)
     made_in = []
 
     def factory(bundle):

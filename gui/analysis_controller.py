@@ -1,0 +1,212 @@
+"""The background work behind one window: hashing the evidence, finding its stored result,
+warming up the model runtime, and running, streaming and cancelling the analysis.
+
+Each job is a worker from gui/workers.py in its own QThread; this object starts them, routes
+their signals to the review state and the panels, and ignores signals from jobs it has replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from core.result import AnalysisResult
+from core.video import VideoInfo
+from gui.analysis_panel import AnalysisPanel
+from gui.metadata_panel import MetadataPanel
+from gui.review_state import ReviewState
+from gui.workers import AnalysisWorker, EnginePool, HashWorker, LookupWorker, WarmUpWorker, WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+class AnalysisController(QObject):
+    error = Signal(object, str)  # exception, traceback: for the window's message table
+    status = Signal(str, int)  # status bar text, milliseconds (0: until replaced)
+    changed = Signal()  # running state, result or hash changed: update actions and verdict
+    worker_finished = Signal()  # some job ended (the window may be waiting to close)
+
+    def __init__(self, workers: WorkerPool, engines: EnginePool, review: ReviewState, panel: AnalysisPanel,
+                 metadata: MetadataPanel, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workers, self.engines, self.review = workers, engines, review
+        self.panel, self.metadata = panel, metadata
+        self.info: VideoInfo | None = None
+        self.video_sha256: str | None = None
+        self.worker: AnalysisWorker | None = None
+        self._active = False
+        self._hash: HashWorker | None = None
+        self._lookup: LookupWorker | None = None
+        self.warm_up_worker: WarmUpWorker | None = None
+        panel.choice_changed.connect(self._on_choice_changed)
+
+    # -- the open video -------------------------------------------------------------------
+    def set_video(self, info: VideoInfo | None) -> None:
+        """A video was opened (or closed, with None): hash it, then look for its stored result."""
+        for w in (self._hash, self._lookup):
+            if w is not None:
+                w.cancel()
+        self.info, self.video_sha256 = info, None
+        self.panel.show_idle(" ")
+        if info is None:
+            return
+        self._hash = self._start(HashWorker(info.path), progress=self._on_hash_progress,
+                                 succeeded=self._on_hashed, failed=self._on_hash_failed)
+
+    def _start(self, worker, **slots):
+        """Connect first, then start: a short job may finish before a later connect() is made."""
+        for signal, slot in slots.items():
+            getattr(worker, signal).connect(slot)
+        worker.finished.connect(self._on_any_finished)
+        self.workers.start(worker)
+        return worker
+
+    @Slot(object)
+    def _on_hash_progress(self, fraction: float) -> None:
+        if self.sender() is self._hash:
+            self.metadata.set_sha_state(f"computing… {100 * fraction:.0f} %")
+
+    @Slot(object)
+    def _on_hashed(self, sha: str) -> None:
+        if self.sender() is not self._hash or self.info is None:
+            return
+        self.video_sha256 = sha
+        self.metadata.set_sha(sha)
+        self.changed.emit()
+        self.look_up()
+
+    @Slot(object, str)
+    def _on_hash_failed(self, exc, tb: str) -> None:
+        if self.sender() is self._hash:
+            self.metadata.set_sha_state("could not be computed")
+            self.error.emit(exc, tb)
+
+    # -- stored results -------------------------------------------------------------------
+    def look_up(self) -> None:
+        """Show the stored analysis for the video and the panel's model and sampling, if any."""
+        bundle = self.panel.bundle()
+        if self.info is None or self.video_sha256 is None or bundle is None or self.running():
+            return
+        if self._lookup is not None:
+            self._lookup.cancel()
+        worker = LookupWorker(self.video_sha256, bundle, self.panel.params(), self.info.fps, self.info.path)
+        self._lookup = self._start(worker, succeeded=self._on_lookup, failed=self._on_lookup_failed)
+
+    @Slot(object)
+    def _on_lookup(self, result: AnalysisResult | None) -> None:
+        if self.sender() is not self._lookup or self._lookup.cancelled() or self.running():
+            return
+        if result is None:
+            if self.review.result is not None:
+                self.panel.show_idle("No stored result for this model and sampling: Analyze to compute it.")
+            return
+        self.review.set_result(result, "cached")
+        self.panel.show_finished(f"Stored result from {result.finished[:19].replace('T', ' ')} UTC "
+                                 f"({result.elapsed_s:.1f} s to compute).")
+        self.changed.emit()
+
+    @Slot(object, str)
+    def _on_lookup_failed(self, exc, tb: str) -> None:
+        log.warning("cache look-up failed: %s", exc)
+
+    @Slot()
+    def _on_choice_changed(self) -> None:
+        self.changed.emit()
+        self.look_up()
+        if self.warm_up_worker is not None:  # the app warmed up before: load the newly chosen model too
+            self.warm_up()
+
+    # -- warm-up --------------------------------------------------------------------------
+    def warm_up(self) -> WarmUpWorker | None:
+        """Import the model runtime and load the chosen model in the background (when one is installed)."""
+        bundle = self.panel.bundle()
+        if bundle is None or self.workers.is_running(self.warm_up_worker) or self.running():
+            return None
+        if self.warm_up_worker is not None and self.engines.has(bundle):
+            return None
+        self.warm_up_worker = self._start(WarmUpWorker(self.engines, bundle), succeeded=self._on_warm,
+                                          failed=self._on_warm_failed)
+        return self.warm_up_worker
+
+    @Slot(object)
+    def _on_warm(self, seconds: float) -> None:
+        log.info("model runtime ready after %.1f s", seconds)
+
+    @Slot(object, str)
+    def _on_warm_failed(self, exc, tb: str) -> None:
+        log.warning("warm-up failed (the analysis will report it): %s", exc)
+
+    # -- the analysis ---------------------------------------------------------------------
+    def running(self) -> bool:
+        """True from start until the worker's last signal has been handled here."""
+        return self._active
+
+    def cancel_requested(self) -> bool:
+        return self.worker is not None and self.worker.cancelled()
+
+    def start(self, use_cache: bool = True) -> bool:
+        """Analyse the open video with the panel's choices; ``use_cache=False`` ignores a stored result."""
+        bundle = self.panel.bundle()
+        if self.info is None or bundle is None or self.running():
+            return False
+        params = self.panel.params()
+        resolved = params.resolved(bundle, self.info.fps)
+        self.review.begin(params.every, resolved.threshold, resolved.segments)
+        w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
+                           use_cache=use_cache)
+        self.worker, self._active = w, True
+        self.panel.set_running(True)
+        self._start(w, progress=self._on_progress, succeeded=self._on_done, failed=self._on_failed,
+                    cancelled_signal=self._on_cancelled, finished=self._on_analysis_finished)
+        self.status.emit(f"Analysing with {bundle.card.name}…", 0)
+        self.changed.emit()
+        return True
+
+    def cancel(self) -> None:
+        if self.running() and not self.worker.cancelled():
+            self.worker.cancel()
+            self.panel.set_cancelling()
+            self.changed.emit()
+
+    @Slot(object)
+    def _on_progress(self, p) -> None:
+        if self.sender() is not self.worker:
+            return
+        self.panel.show_progress(p)
+        if p.frames:
+            self.review.add_frames(p.frames)
+
+    @Slot(object)
+    def _on_done(self, result: AnalysisResult) -> None:
+        if self.sender() is not self.worker:
+            return
+        self.review.set_result(result, "analysed" if result.complete else "partial")
+        if result.complete:
+            self.panel.show_finished(f"Finished: {len(result.frames):,} frames in {result.elapsed_s:.1f} s.")
+        else:
+            total = -(-result.video.frames // int(result.params.get("every", 1)))
+            self.panel.show_finished(f"Cancelled: {len(result.frames):,} of {total:,} frames kept (not cached).")
+        self.status.emit(f"Verdict: {result.verdict.label}", 8000)
+
+    @Slot(object, str)
+    def _on_failed(self, exc, tb: str) -> None:
+        if self.sender() is self.worker:
+            self.panel.show_idle("The analysis stopped with an error.")
+            self.error.emit(exc, tb)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        if self.sender() is self.worker:
+            self.panel.show_idle("Cancelled before any frame was analysed.")
+
+    @Slot()
+    def _on_analysis_finished(self) -> None:
+        if self.sender() is self.worker:
+            self._active = False
+            self.panel.set_running(False)
+            self.changed.emit()
+
+    @Slot()
+    def _on_any_finished(self) -> None:
+        self.worker_finished.emit()
