@@ -44,6 +44,15 @@ TABLE: dict[type[BaseException], tuple[str, str]] = {
     errors.BackboneWeightsMismatch: ("Backbone weights do not match", "Reinstall the application's model files."),
     errors.ModelError: ("Model problem", ""),
     errors.DatasetError: ("Dataset problem", ""),
+    errors.TrainingError: ("Training cannot continue", "The last complete checkpoint stays loadable; adjust the "
+                           "settings and resume or start again."),
+    errors.OutputBesideEvidence: ("Not beside the evidence", "Exports never go into the evidence file's folder: "
+                                  "choose another folder."),
+    errors.CaseFileInvalid: ("Case file unreadable", ""),
+    errors.ResultFileInvalid: ("Result file unreadable", ""),
+    errors.FrameHashesInvalid: ("Frame hashes unreadable", ""),
+    errors.AuditLogError: ("Audit log problem", "Nothing was analysed: an analysis that cannot be recorded is not "
+                           "started. Check the audit log with main.py audit --check."),
     errors.OutputNotWritable: ("Cannot write", "Choose another folder or free some disk space."),
     errors.Cancelled: ("Cancelled", ""),
     errors.InspectorError: ("Cannot continue", ""),

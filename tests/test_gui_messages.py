@@ -36,3 +36,13 @@ def test_unexpected_exceptions_show_details_and_the_log_file():
     assert "ZeroDivisionError" in msg.text
     assert messages.log_path() in msg.hint
     assert msg.details == "Traceback: line 1"
+
+
+def test_every_engine_error_type_has_its_own_entry():
+    import inspect
+
+    import core.errors as errors
+    from gui.messages import TABLE
+
+    expected = {c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, errors.InspectorError)}
+    assert expected - set(TABLE) == set()
