@@ -22,16 +22,20 @@ class Scorer:
         t = tf()
         s = self.card.input_size
         crop_spec = t.TensorSpec((None, s, s, 3), t.float32)
+
+        def compiled(fn, spec):  # no autograph: nothing to convert, and frozen builds carry no source
+            return t.function(fn, input_signature=[spec], autograph=False)
+
         if self.card.kind == registry.FRAME:
             model = self.model
-            self._frame_fn = t.function(lambda x: model(x, training=False), input_signature=[crop_spec])
+            self._frame_fn = compiled(lambda x: model(x, training=False), crop_spec)
         else:
             encoder = self.model.get_layer(f"{registry.ENCODER_NAME}_td").layer
             head = self.model.get_layer(registry.HEAD_NAME)
             self.feature_size = int(encoder.output_shape[-1])
             feat_spec = t.TensorSpec((None, self.card.sequence_length, self.feature_size), t.float32)
-            self._encode_fn = t.function(lambda x: encoder(x, training=False), input_signature=[crop_spec])
-            self._head_fn = t.function(lambda f: head(f, training=False), input_signature=[feat_spec])
+            self._encode_fn = compiled(lambda x: encoder(x, training=False), crop_spec)
+            self._head_fn = compiled(lambda f: head(f, training=False), feat_spec)
 
     @property
     def is_sequence(self) -> bool:
