@@ -156,6 +156,10 @@ def main() -> None:
             f"faces about 37 px wide lower it to {robustness['small48']:.2f}.",
             "Validation sets are small (see counts); the 95% intervals resample identity groups.",
             *baseline_note,
+            "No ResNet50+LSTM sequence model ships beside it: without the ImageNet weights file (never downloaded "
+            "at run time) a ResNet50 must train from scratch, at 1.5 samples/s for full training on this 2-core "
+            "CPU (bench/train_throughput.py), too slow to reach a useful model; with the file in models/backbones/ "
+            "the registry's resnet50_lstm trains on cached features.",
             "Scores are not calibrated probabilities (expected calibration error "
             f"{m['ece']:.3f}); compare frames within a video rather than reading a score as a likelihood.",
         ],
