@@ -50,7 +50,7 @@ class Source:
 class _Groups:
     """Union-find over identity ids: a fake idA_idB joins A's scene and B's face.
 
-    Kept apart from core.training.splits.UnionFind on purpose: that one names a group by its
+    Kept apart from core.training.splits._UnionFind on purpose: that one names a group by its
     smallest id, this one by the last joined, and the group names decide the shipped model's
     seeded validation split, which must stay reproducible.
     """
