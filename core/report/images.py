@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from core.drawing import FONT, put_text
 from core.faces import square_around
 from core.result import DECODE_ERROR, FACE_TOO_SMALL, NO_FACE, AnalysisResult, FrameResult
 
@@ -28,7 +29,6 @@ SEGMENT = (255, 205, 210)
 BOOKMARK = (0, 121, 107)
 STATUS_COLOURS = {NO_FACE: (173, 181, 189), FACE_TOO_SMALL: (255, 179, 0), DECODE_ERROR: (0, 0, 0)}
 STATUS_WORDS = {NO_FACE: "no face", FACE_TOO_SMALL: "face too small", DECODE_ERROR: "decode error"}
-FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
@@ -39,14 +39,9 @@ def encode_png(rgb: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def _text(img, text: str, org, scale: float, colour=INK, thickness: int = 1, anchor: str = "left") -> None:
-    (w, h), _ = cv2.getTextSize(text, FONT, scale, thickness)
-    x, y = org
-    if anchor == "center":
-        x -= w // 2
-    elif anchor == "right":
-        x -= w
-    cv2.putText(img, text, (int(x), int(y)), FONT, scale, colour, thickness, cv2.LINE_AA)
+def _text(img, text: str, org, scale: float, colour=INK, thickness: int = 1,
+          anchor: str = "left") -> None:
+    put_text(img, text, org, scale, colour, thickness, anchor)
 
 
 def _nice_step(span: float, target_ticks: int = 8) -> float:

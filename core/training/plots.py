@@ -12,20 +12,15 @@ import cv2
 import numpy as np
 
 from core import atomic
+from core.drawing import FONT, put_text
 
 WHITE, BLACK, GREY, LIGHT = (255, 255, 255), (20, 20, 20), (120, 120, 120), (225, 225, 225)
 COLOURS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189)]  # RGB
-FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def _text(img, text, org, scale=0.45, colour=BLACK, thickness=1, anchor="left"):
-    (w, h), _ = cv2.getTextSize(text, FONT, scale, thickness)
-    x, y = org
-    if anchor == "center":
-        x -= w // 2
-    elif anchor == "right":
-        x -= w
-    cv2.putText(img, text, (int(x), int(y)), FONT, scale, colour, thickness, cv2.LINE_AA)
+def _text(img, text: str, org, scale: float = 0.45, colour=BLACK, thickness: int = 1,
+          anchor: str = "left") -> None:
+    put_text(img, text, org, scale, colour, thickness, anchor)
 
 
 class Axes:
