@@ -32,7 +32,7 @@ from core.models.bundle import default_bundle_id, list_bundles
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import actions as actions_mod
-from gui import messages
+from gui import messages, report_action
 from gui.analysis_controller import AnalysisController
 from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self.jobs = AnalysisController(self.workers, self.engines, self.review, self.analysis, self.metadata, self)
         self._build_menus()
+        report_action.install(self)
         self._connect()
         self._restore()
         self.refresh_models()

@@ -347,3 +347,29 @@ sys.exit(1 if bad else 0)
     out = subprocess.run([sys.executable, "-c", code], cwd=str(paths.app_root()), env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_export_report_from_the_window(qtbot, harness, tmp_path):
+    from gui import report_action
+
+    w = harness.window()
+    assert any(a.text() == "Export &report…" for a in w.file_menu.actions())
+    shown = []
+    w.notify = lambda _parent, msg: shown.append(msg)
+    assert report_action.export_current(w, str(tmp_path / "none.html")) is None  # nothing analysed yet
+    assert shown and shown[0].title == "No analysis to report"
+    video = _face_video(tmp_path, 30, seed=5)
+    harness.open(w, video)
+    harness.analyse(w)
+    out = tmp_path / "case" / "report.html"
+    worker = report_action.export_current(w, str(out))
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+    html = out.read_text()
+    assert w.video_sha256 in html and w.current_result().model.sha256 in html
+    assert (tmp_path / "case" / "report.json").is_file() and "Report written" in w.statusBar().currentMessage()
+    pdf = tmp_path / "case" / "report.pdf"
+    worker = report_action.export_current(w, str(pdf))
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
