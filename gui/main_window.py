@@ -32,7 +32,7 @@ from core.models.bundle import default_bundle_id, list_bundles
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import actions as actions_mod
-from gui import messages, report_action
+from gui import case_panel, messages, report_action
 from gui.analysis_controller import AnalysisController
 from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
@@ -80,6 +80,8 @@ class MainWindow(QMainWindow):
         self.jobs = AnalysisController(self.workers, self.engines, self.review, self.analysis, self.metadata, self)
         self._build_menus()
         report_action.install(self)
+        self.case_panel = case_panel.install(self)
+        self.jobs.changed.connect(self.case_panel.refresh)  # e.g. the hash arrived: show this file's notes
         self._connect()
         self._restore()
         self.refresh_models()

@@ -18,19 +18,19 @@ class ExportReportWorker(Worker):
 
     name = "export report"
 
-    def __init__(self, out: str, result, video_path: str):
+    def __init__(self, out: str, result, video_path: str, case=None):
         super().__init__()
-        self.out, self.result, self.video_path = out, result, video_path
+        self.out, self.result, self.video_path, self.case = out, result, video_path, case
 
     def work(self):
+        kw = dict(video_path=self.video_path, case=self.case, should_cancel=self.cancelled)
         if self.out.lower().endswith(".pdf"):
             from gui.report_pdf import export_pdf
 
-            return export_pdf(self.out, self.result, html=True, video_path=self.video_path,
-                              should_cancel=self.cancelled)
+            return export_pdf(self.out, self.result, html=True, **kw)
         from core.report import export_report
 
-        return export_report(self.out, self.result, video_path=self.video_path, should_cancel=self.cancelled)
+        return export_report(self.out, self.result, **kw)
 
 
 def export_current(window, out: str | None = None) -> ExportReportWorker | None:
@@ -46,7 +46,8 @@ def export_current(window, out: str | None = None) -> ExportReportWorker | None:
         out, _ = QFileDialog.getSaveFileName(window, "Export report", default, FILTERS)
         if not out:
             return None
-    worker = ExportReportWorker(out, result, info.path)
+    panel = getattr(window, "case_panel", None)
+    worker = ExportReportWorker(out, result, info.path, panel.case if panel is not None else None)
     worker.succeeded.connect(lambda files: window.statusBar().showMessage(
         f"Report written: {files.pdf or files.html} (with {Path(files.json).name}, {Path(files.csv).name} and "
         f"{Path(files.manifest).name})"))

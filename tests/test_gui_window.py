@@ -373,3 +373,37 @@ def test_export_report_from_the_window(qtbot, harness, tmp_path):
     with qtbot.waitSignal(worker.finished, timeout=60_000):
         pass
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+
+
+def test_bookmarks_and_notes_are_saved_with_the_case_and_reach_the_report(qtbot, harness, tmp_path):
+    from gui import report_action
+
+    w = harness.window()
+    video = _face_video(tmp_path, 30, seed=6)
+    harness.open(w, video)
+    harness.analyse(w)
+    panel = w.case_panel
+    panel.number.setText("2026-117")
+    panel.analyst.setText("R. Analyst")
+    w.playback.seek(12)
+    qtbot.waitUntil(lambda: w.current_frame() == 12, timeout=5000)
+    panel.note.setText("mouth edge flickers")
+    panel.add_note()
+    panel.add_bookmark("peak")
+    assert panel.items.count() == 2
+    case_file = tmp_path / "cases" / "case.dficase"
+    assert panel.save(str(case_file)) == str(case_file)
+
+    w2 = harness.window()
+    worker = w2.case_panel.open(str(case_file))
+    with qtbot.waitSignal(worker.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: w2.video_sha256 is not None and w2.case_panel.items.count() == 2, timeout=10_000)
+    assert w2.case_panel.number.text() == "2026-117"
+
+    out = tmp_path / "reports" / "r.html"
+    worker = report_action.export_current(w, str(out))
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+    html = out.read_text()
+    assert "mouth edge flickers" in html and "2026-117" in html

@@ -1,0 +1,198 @@
+"""The Case panel: case number, analyst, bookmarks and notes on frames; save and open cases.
+
+Everything is kept in a core.case.Case (frozen, replaced on every change); exported reports
+carry its notes and bookmarks. Opening a case re-hashes its evidence in a worker and warns
+about any file that changed, moved or is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import case as cs
+from core.integrity import EvidenceHashes
+from gui import messages
+from gui.workers import Worker
+
+CASE_FILTER = "Deepfake Inspector case (*.dficase)"
+
+
+class OpenCaseWorker(Worker):
+    name = "open case"
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def work(self):
+        return cs.open_case(self.path, should_cancel=self.cancelled)
+
+
+class CasePanel(QWidget):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.case = cs.new_case()
+        self.path: str | None = None
+        form = QFormLayout()
+        self.number = QLineEdit()
+        self.number.setPlaceholderText("case number")
+        self.analyst = QLineEdit()
+        self.analyst.setPlaceholderText("your name")
+        self.number.editingFinished.connect(self._details_changed)
+        self.analyst.editingFinished.connect(self._details_changed)
+        form.addRow("Case", self.number)
+        form.addRow("Analyst", self.analyst)
+        self.items = QListWidget()
+        self.items.setToolTip("Bookmarks and notes on this video; double-click to go to the frame.")
+        self.items.itemDoubleClicked.connect(self._go_to)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("note text")
+        self.whole_file = QCheckBox("about the whole file")
+        add_note = QPushButton("Add note")
+        add_note.clicked.connect(self.add_note)
+        bookmark = QPushButton("Bookmark frame")
+        bookmark.setToolTip("Bookmark the frame on screen (Ctrl+B)")
+        bookmark.clicked.connect(lambda: self.add_bookmark())
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self.remove_selected)
+        buttons = QHBoxLayout()
+        for b in (bookmark, add_note, remove):
+            buttons.addWidget(b)
+        v = QVBoxLayout(self)
+        v.addLayout(form)
+        v.addWidget(self.items, 1)
+        v.addWidget(self.note)
+        v.addWidget(self.whole_file)
+        v.addLayout(buttons)
+
+    # -- the evidence on screen ----------------------------------------------------------
+    def _evidence_sha(self) -> str | None:
+        info, sha = self.window.current_video()
+        if info is None or sha is None:
+            self.window.notify(self.window, messages.Message(
+                "Not ready", "Open a video and wait for its SHA-256: notes and bookmarks are tied to the file's hash.",
+                icon="information"))
+            return None
+        if self.case.evidence_by_sha(sha) is None:
+            st = os.stat(info.path)
+            hashes = EvidenceHashes(info.path, st.st_size, st.st_mtime_ns, sha)  # hashed when opened
+            self.case = cs.add_evidence(self.case, info.path, hashes=hashes)
+        return sha
+
+    def _details_changed(self) -> None:
+        self.case = replace(self.case, case_number=self.number.text().strip(), analyst=self.analyst.text().strip())
+
+    # -- notes and bookmarks -------------------------------------------------------------
+    def add_bookmark(self, label: str = "") -> None:
+        sha = self._evidence_sha()
+        if sha is not None:
+            self.case, _ = cs.add_bookmark(self.case, sha, self.window.current_frame(), label or self.note.text())
+            self.note.clear()
+            self.refresh()
+
+    def add_note(self) -> None:
+        text = self.note.text().strip()
+        sha = self._evidence_sha() if text else None
+        if sha is None:
+            return
+        frame = None if self.whole_file.isChecked() else self.window.current_frame()
+        self.case, _ = cs.add_note(self.case, sha, text, start_frame=frame)
+        self.note.clear()
+        self.refresh()
+
+    def remove_selected(self) -> None:
+        item = self.items.currentItem()
+        if item is None:
+            return
+        kind, item_id = item.data(Qt.UserRole)
+        self.case = cs.remove_bookmark(self.case, item_id) if kind == "bookmark" else cs.remove_note(self.case, item_id)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.items.clear()
+        _info, sha = self.window.current_video()
+        if sha is None:
+            return
+        rows = [(b.frame, f"★ frame {b.frame}  {b.label}", ("bookmark", b.id), b.frame)
+                for b in self.case.bookmarks_for(sha)]
+        rows += [(-1 if n.start_frame is None else n.start_frame, f"✎ {n.target}: {n.text}", ("note", n.id),
+                  n.start_frame) for n in self.case.notes_for(sha)]
+        for _key, text, data, frame in sorted(rows, key=lambda r: r[0]):
+            item = QListWidgetItem(text)
+            item.setData(Qt.UserRole, data)
+            item.setData(Qt.UserRole + 1, frame)
+            self.items.addItem(item)
+
+    def _go_to(self, item: QListWidgetItem) -> None:
+        frame = item.data(Qt.UserRole + 1)
+        if frame is not None:
+            self.window.playback.seek(int(frame))
+
+    # -- case files ----------------------------------------------------------------------
+    def save(self, path: str | None = None) -> str | None:
+        path = path or self.path or QFileDialog.getSaveFileName(self.window, "Save case", str(Path.home()),
+                                                                CASE_FILTER)[0]
+        if not path:
+            return None
+        self._details_changed()
+        _info, sha = self.window.current_video()
+        result = self.window.current_result()
+        if sha is not None and result is not None and self._evidence_sha() is not None:
+            self.case, _ref = cs.add_analysis(self.case, result)
+        cs.save_case(self.case, path)
+        self.path = path
+        self.window.statusBar().showMessage(f"Case saved: {path}")
+        return path
+
+    def open(self, path: str | None = None) -> OpenCaseWorker | None:
+        path = path or QFileDialog.getOpenFileName(self.window, "Open case", str(Path.home()), CASE_FILTER)[0]
+        if not path:
+            return None
+        worker = OpenCaseWorker(path)
+        worker.succeeded.connect(self._opened)
+        worker.failed.connect(self.window.show_error)
+        self.window.workers.start(worker)
+        return worker
+
+    def _opened(self, opened) -> None:
+        self.case, self.path = cs.with_found_paths(opened), opened.path
+        self.number.setText(self.case.case_number)
+        self.analyst.setText(self.case.analyst)
+        self.refresh()
+        if opened.warnings:
+            self.window.notify(self.window, messages.Message("Case evidence changed", "\n".join(opened.warnings)))
+        elif self.case.evidence and self.window.current_video()[0] is None:
+            self.window.open_video(self.case.evidence[0].path)
+
+
+def install(window) -> CasePanel:
+    panel = CasePanel(window)
+    window.add_panel("Case", panel)
+    acts = []
+    for text, keys, slot in (("&Save case…", "Ctrl+S", lambda: panel.save()),
+                             ("Open &case…", "Ctrl+Shift+O", lambda: panel.open()),
+                             ("&Bookmark frame", "Ctrl+B", lambda: panel.add_bookmark())):
+        act = QAction(text, window)
+        act.setShortcut(QKeySequence(keys))
+        act.triggered.connect(slot)
+        acts.append(act)
+    window.add_file_actions(acts)
+    return panel
