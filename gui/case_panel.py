@@ -184,8 +184,14 @@ class CasePanel(QWidget):
 
 
 def install(window) -> CasePanel:
+    from PySide6.QtWidgets import QDockWidget
+
     panel = CasePanel(window)
-    window.add_panel("Case", panel)
+    docks = [d for d in window.findChildren(QDockWidget) if window.dockWidgetArea(d) == Qt.RightDockWidgetArea]
+    dock = window.add_panel("Case", panel)
+    if docks:  # a tab beside the analysis panel, so neither is squeezed on a laptop screen
+        window.tabifyDockWidget(docks[0], dock)
+        docks[0].raise_()
     acts = []
     for text, keys, slot in (("&Save case…", "Ctrl+S", lambda: panel.save()),
                              ("Open &case…", "Ctrl+Shift+O", lambda: panel.open()),
