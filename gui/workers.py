@@ -204,9 +204,20 @@ class AnalysisWorker(Worker):
         engine = self.engines.get(self.bundle)
         if self.cancelled():
             raise Cancelled("Cancelled before the analysis started.")
-        return engine.analyze(self.video_path, self.params, progress=self.report,
-                              should_cancel=self.cancelled, use_cache=self.use_cache,
-                              video_sha256=self.video_sha256)
+        from core import record
+
+        # The same record-keeping as the command line: hash, audit events, hash again after.
+        before = record.open_evidence(self.video_path, should_cancel=self.cancelled)
+        record.model_used(engine)
+        started = record.analysis_started(before, engine, self.params)
+        try:
+            result = engine.analyze(self.video_path, self.params, progress=self.report,
+                                    should_cancel=self.cancelled, use_cache=self.use_cache,
+                                    video_sha256=before.sha256)
+        except Exception as exc:
+            record.analysis_failed(before, exc)
+            raise
+        return record.analysis_finished(before, result, engine, started)
 
 
 def preload_tensorflow_native() -> None:

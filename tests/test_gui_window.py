@@ -407,3 +407,14 @@ def test_bookmarks_and_notes_are_saved_with_the_case_and_reach_the_report(qtbot,
         pass
     html = out.read_text()
     assert "mouth edge flickers" in html and "2026-117" in html
+
+
+def test_window_analyses_are_in_the_audit_log(qtbot, harness, tmp_path):
+    from core import audit
+
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 20, seed=7))
+    harness.analyse(w)
+    events = [e.event for e in audit.default_log().entries() if e.data.get("sha256") == w.video_sha256]
+    assert {"file_opened", "analysis_started", "analysis_finished"} <= set(events)
+    assert audit.verify_chain().ok
