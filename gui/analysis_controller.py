@@ -153,8 +153,10 @@ class AnalysisController(QObject):
         params = self.panel.params()
         resolved = params.resolved(bundle, self.info.fps)
         self.review.begin(params.every, resolved.threshold, resolved.segments)
+        case = getattr(getattr(self.parent(), "case_panel", None), "case", None)  # who and for which case
         w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
-                           use_cache=use_cache)
+                           use_cache=use_cache, analyst=case.analyst if case else "",
+                           case_number=case.case_number if case else "")
         self.worker, self._active = w, True
         self.panel.set_running(True)
         self._start(w, progress=self._on_progress, succeeded=self._on_done, failed=self._on_failed,

@@ -191,10 +191,11 @@ class AnalysisWorker(Worker):
     name = "analysis"
 
     def __init__(self, video_path: str, bundle, params, engines: EnginePool,
-                 video_sha256: str | None = None, use_cache: bool = True):
+                 video_sha256: str | None = None, use_cache: bool = True, analyst: str = "", case_number: str = ""):
         super().__init__()
         self.video_path, self.bundle, self.params = video_path, bundle, params
         self.engines, self.video_sha256, self.use_cache = engines, video_sha256, use_cache
+        self.who = {"analyst": analyst, "case_number": case_number}
 
     def work(self):
         from core.analysis import Progress
@@ -207,9 +208,9 @@ class AnalysisWorker(Worker):
         from core import record
 
         # The same record-keeping as the command line: hash, audit events, hash again after.
-        before = record.open_evidence(self.video_path, should_cancel=self.cancelled)
+        before = record.open_evidence(self.video_path, should_cancel=self.cancelled, **self.who)
         record.model_used(engine)
-        started = record.analysis_started(before, engine, self.params)
+        started = record.analysis_started(before, engine, self.params, **self.who)
         try:
             result = engine.analyze(self.video_path, self.params, progress=self.report,
                                     should_cancel=self.cancelled, use_cache=self.use_cache,
@@ -217,7 +218,7 @@ class AnalysisWorker(Worker):
         except Exception as exc:
             record.analysis_failed(before, exc)
             raise
-        return record.analysis_finished(before, result, engine, started)
+        return record.analysis_finished(before, result, engine, started, **self.who)
 
 
 def preload_tensorflow_native() -> None:

@@ -414,7 +414,11 @@ def test_window_analyses_are_in_the_audit_log(qtbot, harness, tmp_path):
 
     w = harness.window()
     harness.open(w, _face_video(tmp_path, 20, seed=7))
+    w.case_panel.number.setText("C-7")
+    w.case_panel.analyst.setText("A. Analyst")
+    w.case_panel._details_changed()
     harness.analyse(w)
+    assert w.current_result().provenance.get("case_number") == "C-7"
     events = [e.event for e in audit.default_log().entries() if e.data.get("sha256") == w.video_sha256]
     assert {"file_opened", "analysis_started", "analysis_finished"} <= set(events)
     assert audit.verify_chain().ok
