@@ -29,15 +29,6 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _out_path(arg: str | None, video: Path, suffix: str, many: bool) -> Path | None:
-    if arg is None:
-        return None
-    out = Path(arg)
-    if many or out.is_dir():
-        return out / f"{video.stem}.{suffix}"
-    return out
-
-
 def _progress(p) -> None:
     if p.stage == "analysing" and sys.stderr.isatty():
         eta = f"{p.eta_s:5.0f}s" if p.eta_s is not None else "  ?"
@@ -68,8 +59,8 @@ def run(args) -> int:
         if sys.stderr.isatty():
             print(file=sys.stderr)
         doc = result.to_json()
-        json_path = _out_path(args.json, video, "json", many)
-        csv_path = _out_path(args.csv, video, "csv", many)
+        json_path = forensic.output_path(args.json, video, ".json", many)
+        csv_path = forensic.output_path(args.csv, video, ".csv", many)
         if json_path:
             atomic.write_json(json_path, doc)
         if csv_path:

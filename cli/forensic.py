@@ -36,7 +36,8 @@ def add_arguments(p) -> None:
                         "a folder when several videos)")
 
 
-def _out(arg: str | None, video: Path, suffix: str, many: bool) -> Path | None:
+def output_path(arg: str | None, video: Path, suffix: str, many: bool) -> Path | None:
+    """Where an output for ``video`` goes: ``arg`` itself, or ``arg/<stem><suffix>`` for a folder or many videos."""
     if arg is None:
         return None
     out = Path(arg)
@@ -67,7 +68,7 @@ class Session:
         outputs = [getattr(args, k, None) for k in ("json", "csv", "report", "framemd5")]
         for v in videos:
             for arg, suffix in zip(outputs, (".json", ".csv", ".html", ".framemd5"), strict=True):
-                out = _out(arg, v, suffix, self.many)
+                out = output_path(arg, v, suffix, self.many)
                 if out is not None:
                     refuse_beside_evidence(out, videos)
         if args.report and (args.pdf or args.report.lower().endswith(".pdf")):
@@ -104,7 +105,7 @@ class Session:
         if a.framemd5:
             lines.append(self._framemd5(video, result))
         if a.report:
-            out = _out(a.report, video, ".html", self.many)
+            out = output_path(a.report, video, ".html", self.many)
             if out.suffix.lower() == ".pdf" or a.pdf:
                 from gui.report_pdf import export_pdf
 
@@ -122,7 +123,7 @@ class Session:
         return lines
 
     def _framemd5(self, video: Path, result) -> str:
-        out = _out(self.args.framemd5, video, ".framemd5", self.many)
+        out = output_path(self.args.framemd5, video, ".framemd5", self.many)
         every = int(result.params.get("every", 1))
         text = framemd5_text(frame_hashes(video, every=every), source=video.name, source_sha256=result.sha256,
                              fps=result.video.fps, width=result.video.width, height=result.video.height,
