@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -93,6 +94,22 @@ def tiny_bundle(bundles_root):
 def tiny_seq_bundle(bundles_root):
     """A saved sequence-model bundle (tiny_lstm, windows of 4)."""
     return _bundle(bundles_root, "tiny_lstm")
+
+
+@pytest.fixture
+def evidence(face_video, tmp_path):
+    """The face video as an exhibit in a folder of its own (nothing may be written beside it)."""
+    d = tmp_path / "evidence"
+    d.mkdir()
+    return shutil.copy2(face_video, d / "exhibit7.avi")
+
+
+@pytest.fixture
+def log(tmp_path):
+    """A private audit log."""
+    from core import audit
+
+    return audit.AuditLog(tmp_path / "audit.jsonl")
 
 
 @pytest.fixture(scope="session")

@@ -16,13 +16,6 @@ from core.hashing import sha256_file
 
 
 @pytest.fixture
-def evidence(face_video, tmp_path):
-    d = tmp_path / "evidence"
-    d.mkdir()
-    return shutil.copy2(face_video, d / "exhibit7.avi")
-
-
-@pytest.fixture
 def log(tmp_path):
     return audit.AuditLog(tmp_path / "audit" / "audit.jsonl")
 

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import os
 import re
-import shutil
 
 import cv2
 import numpy as np
@@ -22,18 +21,6 @@ from core.provenance import annotate
 from core.report import export_report
 from core.report.html import timecode
 from core.report.images import THRESH
-
-
-@pytest.fixture
-def evidence(face_video, tmp_path):
-    d = tmp_path / "evidence"
-    d.mkdir()
-    return shutil.copy2(face_video, d / "exhibit7.avi")
-
-
-@pytest.fixture
-def log(tmp_path):
-    return audit.AuditLog(tmp_path / "audit.jsonl")
 
 
 @pytest.fixture

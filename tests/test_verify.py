@@ -22,18 +22,6 @@ PARAMS = AnalysisParams(every=1, detect_every=3, threshold=0.05)
 
 
 @pytest.fixture
-def evidence(face_video, tmp_path):
-    d = tmp_path / "evidence"
-    d.mkdir()
-    return shutil.copy2(face_video, d / "exhibit7.avi")
-
-
-@pytest.fixture
-def log(tmp_path):
-    return audit.AuditLog(tmp_path / "audit.jsonl")
-
-
-@pytest.fixture
 def recorded(tiny_bundle, evidence):
     """The analysis as exported to JSON and read back, as verify sees it."""
     r = Engine(tiny_bundle, detector=ColourFaceDetector()).analyze(evidence, PARAMS, use_cache=False)
