@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -120,7 +121,13 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(0, 3)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setChildrenCollapsible(False)
-        self.setCentralWidget(self.main_split)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("main_tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.main_split, "Review")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self._hidden_docks: list[QDockWidget] = []
+        self.setCentralWidget(self.tabs)
 
         self.analysis = AnalysisPanel()
         self.metadata = MetadataPanel()
@@ -155,6 +162,26 @@ class MainWindow(QMainWindow):
         if hasattr(self, "view_menu"):
             self.view_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def add_tab(self, title: str, widget: QWidget) -> int:
+        """A page beside Review (training, model library); the review docks hide while it shows."""
+        return self.tabs.addTab(widget, title)
+
+    def show_review(self) -> None:
+        self.tabs.setCurrentIndex(0)
+
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        # The docks (analysis, case) belong to the review page: hide them on the other pages and
+        # bring back exactly those that were open.
+        if index == 0:
+            for dock in self._hidden_docks:
+                dock.show()
+            self._hidden_docks = []
+        elif not self._hidden_docks:
+            self._hidden_docks = [d for d in self.findChildren(QDockWidget) if d.isVisible()]
+            for dock in self._hidden_docks:
+                dock.hide()
 
     def _build_menus(self) -> None:
         a = self.acts
@@ -289,6 +316,7 @@ class MainWindow(QMainWindow):
 
     def _save(self) -> None:
         s = self.settings
+        self.show_review()  # the dock layout is saved as the review page shows it
         s.set("window/geometry", self.saveGeometry())
         s.set("window/state", self.saveState())
         for split in (self.main_split, self.bottom_split):
