@@ -39,6 +39,7 @@ def add_parser(sub) -> None:
     g.add_argument("--input-size", type=int, help="crop size in pixels (default: the architecture's)")
     g.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="architecture hyper-parameter, value in JSON (e.g. dropout=0.3, filters=[16,32])")
+    g.add_argument("--init-from", metavar="BUNDLE", help="fine-tune an installed bundle (id or folder) further")
     g.add_argument("--resume", action="store_true", help="continue the interrupted run of this output")
     g.add_argument("--overwrite", action="store_true", help="replace an existing bundle or interrupted run")
     b = p.add_argument_group("ImageNet backbone (resnet50 family)")
@@ -106,7 +107,16 @@ def config_from_args(args):
         seed=args.seed, threshold_rule=args.threshold_rule, input_size=args.input_size, params=_params(args.param),
         backbone_weights=args.backbone_weights, from_scratch=args.from_scratch, freeze_backbone=args.freeze_backbone,
         feature_views=args.feature_views, resume=args.resume, overwrite=args.overwrite,
+        init_from=_bundle_folder(args.init_from),
     )
+
+
+def _bundle_folder(id_or_dir: str | None) -> str | None:
+    if id_or_dir is None:
+        return None
+    from core.models.bundle import resolve
+
+    return resolve(id_or_dir).path
 
 
 class _Printer:

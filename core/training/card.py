@@ -42,7 +42,9 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
         "augmentation": c.augment.to_json() if c.augment.active else "none",
         "self_blend": c.data.self_blend_config.to_json() if c.data.self_blend else None,
         "backbone": (run.backbone.to_card() if run.backbone else
+                     "from the starting bundle" if run.init else
                      ("none: trained from scratch (asked for)" if run.arch.uses_imagenet_backbone else None)),
+        "started_from": _started_from(run.init, run.init_sha),
         "epochs_run": len(run.history),
         "best_epoch": best,
         "history": [asdict(h) for h in run.history],
@@ -63,6 +65,12 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
         sequence_hop=max(1, run.seq_len // 2) if seq else None, training=training,
         metrics=_finite(mets), limits=limits,
     )
+
+
+def _started_from(info, sha256: str | None) -> dict | None:
+    if info is None:
+        return None
+    return {"bundle": info.id, "name": info.card.name, "model_sha256": sha256}
 
 
 def _card_metrics(prefix: str, m: M.Metrics) -> dict:

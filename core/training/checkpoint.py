@@ -73,6 +73,29 @@ class RunDir:
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
+    def best(self) -> Path | None:
+        """The best complete checkpoint of the run so far (None before the first epoch ended)."""
+        if not self.has_state():
+            return None
+        state = self.load_state()
+        name = state.get("best") or state.get("latest")
+        folder = self.checkpoint(name) if name else None
+        return folder if folder is not None and folder.is_dir() else None
+
+    def keep_best(self, out: Path) -> Path:
+        """Make the best checkpoint the bundle ``out`` (without the resume state) and drop the run."""
+        best = self.best()
+        if best is None:
+            raise TrainingError("No epoch finished, so there is no checkpoint to keep.")
+        if out.exists():
+            raise TrainingError(f"{out} already exists; the checkpoint stays in {self.path}.")
+        tmp = out.parent / f".{out.name}.keeping"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(best, tmp, ignore=shutil.ignore_patterns(OPTIMIZER_FILE, RNG_FILE))
+        tmp.rename(out)
+        self.remove()
+        return out
+
 
 def rng_variables(model) -> list:
     """The model's variables that are not weights: the random generators' states."""

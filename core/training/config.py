@@ -17,7 +17,8 @@ MONITORS = ("val_auc", "val_loss", "val_accuracy")
 class DataConfig:
     """Where the data is and how faces are taken from it."""
 
-    root: str
+    root: str  # the data folder; with ``split_roots``, informative only (their common parent is used)
+    split_roots: tuple[tuple[str, str], ...] = ()  # separate folders: (("train", dir), ("validation", dir), ...)
     val_fraction: float = 0.15  # automatic split (real/ fake/ layout), or carved from train/ without validation/
     test_fraction: float = 0.15  # automatic split only
     group_rule: str = "auto"  # see core.training.splits
@@ -59,6 +60,7 @@ class TrainConfig:
     params: tuple[tuple[str, Any], ...] = ()  # architecture hyper-parameters, e.g. (("dropout", 0.3),)
     backbone_weights: str | None = None  # ImageNet file or folder; None: the app's backbone folder
     from_scratch: bool = False  # ImageNet architectures without ImageNet weights, only when asked
+    init_from: str | None = None  # a bundle folder of the same architecture to fine-tune further
     freeze_backbone: bool = False  # frozen ResNet50: cache its features once, train only the head
     feature_views: int = 1  # frozen backbone: augmented views of each crop whose features are cached
     resume: bool = False  # continue the interrupted run of this output folder
@@ -79,6 +81,7 @@ class TrainConfig:
             "input_size": self.input_size,
             "params": {k: v for k, v in self.params},
             "from_scratch": self.from_scratch,
+            "init_from": self.init_from,
             "freeze_backbone": self.freeze_backbone,
             "feature_views": self.feature_views,
             "balance": self.data.balance,

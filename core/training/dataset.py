@@ -188,6 +188,33 @@ def _layout(root: Path) -> tuple[str, dict[str, dict[str, Path]]]:
     return "automatic split", {"": cls}
 
 
+def _folder(path: str, what: str) -> Path:
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise DatasetError(f"No folder {folder}.")
+    if not folder.is_dir():
+        raise DatasetError(f"{folder} is a file; give {what}.")
+    return folder.resolve()
+
+
+def _given_layout(split_roots) -> tuple[Path, str, dict[str, dict[str, Path]]]:
+    """Separate train / validation / test folders, each holding real/ and fake/."""
+    tree: dict[str, dict[str, Path]] = {}
+    for name, path in split_roots:
+        split = SPLIT_ALIASES.get(name.lower())
+        if split is None:
+            raise DatasetError(f"'{name}' is not a split; use train, validation or test.")
+        folder = _folder(path, f"the {split} folder holding real/ and fake/")
+        cls = _subdirs(folder)
+        if not any(c in cls for c in CLASSES):
+            raise DatasetError(f"The {split} folder {folder} holds no real/ or fake/ folder.")
+        tree[split] = {c: cls[c] for c in CLASSES if c in cls}
+    if "train" not in tree:
+        raise DatasetError("Separate split folders need at least a train folder.")
+    root = Path(os.path.commonpath([str(p) for c in tree.values() for p in c.values()]))
+    return root, "split folders", tree
+
+
 def scan_dataset(data: DataConfig | str | os.PathLike, progress: Callable[[TrainProgress], None] | None = None,
                  should_cancel: Callable[[], bool] | None = None, purpose: str = "train") -> DatasetSummary:
     """Every usable image and video with its label, split and group; warnings; skipped files.
@@ -197,13 +224,11 @@ def scan_dataset(data: DataConfig | str | os.PathLike, progress: Callable[[Train
     cfg = data if isinstance(data, DataConfig) else DataConfig(root=str(data))
     report = progress or (lambda p: None)
     cancelled = should_cancel or (lambda: False)
-    root = Path(cfg.root).expanduser()
-    if not root.exists():
-        raise DatasetError(f"No folder {root}.")
-    if not root.is_dir():
-        raise DatasetError(f"{root} is a file; give the folder that holds real/ and fake/.")
-    root = root.resolve()
-    layout, tree = _layout(root)
+    if cfg.split_roots:
+        root, layout, tree = _given_layout(cfg.split_roots)
+    else:
+        root = _folder(cfg.root, "the folder that holds real/ and fake/")
+        layout, tree = _layout(root)
 
     entries = []  # (path, kind, label, split or '', class folder)
     ignored = 0

@@ -194,12 +194,25 @@ class _Run:
                 raise TrainingError(f"An interrupted run of {self.out.name} exists in {self.run.path}: continue it "
                                     "with --resume, or start again with --overwrite.")
             self.run.remove()
+        self.init = self._starting_bundle() if c.init_from else None
+        self.init_sha = self.init.weights_sha256() if self.init else None
         self.backbone = None
-        if self.arch.uses_imagenet_backbone and not c.from_scratch:
+        if self.arch.uses_imagenet_backbone and not c.from_scratch and self.init is None:
             self.backbone = bb.locate(bb.RESNET50, c.backbone_weights)  # fail before any long work
-        self.size = c.input_size or self.arch.input_size
+        self.size = c.input_size or (self.init.card.input_size if self.init else self.arch.input_size)
         self.mode = (SEQUENCE_HEAD if self.arch.kind == registry.SEQUENCE
                      else CACHED_HEAD if c.freeze_backbone else FULL)
+
+    def _starting_bundle(self) -> BundleInfo:
+        """The bundle to fine-tune further: same architecture and input size, or say which differs."""
+        c = self.c
+        info = read_bundle(c.init_from)
+        if info.card.architecture != self.arch.name:
+            raise TrainingError(f"{info.card.name} is a {info.card.architecture} model; it cannot be the starting "
+                                f"point of a {self.arch.name} model.")
+        if c.input_size is not None and c.input_size != info.card.input_size:
+            raise TrainingError(f"{info.card.name} takes {info.card.input_size} px crops, not {c.input_size}.")
+        return info
 
     def load_data(self) -> None:
         c, d = self.c, self.c.data
@@ -266,12 +279,16 @@ class _Run:
         params["input_size"] = self.size
         if self.arch.uses_imagenet_backbone:
             params["backbone_weights"] = self.backbone
+            if self.init is not None:  # BN stays as frozen as it would over ImageNet weights
+                params.setdefault("bn_trainable", False)
         if self.mode == CACHED_HEAD:
             params["trainable_from"] = "none"
         try:
             self.model = self.arch.build_model(**params)
         except (TypeError, ValueError) as exc:
             raise TrainingError(f"Cannot build {self.arch.name} with {dict(c.params)}: {exc}") from exc
+        if self.init is not None:
+            self._load_weights(Path(self.init.path))
         if self.mode == FULL:
             self.target = self.model
         elif self.mode == CACHED_HEAD:
@@ -281,7 +298,8 @@ class _Run:
             self.target = self.model.get_layer(registry.HEAD_NAME)
         if not self.target.trainable_variables:
             raise TrainingError(f"{self.arch.name} has nothing trainable with these settings.")
-        backbone = self.backbone.sha256 if self.backbone else "random-init"
+        backbone = (self.backbone.sha256 if self.backbone else
+                    f"bundle:{self.init_sha}" if self.init else "random-init")
         self.fingerprint = _fingerprint(c, self.arch.name, self.size, self.mode, self.summary, self.settings, backbone)
 
     def encode_features(self) -> None:
@@ -481,6 +499,19 @@ class _Run:
             test_metrics=test, data=self.summary, skipped=self.skipped, warnings=tuple(self.warnings),
             elapsed_s=self.elapsed(),
         )
+
+
+def keep_best_checkpoint(config: TrainConfig) -> BundleInfo:
+    """After a cancelled or failed run of ``config``: its best epoch, as validated, becomes the bundle."""
+    out = default_out(config)
+    RunDir(run_dir_for(out)).keep_best(out)
+    return read_bundle(out)
+
+
+def unfinished_run(config: TrainConfig) -> RunDir | None:
+    """The checkpoints a failed or cancelled run of ``config`` left behind, if any."""
+    run = RunDir(run_dir_for(default_out(config)))
+    return run if run.best() is not None else None
 
 
 def train(config: TrainConfig, progress: ProgressFn | None = None, should_cancel: CancelFn | None = None,
