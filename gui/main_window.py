@@ -33,7 +33,7 @@ from core.models.bundle import default_bundle_id, list_bundles
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import actions as actions_mod
-from gui import case_panel, messages, report_action
+from gui import case_panel, messages, report_action, training_tab
 from gui.analysis_controller import AnalysisController
 from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         report_action.install(self)
         self.case_panel = case_panel.install(self)
         self.jobs.changed.connect(self.case_panel.refresh)  # e.g. the hash arrived: show this file's notes
+        self.training = training_tab.install(self)
         self._connect()
         self._restore()
         self.refresh_models()
@@ -335,6 +336,7 @@ class MainWindow(QMainWindow):
         bundles, problems = list_bundles()
         wanted = current.id if current else (self.settings.get("analysis/model", None, str) or default_bundle_id())
         self.analysis.set_bundles(bundles, problems, wanted)
+        self.training.form.set_bundles(bundles)
         self._update_enabled()
 
     def start_warm_up(self) -> WarmUpWorker | None:

@@ -72,6 +72,8 @@ class TrainResult:
     skipped: tuple[Skipped, ...]
     warnings: tuple[str, ...]
     elapsed_s: float
+    val_scores: tuple[np.ndarray, np.ndarray] | None = None  # (labels, P(fake)) of the saved model
+    test_scores: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def resumable(self) -> bool:
@@ -481,15 +483,18 @@ class _Run:
             p_val = self.predict(self.val_s)
         thr = M.choose_threshold(self.val_s.label, p_val, c.threshold_rule)
         val = M.compute(self.val_s.label, p_val, thr)
-        test = None
+        test, p_test = None, None
         if len(self.test_s):
-            test = M.compute(self.test_s.label, self.predict(self.test_s), thr)
+            p_test = self.predict(self.test_s)
+            test = M.compute(self.test_s.label, p_test, thr)
         card = training_card(self, thr, val, test, "")
         self.report(P("saving", 0, 1, self.elapsed(), None, len(self.history), c.epochs, message=str(self.out)))
         info = save_bundle(self.model, card, self.out, overwrite=c.overwrite)
         self.run.remove()
         self.report(P("done", 1, 1, self.elapsed(), 0.0, len(self.history), c.epochs))
-        return self.result(status, info, thr, val, test)
+        scores = {"val_scores": (self.val_s.label.copy(), p_val),
+                  "test_scores": None if p_test is None else (self.test_s.label.copy(), p_test)}
+        return replace(self.result(status, info, thr, val, test), **scores)
 
     def result(self, status, info=None, thr=None, val=None, test=None) -> TrainResult:
         return TrainResult(

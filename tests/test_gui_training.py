@@ -1,0 +1,173 @@
+"""The Training tab driven as an analyst drives it: read a folder, train, watch, cancel, save the
+model and analyse a video with it. Tiny generated data, the tiny test architecture, the colour
+face detector, offscreen."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from test_gui_window import Harness, _face_video
+from trainset import make_images, make_videos
+
+from core import paths
+from core.errors import DatasetError
+from core.models.bundle import read_bundle
+from core.training.dataset import CLASSES
+from gui import messages
+from gui.training_tab import TrainingTab
+from gui.workers import WorkerPool
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """8 identities x 3 images per class, plus 2 short videos per class."""
+    root = make_images(tmp_path_factory.mktemp("gui_train") / "faces", identities=8, per_identity=3)
+    return make_videos(root, identities=2, frames=8)
+
+
+@pytest.fixture
+def tab(qtbot, colour_detector):
+    pool = WorkerPool()
+    answers = []
+    t = TrainingTab(pool, confirm=lambda *_: answers.pop(0) if answers else True, detector=colour_detector)
+    t.answers = answers
+    t.form.fill_architectures(include_test=True)
+    qtbot.addWidget(t)
+    t.resize(1300, 900)
+    t.show()
+    yield t
+    pool.join_all()
+
+
+def _tiny(tab, data, name, epochs=2):
+    f = tab.form
+    f.set_data_folder(str(data))
+    f.select_arch("tiny_cnn")
+    f.epochs.setValue(epochs)
+    f.patience.setValue(min(epochs, 100))  # no early stop: a run lasts until cancelled or done
+    f.batch.setValue(8)
+    f.lr.setValue(0.01)
+    for cb in f.augment.values():
+        cb.setChecked(False)
+    f.name.setText(name)
+
+
+def test_scan_shows_the_counts_warnings_and_faces(qtbot, tab, data):
+    tab.form.set_data_folder(str(data))
+    (data / "real" / "broken.png").write_bytes(b"")  # an empty file is listed as unusable
+    (data / "notes.txt").write_text("not media")
+    try:
+        w = tab.scan()
+        qtbot.waitUntil(lambda: not tab.scanning(), timeout=60_000)
+        s = tab.data_view.summary
+        assert s is not None and tab.message is None
+        # what was written: 24 images and 2 videos per class, spread over the three splits
+        for cname in CLASSES:
+            shown = sum(tab.data_view.cell(split, f"{cname} images") for split in ("train", "validation", "test"))
+            videos = sum(tab.data_view.cell(split, f"{cname} videos") for split in ("train", "validation", "test"))
+            assert (shown, videos) == (24, 2)
+        assert tab.data_view.cell("train", "groups") == s.groups("train") > 1
+        notes = tab.data_view.notes.text()
+        assert "1 files cannot be used" in notes and "broken.png" in notes and "empty file" in notes
+        assert tab.data_view.crop_count == {"real": 5, "fake": 5}
+        assert w.name == "scan-dataset"
+    finally:
+        (data / "real" / "broken.png").unlink()
+        (data / "notes.txt").unlink()
+
+
+def test_bad_folders_say_so_in_the_tab_before_anything_starts(qtbot, tab, tmp_path, data):
+    assert tab.start() is None
+    assert tab.message.title == "Cannot start training" and "data folder" in tab.message.text
+    tab.form.set_data_folder(str(tmp_path))  # no real/ or fake/ in it
+    tab.scan()
+    qtbot.waitUntil(lambda: not tab.scanning(), timeout=10_000)
+    assert tab.message.title == messages.TABLE[DatasetError][0]
+    assert "real/" in tab.message.text and "could not be read" in tab.data_view.header.text()
+    only_real = tmp_path / "only_real"
+    shutil.copytree(data / "real", only_real / "real")
+    _tiny(tab, only_real, "no-fakes")
+    tab.start()
+    qtbot.waitUntil(lambda: not tab.running(), timeout=10_000)
+    assert "no fake examples" in tab.message.text and tab.staged is None
+    assert tab.start_button.isEnabled() and tab.form.isEnabled()  # usable again
+
+
+def test_cancel_mid_run_offers_the_best_checkpoint(qtbot, tab, data):
+    _tiny(tab, data, "cut", epochs=300)
+    tab.start()
+    qtbot.waitUntil(lambda: len(tab.plots.epochs) >= 2, timeout=60_000)
+    assert tab.running() and not tab.form.isEnabled() and tab.cancel_button.isEnabled()
+    tab.cancel()
+    qtbot.waitUntil(lambda: not tab.running(), timeout=10_000)
+    assert tab.result.status == "cancelled" and tab.result.epochs_run < 300
+    qtbot.waitUntil(lambda: tab.staged is not None, timeout=10_000)  # confirm answered yes: kept
+    best = tab.result.best_epoch
+    assert best is not None and f"checkpoint, epoch {best}" in tab.staged.card.name
+    assert read_bundle(tab.staged.path).card.training["epochs_run"] == best
+    tab.discard()
+    assert tab.staged is None and not tab.save_button.isEnabled()
+
+
+def test_cancel_before_any_epoch_keeps_nothing(qtbot, tab, data):
+    _tiny(tab, data, "early", epochs=30)
+    tab.start()
+    tab.cancel()  # before the first epoch could end
+    qtbot.waitUntil(lambda: not tab.running(), timeout=10_000)
+    assert tab.result.status == "cancelled" and tab.staged is None
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, colour_detector, tiny_bundle):
+    target = paths.user_models_dir() / tiny_bundle.id
+    if not target.exists():
+        shutil.copytree(tiny_bundle.path, target)
+    h = Harness(qtbot, tmp_path, colour_detector)
+    w = h.window()
+    w.training.detector = colour_detector
+    w.training.form.fill_architectures(include_test=True)
+    yield h, w
+    w.shutdown()
+
+
+def test_a_run_from_the_tab_becomes_a_model_the_window_analyses_with(qtbot, window, data, tmp_path):
+    h, w = window
+    video = _face_video(tmp_path, 30, seed=31)
+    h.open(w, video)
+    w.tabs.setCurrentWidget(w.training)
+    assert not w.side_dock.isVisible()  # the review docks make room
+    tab = w.training
+    _tiny(tab, data, "Case 31 tiny", epochs=3)
+    tab.start()
+    # while it trains, the review page still answers: seek the open video
+    qtbot.waitUntil(lambda: bool(tab.plots.batches), timeout=60_000)
+    w.show_review()
+    assert w.side_dock.isVisible()
+    w.playback.seek(12)
+    qtbot.waitUntil(lambda: w.view.shown_index == 12 and w.view.exact, timeout=5000)
+    qtbot.waitUntil(lambda: tab.staged is not None, timeout=120_000)
+
+    r = tab.result
+    assert r.status == "completed" and len(tab.plots.epochs) == 3 == r.epochs_run
+    assert tab.results.value("accuracy", "validation") == f"{r.val_metrics.accuracy:.3f}"
+    assert tab.results.value("roc_auc", "test") not in ("", "n/a")
+    assert tab.results.confusion["validation"].pixmap() is not None
+    assert len(tab.results._roc_items) == 2 and f"{r.threshold:.3f}" in tab.results.summary.text()
+    assert str(paths.cache_dir()) in tab.staged.path  # not in the library until saved
+
+    tab.save()
+    qtbot.waitUntil(lambda: tab.staged is None and tab.message is not None, timeout=20_000)
+    assert tab.message.title == "Model saved"
+    saved = paths.user_models_dir() / "Case_31_tiny"
+    info = read_bundle(saved)
+    assert info.card.name == "Case 31 tiny" and info.card.training["epochs_run"] == 3
+    # listed for analysis, and analysing with it works
+    combo = w.analysis.model
+    combo.setCurrentIndex(combo.findData("Case_31_tiny"))
+    assert w.analysis.bundle().id == "Case_31_tiny"
+    h.analyse(w)
+    result = w.current_result()
+    assert result is not None and result.complete and result.model.name == "Case 31 tiny"
+    # and offered as a starting point for fine-tuning
+    assert tab.form.start.findData(str(saved)) >= 0
