@@ -118,11 +118,12 @@ class TrainingForm(QWidget):
         for w in (self.val_share, self.test_share, self.split_seed):
             w.valueChanged.connect(self.data_changed)
         shares = QHBoxLayout()
-        for text, w in (("validation", self.val_share), ("test", self.test_share), ("seed", self.split_seed)):
+        for text, w in (("validation", self.val_share), ("test", self.test_share)):
             shares.addWidget(QLabel(text))
             shares.addWidget(w)
         shares.addStretch(1)
-        form.addRow("Automatic split", shares)
+        form.addRow("Split shares", shares)
+        form.addRow("Split seed", self.split_seed)
         return box
 
     def _model_box(self) -> QGroupBox:
@@ -159,13 +160,12 @@ class TrainingForm(QWidget):
         self.lr.setSingleStep(1e-4)
         self.seed = _int(0, 0, 1_000_000)
         self.patience = _int(3, 1, 100)
-        row = QHBoxLayout()
-        for text, w in (("epochs", self.epochs), ("batch", self.batch), ("patience", self.patience)):
-            row.addWidget(QLabel(text))
-            row.addWidget(w)
-        row.addStretch(1)
-        form.addRow("Length", row)
+        self.patience.setSuffix(" epochs without gain")
+        self.patience.setToolTip("Stop early after this many epochs without a better validation AUC.")
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch)
         form.addRow("Learning rate", self.lr)
+        form.addRow("Early stop after", self.patience)
         form.addRow("Seed", self.seed)
         return box
 
@@ -325,4 +325,5 @@ def _int(value: int, lo: int, hi: int) -> QSpinBox:
     w = QSpinBox()
     w.setRange(lo, hi)
     w.setValue(value)
+    w.setMinimumWidth(90)
     return w

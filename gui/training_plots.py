@@ -22,10 +22,11 @@ class LivePlots(QWidget):
         lay.addWidget(self.view)
         self.loss = self.view.addPlot(row=0, col=0, title="Loss")
         self.score = self.view.addPlot(row=0, col=1, title="Accuracy and AUC")
-        for p in (self.loss, self.score):
+        legend_bg = pg.mkBrush(30, 31, 34, 210)
+        for p, corner in ((self.loss, (-8, 8)), (self.score, (-8, -30))):  # where the curves rarely go
             p.setLabel("bottom", "epoch")
             p.showGrid(x=True, y=True, alpha=0.2)
-            p.addLegend(offset=(-8, 8))
+            p.addLegend(offset=corner, brush=legend_bg)
         self.score.setYRange(0, 1.02)
         self.running_loss = self.loss.plot(pen=pg.mkPen(TRAIN, width=1), name="training (running)")
         self.epoch_loss = self.loss.plot(pen=pg.mkPen(TRAIN, width=2), symbol="o", symbolSize=6,

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from core.models.bundle import BundleInfo, list_bundles
 from core.training.config import TrainConfig, TrainProgress
 from core.training.dataset import DatasetSummary
+from core.training.precheck import early_problems
 from core.training.publish import publish, staging_dir, target_for
 from core.training.trainer import TrainResult, keep_best_checkpoint, slug, unfinished_run
 from gui import messages
@@ -46,6 +47,7 @@ STAGE_TEXT = {"scanning": "Reading the folder", "extracting": "Finding and cropp
               "encoding": "Computing backbone features", "training": "Training", "validating": "Validating",
               "saving": "Saving a checkpoint", "done": "Finishing"}
 STALE_STAGING_S = 24 * 3600
+DATA_PAGE, CURVES_PAGE, RESULT_PAGE = range(3)
 
 
 class TrainingTab(QWidget):
@@ -83,9 +85,10 @@ class TrainingTab(QWidget):
         buttons = QHBoxLayout()
         for b in (self.scan_button, self.start_button, self.cancel_button):
             buttons.addWidget(b)
-        left = QWidget()
+        left = QWidget()  # the buttons stay in view below the scrolling form
         ll = QVBoxLayout(left)
-        ll.addWidget(self.form)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(_scroll(self.form, 430), 1)
         ll.addLayout(buttons)
 
         self.banner = QLabel()
@@ -94,48 +97,41 @@ class TrainingTab(QWidget):
         self.banner.setObjectName("banner")
         self.banner.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.data_view = DatasetView()
-        data_box = _box("What the data holds", self.data_view)
-
         self.stage = QLabel("Not started.")
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
         self.plots = LivePlots()
-        self.plots.setMinimumHeight(240)
-        prog = QWidget()
-        pl = QVBoxLayout(prog)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.addWidget(self.stage)
-        pl.addWidget(self.bar)
-        pl.addWidget(self.plots, 1)
-        progress_box = _box("Progress", prog)
-
         self.results = ResultsView()
         self.save_button = QPushButton("Save to model library")
         self.save_button.clicked.connect(self.save)
         self.discard_button = QPushButton("Discard")
         self.discard_button.clicked.connect(self.discard)
         self.saved_label = QLabel()
+        self.saved_label.setWordWrap(True)
         save_row = QHBoxLayout()
         save_row.addWidget(self.saved_label, 1)
         save_row.addWidget(self.discard_button)
         save_row.addWidget(self.save_button)
         res = QWidget()
         rl = QVBoxLayout(res)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.results)
+        rl.addWidget(self.results, 1)
         rl.addLayout(save_row)
-        results_box = _box("Result", res)
 
+        # One page at a time on a laptop screen; the tab follows the work (scan, train, result).
+        self.pages = QTabWidget()
+        self.pages.addTab(_scroll(self.data_view, 400), "What the data holds")
+        self.pages.addTab(self.plots, "Training curves")
+        self.pages.addTab(res, "Result")
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.addWidget(self.banner)
-        rlay.addWidget(data_box)
-        rlay.addWidget(progress_box, 1)
-        rlay.addWidget(results_box)
+        rlay.addWidget(self.stage)
+        rlay.addWidget(self.bar)
+        rlay.addWidget(self.pages, 1)
 
         split = QSplitter(Qt.Horizontal)
-        split.addWidget(_scroll(left, 380))
-        split.addWidget(_scroll(right, 520))
+        split.addWidget(left)
+        split.addWidget(right)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
         split.setChildrenCollapsible(False)
@@ -215,6 +211,7 @@ class TrainingTab(QWidget):
             return None
         self.show_message(None)
         self.data_view.clear("Reading the folder…")
+        self.pages.setCurrentIndex(DATA_PAGE)
         w = ScanWorker(self.form.data_config(), self._detector)
         w.progress.connect(self._on_scan_progress)
         w.succeeded.connect(self._on_scanned)
@@ -236,6 +233,9 @@ class TrainingTab(QWidget):
     def _on_scanned(self, preview: DataPreview) -> None:
         self.data_view.set_summary(preview.summary)
         self.data_view.set_crops(preview.crops, "A few faces per class, cropped as training will crop them.")
+        problems = early_problems(self.form.train_config(""), preview.summary)
+        if problems:
+            self.show_message(messages.Message("Before training", " ".join(problems)))
 
     # -- training ---------------------------------------------------------------------------------
     def start(self) -> TrainWorker | None:
@@ -245,6 +245,10 @@ class TrainingTab(QWidget):
         name = self.form.name.text().strip()
         if name and target_for(name).exists():
             problems.append(f"A model called {name} exists already: choose another name.")
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        config = self.form.train_config(str(staging_dir() / f"{stamp}-{slug(name)}" / "model"))
+        if not problems:
+            problems = early_problems(config, self.data_view.summary)
         if problems:
             self.show_message(messages.Message("Cannot start training", " ".join(problems)))
             return None
@@ -252,14 +256,14 @@ class TrainingTab(QWidget):
                 self, "Unsaved model", "The last trained model has not been saved. Discard it and train again?"):
             return None
         self._drop_staged()
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        self.config = self.form.train_config(str(staging_dir() / f"{stamp}-{slug(name)}" / "model"))
+        self.config = config
         self.show_message(None)
         self.results.clear()
         self.plots.reset()
         self.saved_label.clear()
         self.bar.setRange(0, 0)
         self.stage.setText("Starting…")
+        self.pages.setCurrentIndex(CURVES_PAGE)
         self._t0 = time.monotonic()
         w = TrainWorker(self.config, self.detector)
         w.progress.connect(self._on_progress)
@@ -311,6 +315,7 @@ class TrainingTab(QWidget):
         self.stage.setText(f"Done: {r.epochs_run} epochs in {r.elapsed_s:.0f} s.")
         self.results.show_result(r)
         self._stage(r.bundle)
+        self.pages.setCurrentIndex(RESULT_PAGE)
 
     @Slot(object, str)
     def _on_train_failed(self, exc: BaseException, tb: str) -> None:
@@ -347,6 +352,7 @@ class TrainingTab(QWidget):
                                      f"{info.card.threshold:.3f} (validation metrics are on its card).")
 
     def _stage(self, info: BundleInfo) -> None:
+        self.pages.setCurrentIndex(RESULT_PAGE)
         self.staged = info
         self.saved_label.setText("Not saved yet: name it on the left and press Save.")
         self._update()
@@ -403,19 +409,13 @@ def _eta(seconds: float | None) -> str:
     return f" — about {m} min {s:02d} s left" if m else f" — about {s} s left"
 
 
-def _box(title: str, widget: QWidget) -> QGroupBox:
-    box = QGroupBox(title)
-    lay = QVBoxLayout(box)
-    lay.addWidget(widget)
-    return box
-
-
 def _scroll(widget: QWidget, min_width: int) -> QScrollArea:
     area = QScrollArea()
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setMinimumWidth(min_width)
     area.setFrameShape(QScrollArea.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
     return area
 
 

@@ -92,6 +92,13 @@ def test_bad_folders_say_so_in_the_tab_before_anything_starts(qtbot, tab, tmp_pa
     qtbot.waitUntil(lambda: not tab.running(), timeout=10_000)
     assert "no fake examples" in tab.message.text and tab.staged is None
     assert tab.start_button.isEnabled() and tab.form.isEnabled()  # usable again
+    # read first, the folder tells what cannot work before Start is pressed
+    _tiny(tab, data, "too-big")
+    tab.form.batch.setValue(512)
+    tab.scan()
+    qtbot.waitUntil(lambda: not tab.scanning(), timeout=60_000)
+    assert tab.message.title == "Before training" and "fewer than one batch of 512" in tab.message.text
+    assert tab.start() is None and not tab.running() and "fewer than one batch" in tab.message.text
 
 
 def test_cancel_mid_run_offers_the_best_checkpoint(qtbot, tab, data):

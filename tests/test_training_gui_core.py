@@ -119,3 +119,27 @@ def test_preview_crops_faces_per_class(split_data, colour_detector):
     assert crops["real"][0].shape == (PREVIEW_PX, PREVIEW_PX, 3) and crops["real"][0].dtype == np.uint8
     # a face, not background: the cartoon face is bright, the generated background dark
     assert crops["real"][0].mean() > 60
+    # one face from each of three different files (identities first), not one file three times
+    assert all(len({c.tobytes() for c in v}) == 3 for v in crops.values())
+
+
+def test_early_problems_are_found_before_a_run(split_data, tmp_path, tiny_bundle):
+    from core.models import backbone as bb
+    from core.training.precheck import early_problems
+
+    summary = scan_dataset(DataConfig(str(split_data)))
+    ok = _cfg(split_data, tmp_path / "ok")
+    assert early_problems(ok, summary) == []
+    big = early_problems(_cfg(split_data, tmp_path / "b", batch_size=64), summary)
+    assert len(big) == 2 and "at most 18 real face crops, fewer than one batch of 64" in big[0]
+    seq = early_problems(_cfg(split_data, tmp_path / "s", arch="tiny_lstm", input_size=None, params=()), summary)
+    assert seq == ["tiny_lstm learns from videos, and the folder holds only images."]
+    other = early_problems(_cfg(split_data, tmp_path / "o", init_from=tiny_bundle.path), summary)
+    assert "cannot be the starting point" in other[0]
+    bad = early_problems(_cfg(split_data, tmp_path / "x", epochs=0, learning_rate=-1.0))
+    assert bad == ["Epochs must be at least 1.", "The learning rate must be a positive number."]
+    if not any(p.is_file() for p in bb.candidate_paths(bb.RESNET50)):
+        rn = early_problems(_cfg(split_data, tmp_path / "r", arch="resnet50", input_size=None, params=()))
+        assert len(rn) == 1 and "ImageNet weights file" in rn[0]
+        scratch = _cfg(split_data, tmp_path / "r", arch="resnet50", input_size=None, params=(), from_scratch=True)
+        assert early_problems(scratch) == []

@@ -74,7 +74,7 @@ def _digests(path: Path) -> tuple[str, str]:
     return md5.hexdigest(), sha.hexdigest()
 
 
-def _missing_message(spec: BackboneSpec, looked: list[Path]) -> str:
+def missing_message(spec: BackboneSpec, looked: list[Path]) -> str:
     where = ", ".join(str(p) for p in looked)
     return (
         f"The ImageNet weights file {spec.file_name} (about {spec.approx_mb} MB) was not found (looked in: {where}). "
@@ -88,7 +88,7 @@ def verify(path: str | os.PathLike, spec: BackboneSpec = RESNET50, expected_md5:
     """The file's digests, checked against Keras' published MD5 (or ``expected_md5``)."""
     p = Path(path)
     if not p.is_file():
-        raise BackboneWeightsMissing(_missing_message(spec, [p]))
+        raise BackboneWeightsMissing(missing_message(spec, [p]))
     try:
         md5, sha = _digests(p)
     except OSError as exc:
@@ -123,7 +123,7 @@ def locate(spec: BackboneSpec = RESNET50, user_path: str | os.PathLike | None = 
     for p in looked:
         if p.is_file():
             return verify(p, spec, expected_md5)
-    raise BackboneWeightsMissing(_missing_message(spec, looked))
+    raise BackboneWeightsMissing(missing_message(spec, looked))
 
 
 def load_into(model, weights: BackboneWeights) -> None:

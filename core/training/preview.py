@@ -34,7 +34,7 @@ def sample_crops(summary: DatasetSummary, detector: Callable, per_class: int = 4
         by_group: dict[str, list] = {}
         for f in files:
             by_group.setdefault(f.group, []).append(f)
-        spread = [f for i in range(max((len(v) for v in by_group.values()), default=0))
+        spread = [v[i] for i in range(max((len(v) for v in by_group.values()), default=0))
                   for v in by_group.values() if i < len(v)]
         crops: list[np.ndarray] = []
         for f in spread[: 3 * per_class]:

@@ -95,7 +95,8 @@ def model_name(config: TrainConfig) -> str:
 # --- checks before any work ------------------------------------------------------------------
 
 
-def _check_config(c: TrainConfig, arch: registry.Architecture) -> None:
+def config_problems(c: TrainConfig, arch: registry.Architecture) -> list[str]:
+    """Settings that cannot work, each as a sentence (empty when all is well)."""
     problems = []
     if c.epochs < 1:
         problems.append("epochs must be at least 1")
@@ -123,6 +124,11 @@ def _check_config(c: TrainConfig, arch: registry.Architecture) -> None:
         problems.append("self-blended fakes are made for frame models; a sequence model needs real fake videos")
     if c.freeze_backbone and not (arch.kind == registry.FRAME and arch.uses_imagenet_backbone):
         problems.append(f"--freeze-backbone applies to the ResNet50 frame models, not {arch.name}")
+    return problems
+
+
+def _check_config(c: TrainConfig, arch: registry.Architecture) -> None:
+    problems = config_problems(c, arch)
     if problems:
         raise TrainingError("Cannot train: " + "; ".join(problems) + ".")
 
