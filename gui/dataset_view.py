@@ -55,6 +55,7 @@ class DatasetView(QWidget):
         self.crop_note = QLabel()
         self.crop_note.setObjectName("hint")
         lay.addWidget(self.crop_note)
+        lay.addStretch(1)
 
     def clear(self, text: str = "") -> None:
         self.summary = None

@@ -93,8 +93,11 @@ class TrainingForm(QWidget):
     def _data_box(self) -> QGroupBox:
         box = QGroupBox("Data")
         form = QFormLayout(box)
-        self.one_folder = QRadioButton("One folder (real/ fake/, or train/ validation/ test/)")
+        self.one_folder = QRadioButton("One data folder")
+        self.one_folder.setToolTip("Holding real/ and fake/ (split automatically, identities kept apart), or "
+                                   "train/ validation/ test/ each with real/ and fake/.")
         self.split_folders = QRadioButton("Separate train / validation / test folders")
+        self.split_folders.setToolTip("Each folder holds real/ and fake/.")
         self.one_folder.setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self.one_folder)

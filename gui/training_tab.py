@@ -88,7 +88,7 @@ class TrainingTab(QWidget):
         left = QWidget()  # the buttons stay in view below the scrolling form
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(_scroll(self.form, 430), 1)
+        ll.addWidget(_scroll(self.form, 460), 1)
         ll.addLayout(buttons)
 
         self.banner = QLabel()
