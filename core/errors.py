@@ -106,3 +106,14 @@ class AuditLogError(InspectorError):
 
 class Cancelled(InspectorError):
     """Raised inside long work when the caller asked it to stop."""
+
+
+# --- model library --------------------------------------------------------------------------
+
+
+class BundleReadOnly(ModelError):
+    """A shipped bundle (or one outside the user's models folder) cannot be renamed or deleted."""
+
+
+class ModelNameInvalid(ModelError):
+    """A name for a model is empty, too long, or taken by another model."""

@@ -42,6 +42,9 @@ TABLE: dict[type[BaseException], tuple[str, str]] = {
     ),
     errors.BackboneWeightsMissing: ("Backbone weights missing", "Reinstall the application's model files."),
     errors.BackboneWeightsMismatch: ("Backbone weights do not match", "Reinstall the application's model files."),
+    errors.BundleReadOnly: ("Model is read-only", "Shipped models cannot be changed or deleted. Export a copy, or "
+                            "set another model as the default."),
+    errors.ModelNameInvalid: ("Choose another name", ""),
     errors.ModelError: ("Model problem", ""),
     errors.DatasetError: ("Dataset problem", ""),
     errors.TrainingError: ("Training cannot continue", "The last complete checkpoint stays loadable; adjust the "
