@@ -26,9 +26,10 @@ class Detection:
 
 class FaceDetector:
     def __init__(self, detect_width: int = 640, min_confidence: float = 0.9):
-        from mtcnn import MTCNN
-
         from core.keras_env import tf
+
+        tf()  # before MTCNN imports TensorFlow itself: keras_env sets the backend, log level and KERAS_HOME
+        from mtcnn import MTCNN
 
         self.detect_width = detect_width
         self.min_confidence = min_confidence

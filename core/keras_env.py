@@ -10,6 +10,10 @@ from functools import cache
 def keras():
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Keras writes keras.json on import: into the app's config folder, not ~/.keras
+    from core import paths
+
+    os.environ.setdefault("KERAS_HOME", str(paths.config_dir() / "keras"))
     import keras as _keras
 
     return _keras
