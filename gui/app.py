@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
+import time
 import traceback
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 
 from core import paths
 from gui import messages
@@ -71,6 +75,59 @@ def _close_on_interrupt(window) -> None:
     timer.start(250)
 
 
+class LoadingState(QObject):
+    """"Loading models…" in the status bar while the warm-up imports TensorFlow and loads the model.
+
+    With ``DFI_STARTUP_PROBE=1`` (bench/startup_time.py) it also prints when the window first paints
+    and when the models are ready, then closes the window: start-up measured on the built app.
+    """
+
+    def __init__(self, window, worker, probe: bool = False):
+        from PySide6.QtWidgets import QLabel
+
+        super().__init__(window)  # lives in the GUI thread: the worker's signals arrive queued
+        self.window, self.probe, self.t0 = window, probe, time.perf_counter()
+        self.painted, self.ready = False, worker is None
+        self.label = QLabel("Loading models…")
+        if worker is not None:
+            window.statusBar().addPermanentWidget(self.label)
+            worker.succeeded.connect(self.done)
+            worker.failed.connect(self.failed)
+        if probe:
+            self._say(f"shown tensorflow_imported={'tensorflow' in sys.modules}")
+            window.installEventFilter(self)
+
+    def _say(self, what: str) -> None:
+        print(f"startup-probe {time.perf_counter() - self.t0:.3f} {what}", flush=True)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint and not self.painted:
+            self.painted = True
+            self._say("painted")
+            self._quit_when_done()
+        return False
+
+    def _quit_when_done(self) -> None:
+        if self.probe and self.painted and self.ready:
+            QTimer.singleShot(0, self.window.close)
+
+    @Slot(object)
+    def done(self, seconds) -> None:
+        self.label.hide()
+        if self.probe:
+            self._say("models-ready")
+            self.ready = True
+            self._quit_when_done()
+
+    @Slot(object, str)
+    def failed(self, exc, tb: str) -> None:
+        self.label.setText("Models not loaded: see the log")
+        if self.probe:
+            self._say(f"models-failed {exc!r}")
+            self.ready = True
+            self._quit_when_done()
+
+
 def binding_problem() -> str | None:
     """Why the installed Qt binding cannot run the window, or None."""
     import PySide6
@@ -99,7 +156,8 @@ def run_app(video_path: str | None = None) -> int:
     window = MainWindow()
     install_excepthook(lambda: window)
     window.show()
-    window.start_warm_up()
+    probe = os.environ.get("DFI_STARTUP_PROBE") == "1"
+    window.loading_state = LoadingState(window, window.start_warm_up(), probe)
     _close_on_interrupt(window)
     if video_path:
         window.open_video(video_path)
