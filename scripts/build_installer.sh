@@ -2,6 +2,8 @@
 # Build the one-folder app from a clean virtual environment, run its self-test, pack it.
 #   bash scripts/build_installer.sh            # CPU build (tensorflow-cpu)
 #   EXTRA=gpu bash scripts/build_installer.sh  # GPU build (tensorflow with CUDA libraries)
+#   REUSE_VENV=1 ...                           # keep build/venv from the last build
+#   CHECK_INSTALLED=1 ...                      # then scripts/check_installed.sh: read-only, odd path
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA=${EXTRA:-cpu}
@@ -9,13 +11,15 @@ VERSION=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml","
 NAME=DeepfakeInspector
 start=$(date +%s)
 
-rm -rf build/pyi "dist/$NAME"
+rm -rf build/pyi build/stripped "dist/$NAME"
 if [ "${REUSE_VENV:-0}" != 1 ]; then  # REUSE_VENV=1: keep build/venv from the last build
     rm -rf build/venv
     python3 -m venv build/venv
     build/venv/bin/pip install -q --upgrade pip
 fi
-build/venv/bin/pip install -q ".[$EXTRA,build]"
+PINS=()  # the CPU build pins TensorFlow to keep the folder in its size budget
+[ "$EXTRA" = cpu ] && PINS=(-c scripts/installer-constraints.txt)
+build/venv/bin/pip install -q "${PINS[@]}" ".[$EXTRA,build]"
 build/venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
     --distpath dist --workpath build/pyi pyinstaller.spec
 
@@ -28,5 +32,8 @@ tar -C dist -czf "$archive" "$NAME"
 (cd dist && sha256sum "$(basename "$archive")" > "$(basename "$archive").sha256")
 end=$(date +%s)
 echo "== built in $((end - start)) s"
-echo "folder:  $(du -sh "dist/$NAME" | cut -f1)"
-echo "archive: $(du -sh "$archive" | cut -f1)  $(cat "$archive.sha256")"
+echo "folder:  $(du -sb "dist/$NAME" | cut -f1) bytes ($(du -sh "dist/$NAME" | cut -f1))"
+echo "archive: $(stat -c %s "$archive") bytes ($(du -sh "$archive" | cut -f1))  $(cat "$archive.sha256")"
+if [ "${CHECK_INSTALLED:-0}" = 1 ]; then
+    bash scripts/check_installed.sh "dist/$NAME"
+fi
