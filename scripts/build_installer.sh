@@ -22,6 +22,7 @@ PINS=()  # the CPU build pins TensorFlow to keep the folder in its size budget
 build/venv/bin/pip install -q "${PINS[@]}" ".[$EXTRA,build]"
 build/venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
     --distpath dist --workpath build/pyi pyinstaller.spec
+rm -rf build/stripped  # the spec's stripped copies (800 MB), now in dist
 
 echo "== self-test of the built app"
 DFI_HOME=$(mktemp -d) "dist/$NAME/$NAME" --self-test
