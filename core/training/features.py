@@ -78,7 +78,7 @@ def encode(encoder, table: CropTable, samples: Samples, preprocessing: str, enco
     t = tf()
     s = table.settings.size
     fn = t.function(lambda x: encoder(x, training=False),
-                    input_signature=[t.TensorSpec((None, s, s, 3), t.float32)])
+                    input_signature=[t.TensorSpec((None, s, s, 3), t.float32)], autograph=False)
     tmp = folder / f".{key}.{os.getpid()}.part"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,9 @@ def make_step(target, optimizer):
     optimizer.build(variables)
     spec = t.TensorSpec((None, *tuple(int(d) for d in target.input_shape[1:])), t.float32)
 
-    @t.function(input_signature=[spec, t.TensorSpec((None, 1), t.float32), t.TensorSpec((None,), t.float32)])
+    # No autograph: the step has no tensor-dependent Python control flow, and frozen builds carry no source.
+    @t.function(input_signature=[spec, t.TensorSpec((None, 1), t.float32), t.TensorSpec((None,), t.float32)],
+                autograph=False)
     def step(x, y, w):
         with t.GradientTape() as tape:
             p = t.clip_by_value(target(x, training=True), EPS, 1.0 - EPS)
@@ -26,4 +28,4 @@ def make_step(target, optimizer):
         optimizer.apply_gradients(zip(grads, variables, strict=True))
         return loss, p
 
-    return step, t.function(lambda x: target(x, training=False), input_signature=[spec])
+    return step, t.function(lambda x: target(x, training=False), input_signature=[spec], autograph=False)
