@@ -33,7 +33,7 @@ from core.models.bundle import default_bundle_id, list_bundles
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import actions as actions_mod
-from gui import case_panel, messages, report_action, training_tab
+from gui import case_panel, library_tab, messages, report_action, training_tab
 from gui.analysis_controller import AnalysisController
 from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
@@ -84,6 +84,8 @@ class MainWindow(QMainWindow):
         self.case_panel = case_panel.install(self)
         self.jobs.changed.connect(self.case_panel.refresh)  # e.g. the hash arrived: show this file's notes
         self.training = training_tab.install(self)
+        self.library = library_tab.install(self)
+        self.training.bundle_saved.connect(lambda info: self.library.refresh(select=info.id))
         self._connect()
         self._restore()
         self.refresh_models()

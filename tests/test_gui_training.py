@@ -169,6 +169,8 @@ def test_a_run_from_the_tab_becomes_a_model_the_window_analyses_with(qtbot, wind
     saved = paths.user_models_dir() / "Case_31_tiny"
     info = read_bundle(saved)
     assert info.card.name == "Case 31 tiny" and info.card.training["epochs_run"] == 3
+    # listed in the model library, selected there
+    assert w.library.row_of("Case_31_tiny") is not None and w.library.current().id == "Case_31_tiny"
     # listed for analysis, and analysing with it works
     combo = w.analysis.model
     combo.setCurrentIndex(combo.findData("Case_31_tiny"))
