@@ -7,6 +7,7 @@ curves in one chart and a confusion matrix per model.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
@@ -174,7 +175,8 @@ class EvaluationView(QWidget):
                           images_are_faces=self.faces.isChecked())
 
     def running(self) -> bool:
-        return self.workers.is_running(self.worker)
+        """From start until the worker's last signal has been handled here (results shown)."""
+        return self.worker is not None
 
     def start(self, bundles, folder: str | None = None) -> EvaluateWorker | None:
         """Evaluate ``bundles`` (one, or two to compare) on ``folder`` (else the folder field)."""
@@ -301,12 +303,13 @@ class EvaluationView(QWidget):
         files = len(first.files)
         skipped = {s.path for r in self.results for s in r.skipped}
         warnings = sorted({w for r in self.results for w in r.warnings})
-        text = (f"<b>{' vs '.join(r.model['name'] for r in self.results)}</b> on {first.data} "
-                f"({first.split} files: {files}, {len(skipped)} gave no face and were left out), "
+        which = f"all {files} files" if first.split == "all" else f"the {files} files of its {first.split} split"
+        text = (f"<b>{' vs '.join(html.escape(r.model['name']) for r in self.results)}</b> on "
+                f"{html.escape(first.data)} ({which}; {len(skipped)} gave no face and were left out), "
                 f"{sum(r.elapsed_s for r in self.results):.0f} s. A prediction is <i>fake</i> at or above each "
                 "model's threshold.")
         if warnings:
-            text += "<br>" + "<br>".join(f"⚠ {w}" for w in warnings)
+            text += "<br>" + "<br>".join(f"⚠ {html.escape(w)}" for w in warnings)
         self.summary.setText(text)
 
     def value(self, metric: str, column: int) -> str:

@@ -113,10 +113,11 @@ class HashWorker(Worker):
         for b in self.bundles:
             if self.cancelled():
                 return
+            key = LibraryTab.hash_key(b)
             try:
-                self.report((b.id, model_sha256(b)))
+                self.report((b.id, key, model_sha256(b)))
             except OSError:
-                self.report((b.id, None))  # deleted meanwhile: the next refresh drops it
+                pass  # deleted meanwhile: the next refresh drops it
 
 
 class LibraryTab(QWidget):
@@ -197,6 +198,7 @@ class LibraryTab(QWidget):
         lower.setStretchFactor(0, 2)
         lower.setStretchFactor(1, 3)
         lower.setChildrenCollapsible(False)
+        lower.setSizes([420, 940])
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
@@ -241,12 +243,12 @@ class LibraryTab(QWidget):
         model.select(self.table.model().index(r, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
 
     def _known_hash(self, b: BundleInfo) -> str | None:
-        key = self._hash_key(b)
+        key = self.hash_key(b)
         sha = self.hashes.get(b.id)
         return sha[1] if sha and sha[0] == key else None
 
     @staticmethod
-    def _hash_key(b: BundleInfo):
+    def hash_key(b: BundleInfo) -> tuple | None:
         try:
             st = b.weights_path.stat()
         except OSError:
@@ -293,10 +295,10 @@ class LibraryTab(QWidget):
 
     @Slot(object)
     def _on_hashed(self, value) -> None:
-        bundle_id, sha = value
+        bundle_id, key, sha = value
         for r, (b, row) in enumerate(zip(self.infos, self.rows, strict=True)):
-            if b.id == bundle_id and sha is not None:
-                self.hashes[b.id] = (self._hash_key(b), sha)
+            if b.id == bundle_id and key is not None and key == self.hash_key(b):  # not replaced since
+                self.hashes[b.id] = (key, sha)
                 self.rows[r] = replace(row, sha256=sha)
                 item = self.table.item(r, SHA_COL)
                 item.setText(sha)
