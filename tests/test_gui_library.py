@@ -80,7 +80,8 @@ class Harness:
     def window(self, settings_name: str = "settings.ini") -> tuple[MainWindow, library_tab.LibraryTab]:
         settings = Settings(QSettings(str(self.tmp_path / settings_name), QSettings.IniFormat))
         w = MainWindow(settings, EnginePool(), notify=lambda _p, m: None, confirm=self.confirm)
-        tab = library_tab.install(w, self.detector)
+        tab = w.library  # the window installs the tab (library_tab.install)
+        tab.evaluation.detector = self.detector
         self.qtbot.addWidget(w)
         w.resize(1366, 768)
         w.show()
@@ -121,6 +122,7 @@ def test_lists_shipped_and_user_bundles_with_their_hash_and_card(qtbot, harness,
     shipped = _shipped_id()
     w, tab = harness.window()
     assert w.tabs.tabText(w.tabs.indexOf(tab)) == "Model library"
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())].count("Model library") == 1
     assert set(_ids(tab)) == {shipped, "mine"} and tab.table.rowCount() == 2
     r = _ids(tab).index("mine")
     assert tab.table.item(r, library_tab.WHERE).text() == "yours"
