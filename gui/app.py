@@ -47,9 +47,10 @@ def install_excepthook(window_getter) -> None:
 def create_app(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
-    from gui import theme
+    from gui import gc_guard, theme
 
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    gc_guard.install(app)
     app.setOrganizationName(paths.APP_NAME)
     app.setApplicationName(paths.APP_NAME)
     app.setApplicationDisplayName("Deepfake Inspector")

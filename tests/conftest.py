@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -60,6 +61,21 @@ class ColourFaceDetector:
             dets.sort(key=lambda d: -(d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
             out.append(dets)
         return out
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_gui_thread(request):
+    """Qt tests collect garbage on the GUI thread only, as the app does (gui/gc_guard.py); the
+    others keep Python's automatic collection."""
+    if "qtbot" not in request.fixturenames:
+        gc.enable()
+        yield
+        return
+    from gui import gc_guard
+
+    gc_guard.install(request.getfixturevalue("qapp"))
+    yield
+    gc.collect()  # this test's windows, here on the GUI thread
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ weights. Real bundle folders in a private user folder, generated data, the colou
 
 from __future__ import annotations
 
-import gc
 import shutil
 import time
 
@@ -95,16 +94,12 @@ class Harness:
 
 @pytest.fixture
 def harness(qtbot, tmp_path, home, colour_detector):
-    gc.collect()  # earlier tests' windows too (see below)
     h = Harness(qtbot, tmp_path, colour_detector)
     yield h
     for w in h.windows:
         w.shutdown()
         w.close()
     h.windows.clear()
-    # Collect this test's Qt wrappers here, on the GUI thread: a collection that runs later inside a
-    # worker thread (any allocation can start one) would destroy Qt objects there and can deadlock.
-    gc.collect()
 
 
 def _shipped_id():

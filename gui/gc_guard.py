@@ -1,0 +1,38 @@
+"""Python's cyclic garbage collector runs on the GUI thread only.
+
+A collection starts in whichever thread happens to allocate. If it frees Qt wrappers (a closed
+dialog, an earlier window's widgets) inside a worker thread, Qt objects are destroyed off their
+thread, which can deadlock or crash: a test importing MesoNet weights hung that way. So automatic
+collection is switched off and a timer on the GUI thread collects instead: the young generation
+twice a second, everything every ten seconds.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+INTERVAL_MS = 500
+FULL_EVERY = 20
+
+
+class GuiThreadCollector(QObject):
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
+        self._ticks = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(INTERVAL_MS)
+        self._timer.timeout.connect(self.collect)
+        self._timer.start()
+
+    def collect(self) -> None:
+        self._ticks += 1
+        gc.collect(2 if self._ticks % FULL_EVERY == 0 else 0)
+
+
+def install(app) -> GuiThreadCollector:
+    """Switch automatic collection off; one collector per application, owned by the GUI thread."""
+    gc.disable()
+    existing = app.findChild(GuiThreadCollector)
+    return existing if existing is not None else GuiThreadCollector(app)

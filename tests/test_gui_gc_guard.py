@@ -1,0 +1,29 @@
+"""Cyclic garbage is collected by a timer on the GUI thread, never by a worker's allocation."""
+
+import gc
+import threading
+import weakref
+
+from gui import gc_guard
+
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_cycles_are_freed_on_the_gui_thread(qtbot, qapp):
+    gc_guard.install(qapp)
+    assert not gc.isenabled()
+    freed_on = []
+    obj = Cycle()
+    weakref.finalize(obj, lambda: freed_on.append(threading.current_thread()))
+    del obj
+    # a worker that allocates a lot starts no collection now
+    worker = threading.Thread(target=lambda: [Cycle() for _ in range(50_000)])
+    worker.start()
+    worker.join()
+    assert freed_on == []
+    qtbot.waitUntil(lambda: bool(freed_on), timeout=15_000)
+    assert freed_on == [threading.main_thread()]
+    assert gc_guard.install(qapp) is qapp.findChild(gc_guard.GuiThreadCollector)  # one per application
