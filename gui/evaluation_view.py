@@ -278,8 +278,11 @@ class EvaluationView(QWidget):
         cols = self.columns()
         several = len(self.results) > 1
         self.table.setColumnCount(len(cols))
-        self.table.setHorizontalHeaderLabels([f"{r.model['name']}\n{level}" if several else level
+        number = {id(r): i + 1 for i, r in enumerate(self.results)}  # model 1, 2: names are too long for a column
+        self.table.setHorizontalHeaderLabels([f"model {number[id(r)]}\n{level}" if several else level
                                               for r, level, _ in cols])
+        for c, (r, _level, _m) in enumerate(cols):
+            self.table.horizontalHeaderItem(c).setToolTip(r.model["name"])
         for c, (_r, _level, m) in enumerate(cols):
             for row, (_, key) in enumerate(METRIC_ROWS):
                 self.table.setItem(row, c, _cell(f"{m.n:,} ({m.n_real:,} / {m.n_fake:,})" if key == "n"
@@ -289,13 +292,13 @@ class EvaluationView(QWidget):
             for level, attr, roc_attr in LEVELS:
                 m, roc = getattr(r, attr), getattr(r, roc_attr)
                 if m is not None and roc is not None:
-                    label = f"{_short(r.model['name'])} {level}" if several else level
+                    label = f"model {number[id(r)]}: {level}" if several else level
                     curves.append((label, np.array(roc.fpr), np.array(roc.tpr), m.roc_auc))
         self.roc.setPixmap(rgb_pixmap(roc_png(curves, title="ROC", size=380)))
         self.roc.setToolTip("" if curves else "No ROC curve: the folder needs both real and fake faces.")
         for r, level, m in cols:
             label = QLabel()
-            title = f"{_short(r.model['name'])}: {level}" if several else level
+            title = f"model {number[id(r)]}: {level}" if several else level
             label.setPixmap(rgb_pixmap(confusion_png(m.confusion, title=title, threshold=m.threshold, size=240)))
             self.confusion_row.addWidget(label)
         self.confusion_row.addStretch(1)
@@ -304,7 +307,8 @@ class EvaluationView(QWidget):
         skipped = {s.path for r in self.results for s in r.skipped}
         warnings = sorted({w for r in self.results for w in r.warnings})
         which = f"all {files} files" if first.split == "all" else f"the {files} files of its {first.split} split"
-        text = (f"<b>{' vs '.join(html.escape(r.model['name']) for r in self.results)}</b> on "
+        names = [html.escape(r.model["name"]) for r in self.results]
+        text = (f"<b>{' vs '.join(f'model {i + 1}: {n}' if several else n for i, n in enumerate(names))}</b> on "
                 f"{html.escape(first.data)} ({which}; {len(skipped)} gave no face and were left out), "
                 f"{sum(r.elapsed_s for r in self.results):.0f} s. A prediction is <i>fake</i> at or above each "
                 "model's threshold.")
@@ -325,10 +329,6 @@ class EvaluationView(QWidget):
             atomic.write_json(out / "evaluation.json", r.to_json())
             written += [out / "evaluation.json", *write_plots(r, out)]
         return written
-
-
-def _short(name: str, n: int = 28) -> str:
-    return name if len(name) <= n else name[: n - 1] + "…"
 
 
 def _cell(v) -> QTableWidgetItem:

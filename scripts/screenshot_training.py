@@ -1,5 +1,6 @@
 """Screenshots of the Training tab on real footage: after reading the folder, during a run, and
-at its end, under Xvfb when there is no display.
+at its end; then the Model library comparing the new model with the shipped one on the same
+folder. Under Xvfb when there is no display.
 
     python scripts/screenshot_training.py [DATA] [--arch compact_cnn] [--epochs 8] [--out DIR]
 
@@ -92,6 +93,18 @@ def shoot(data: Path, args, out: Path) -> int:
     save("training_done", BIG)
     tab.pages.setCurrentIndex(1)
     save("training_curves", SIZE)
+    # the saved model in the Model library, compared with the shipped detector on the same folder
+    tab.save()
+    wait_until(lambda: tab.staged is None, 120)
+    lib = w.library
+    w.tabs.setCurrentWidget(lib)
+    saved = lib.current()
+    shipped = [b.id for b in lib.infos if b.read_only]
+    lib.select(saved.id, *shipped[:1])
+    lib.compare(str(data))
+    wait_until(lambda: not lib.evaluation.running(), 3600)
+    save("library_compare", SIZE)
+    save("library_compare", BIG)
     r = tab.result
     print(f"{r.status}: {r.epochs_run} epochs in {r.elapsed_s:.0f} s, threshold {r.threshold:.3f}, "
           f"val AUC {r.val_metrics.roc_auc}, test AUC {r.test_metrics.roc_auc if r.test_metrics else None}")

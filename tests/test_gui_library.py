@@ -283,7 +283,10 @@ def test_compare_two_bundles_side_by_side(qtbot, harness, mine, other, data):
     assert view.status == "done"
     assert [r.model["id"] for r in view.results] == ["mine", "other"]
     heads = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
-    assert heads == ["test tiny_cnn\nframes", "test tiny_cnn\nvideos", "other tiny\nframes", "other tiny\nvideos"]
+    assert heads == ["model 1\nframes", "model 1\nvideos", "model 2\nframes", "model 2\nvideos"]
+    tips = [view.table.horizontalHeaderItem(c).toolTip() for c in range(view.table.columnCount())]
+    assert tips == ["test tiny_cnn", "test tiny_cnn", "other tiny", "other tiny"]
+    assert "model 1: test tiny_cnn" in view.summary.text() and "model 2: other tiny" in view.summary.text()
     mine_r, other_r = view.results
     assert mine_r.frame.n == other_r.frame.n  # the same crops, two models
     assert view.value("roc_auc", 0) == f"{mine_r.frame.roc_auc:.3f}"
