@@ -522,7 +522,10 @@ def keep_best_checkpoint(config: TrainConfig) -> BundleInfo:
 def unfinished_run(config: TrainConfig) -> RunDir | None:
     """The checkpoints a failed or cancelled run of ``config`` left behind, if any."""
     run = RunDir(run_dir_for(default_out(config)))
-    return run if run.best() is not None else None
+    try:
+        return run if run.best() is not None else None
+    except TrainingError:  # an unreadable state file: nothing that can be kept
+        return None
 
 
 def train(config: TrainConfig, progress: ProgressFn | None = None, should_cancel: CancelFn | None = None,
