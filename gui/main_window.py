@@ -605,6 +605,7 @@ class MainWindow(QMainWindow):
         """Cancel workers; the window closes once their threads have ended (within a chunk)."""
         if self.workers.running():
             self._closing = True
+            self.training.shutting_down = True
             self.workers.cancel_all()
             self.playback.pause()
             self.centralWidget().setEnabled(False)

@@ -67,6 +67,7 @@ class TrainingTab(QWidget):
         self.staged: BundleInfo | None = None  # trained, not yet saved
         self.result: TrainResult | None = None
         self.message: messages.Message | None = None
+        self.shutting_down = False  # the window is closing: ask nothing
         self._build()
         self.refresh_bundles()
         self._purge_stale_staging()
@@ -334,7 +335,7 @@ class TrainingTab(QWidget):
         self._on_failed(exc, tb)
 
     def _offer_checkpoint(self, title: str) -> None:
-        if self.config is None or unfinished_run(self.config) is None:
+        if self.shutting_down or self.config is None or unfinished_run(self.config) is None:
             return
         if not self.confirm(self, title, "The best epoch so far was saved as a checkpoint. Keep it as the "
                                          "result, to evaluate or save?"):

@@ -180,3 +180,16 @@ def test_a_run_from_the_tab_becomes_a_model_the_window_analyses_with(qtbot, wind
     assert result is not None and result.complete and result.model.name == "Case 31 tiny"
     # and offered as a starting point for fine-tuning
     assert tab.form.start.findData(str(saved)) >= 0
+
+
+def test_closing_the_window_mid_run_cancels_joins_and_asks_nothing(qtbot, window, data):
+    _h, w = window
+    asked = []
+    w.training.confirm = lambda *a: asked.append(a) or True
+    _tiny(w.training, data, "closing", epochs=300)
+    worker = w.training.start()
+    qtbot.waitUntil(lambda: len(w.training.plots.epochs) >= 2, timeout=60_000)
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=10_000)
+    assert worker.cancelled() and w.workers.running() == [] and asked == []
+    assert not (paths.user_models_dir() / "closing").exists()
