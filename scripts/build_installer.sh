@@ -33,8 +33,14 @@ tar -C dist -czf "$archive" "$NAME"
 (cd dist && sha256sum "$(basename "$archive")" > "$(basename "$archive").sha256")
 end=$(date +%s)
 echo "== built in $((end - start)) s"
-echo "folder:  $(du -sb "dist/$NAME" | cut -f1) bytes ($(du -sh "dist/$NAME" | cut -f1))"
-echo "archive: $(stat -c %s "$archive") bytes ($(du -sh "$archive" | cut -f1))  $(cat "$archive.sha256")"
+folder_bytes=$(du -sb "dist/$NAME" | cut -f1)
+archive_bytes=$(stat -c %s "$archive")
+echo "folder:  $folder_bytes bytes ($(du -sh "dist/$NAME" | cut -f1))"
+echo "archive: $archive_bytes bytes ($(du -sh "$archive" | cut -f1))  $(cat "$archive.sha256")"
+if [ "$EXTRA" = cpu ] && { [ "$folder_bytes" -ge 900000000 ] || [ "$archive_bytes" -ge 400000000 ]; }; then
+    echo "over the size budget: folder under 900,000,000 bytes, archive under 400,000,000" >&2
+    exit 1
+fi
 if [ "${CHECK_INSTALLED:-0}" = 1 ]; then
     bash scripts/check_installed.sh "dist/$NAME"
 fi
