@@ -288,6 +288,7 @@ class MainWindow(QMainWindow):
         self.analysis.analyze_requested.connect(lambda: self.start_analysis())
         self.analysis.cancel_requested.connect(self.cancel_analysis)
         self.analysis.choice_changed.connect(self._update_enabled)
+        self.analysis.choice_changed.connect(self._threshold_from_model)
         self.jobs.error.connect(self.show_error)
         self.jobs.status.connect(self.statusBar().showMessage)
         self.jobs.changed.connect(self._on_jobs_changed)
@@ -369,6 +370,7 @@ class MainWindow(QMainWindow):
         self.playback.set_video(info.frames, info.fps)
         self.review.reset(info.frames, info.fps)
         self.timeline.set_video(info.frames, info.fps, self.review.store)
+        self._threshold_from_model()
         self.timeline.set_threshold(self.review.threshold)
         self.metadata.set_info(info)
         self.view.clear()
@@ -534,6 +536,12 @@ class MainWindow(QMainWindow):
 
     def _on_zoom(self, zoom) -> None:
         self.zoom_label.setText("Fit" if zoom is None else f"{zoom * 100:g} %")
+
+    def _threshold_from_model(self) -> None:
+        """Before any analysis is shown, the review threshold is the chosen model's, not a bare 0.5."""
+        bundle = self.analysis.bundle()
+        if bundle is not None and self.review.result is None and not self.analysis_running():
+            self.review.set_analysed_threshold(bundle.card.threshold)
 
     def _update_enabled(self) -> None:
         has_video = self.info is not None

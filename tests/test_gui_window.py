@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -140,6 +141,28 @@ def test_end_to_end_open_analyse_verdict_and_cached_reopen(qtbot, harness, tmp_p
     assert not w.analysis_running() and harness.made == 1
     assert w.current_result().frames == result.frames
     assert w.analysis.verdict_label.text() == label
+
+
+def test_before_analysis_the_review_threshold_is_the_chosen_models(qtbot, harness, tmp_path, installed_bundle):
+    strict = paths.user_models_dir() / "strict-copy"  # the tiny bundle again, with another threshold
+    shutil.copytree(installed_bundle.path, strict)
+    card = json.loads((strict / "card.json").read_text())
+    card["threshold"] = 0.27
+    (strict / "card.json").write_text(json.dumps(card))
+    try:
+        w = harness.window()
+        harness.open(w, _face_video(tmp_path, 30, seed=23))
+        assert w.review.threshold == pytest.approx(installed_bundle.card.threshold)
+        w.analysis.model.setCurrentIndex(w.analysis.model.findData("strict-copy"))
+        assert w.analysis.threshold.value() == pytest.approx(0.27)
+        assert w.timeline.threshold_line.value() == pytest.approx(0.27)
+        harness.analyse(w)
+        assert w.current_result().params["threshold"] == pytest.approx(0.27)
+        # With a result on screen, choosing another model leaves the review threshold alone.
+        w.analysis.model.setCurrentIndex(w.analysis.model.findData(installed_bundle.id))
+        assert w.review.threshold == pytest.approx(0.27)
+    finally:
+        shutil.rmtree(strict)
 
 
 def test_bad_files_show_the_mapped_message_and_keep_the_open_video(qtbot, harness, tmp_path):
