@@ -1,10 +1,13 @@
-"""Write files so a reader never sees half of one (temp file in the same folder, then rename)."""
+"""Write files and folders so a reader never sees half of one (a temp sibling, then a rename)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from core.errors import OutputNotWritable
@@ -34,3 +37,30 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+@contextmanager
+def staged_folder(target: Path, what: str) -> Iterator[Path]:
+    """Yield an empty hidden sibling of ``target`` to fill; when the block ends it takes ``target``'s name.
+
+    If the block fails, the half-made folder goes and ``target`` is left as it was; an OSError
+    becomes :class:`OutputNotWritable` saying ``Cannot {what}: <reason>.``.
+    """
+    target = Path(target)
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        tmp.chmod(0o755)  # mkdtemp makes it private; a model installed for all users must be readable
+        yield tmp
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    except OSError as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputNotWritable(f"Cannot {what}: {exc.strerror or exc}.") from exc
+    except BaseException:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise

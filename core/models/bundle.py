@@ -9,14 +9,12 @@ registry and the weights' shapes, and names what is wrong.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core import paths
+from core import atomic, paths
 from core.errors import BundleInvalid, BundleNotFound, OutputNotWritable
 from core.hashing import sha256_file
 from core.models import registry
@@ -157,7 +155,7 @@ def list_bundles() -> tuple[list[BundleInfo], list[str]]:
         if not base.is_dir():
             continue
         for folder in sorted(base.iterdir()):
-            if not (folder / CARD_FILE).exists():
+            if folder.name.startswith(".") or not (folder / CARD_FILE).exists():  # .x: a copy being made
                 continue
             try:
                 found.append(read_bundle(folder, read_only))
@@ -237,25 +235,10 @@ def save_bundle(model, card: ModelCard, folder: str | Path, overwrite: bool = Fa
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise OutputNotWritable(f"{folder} already exists; choose another name.")
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        tmp.chmod(0o755)  # mkdtemp makes it private; a bundle installed for all users must be readable
-    except OSError as exc:
-        raise OutputNotWritable(f"Cannot write a model bundle in {folder.parent}: {exc.strerror}.") from exc
-    try:
+    with atomic.staged_folder(folder, f"write the model bundle {folder}") as tmp:
         model.save(tmp / MODEL_FILE)
         (tmp / CARD_FILE).write_text(json.dumps(card.to_json(), indent=2, allow_nan=False) + "\n")
         parse_card(json.loads((tmp / CARD_FILE).read_text()), folder.name)
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputNotWritable(f"Cannot write the model bundle {folder}: {exc.strerror}.") from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return read_bundle(folder)
 
 

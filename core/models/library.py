@@ -231,11 +231,7 @@ def _copy_bundle(info: BundleInfo, target: Path, overwrite: bool, sums: bool) ->
     if target.exists() and not overwrite:
         raise OutputNotWritable(f"{target} exists already; choose another folder.")
     files = sorted(f for f in Path(info.path).iterdir() if f.is_file() and f.name != SUMS_FILE)
-    tmp = target.with_name(f".{target.name}.copying")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+    with atomic.staged_folder(target, f"copy the model to {target}") as tmp:
         digests = {}
         for f in files:
             shutil.copy2(f, tmp / f.name)
@@ -247,15 +243,6 @@ def _copy_bundle(info: BundleInfo, target: Path, overwrite: bool, sums: bool) ->
         if sums:
             atomic.write_text(tmp / SUMS_FILE, "".join(f"{h}  {n}\n" for n, h in digests.items()))
         read_bundle(tmp)  # the copy reads back before it takes the name
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputNotWritable(f"Cannot copy the model to {target}: {exc.strerror}.") from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return read_bundle(target)
 
 

@@ -33,17 +33,8 @@ def publish(staged: str | Path, name: str, overwrite: bool = False) -> BundleInf
     target = target_for(name)
     if target.exists() and not overwrite:
         raise OutputNotWritable(f"A model folder called {target.name} exists already; choose another name.")
-    tmp = target.parent / f".{target.name}.saving"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(info.path, tmp)
+    with atomic.staged_folder(target, f"save the model into {target.parent}") as tmp:
+        shutil.copytree(info.path, tmp, dirs_exist_ok=True)
         atomic.write_json(tmp / CARD_FILE, with_card(info, name=name).to_json())
         read_bundle(tmp)  # the copy reads back before it takes the name
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputNotWritable(f"Cannot save the model into {target.parent}: {exc.strerror}.") from exc
     return read_bundle(target)
