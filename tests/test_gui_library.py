@@ -5,10 +5,10 @@ weights. Real bundle folders in a private user folder, generated data, the colou
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 from conftest import shared_path
+from detectors import SlowDetector
 from PySide6.QtCore import QSettings
 from trainset import make_images, make_videos
 
@@ -20,18 +20,6 @@ from gui import library_tab, messages
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from gui.workers import EnginePool
-
-
-class SlowDetector:
-    """The colour detector, slowed so an evaluation lasts long enough to cancel."""
-
-    def __init__(self, inner, delay_s: float):
-        self.inner, self.delay_s = inner, delay_s
-        self.detect_width, self.min_confidence = inner.detect_width, inner.min_confidence
-
-    def detect(self, frames):
-        time.sleep(self.delay_s)
-        return self.inner.detect(frames)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from detectors import SlowDetector
 from media import face_image, moving_face_frames, write_video
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -21,18 +22,6 @@ from gui import messages
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from gui.workers import EnginePool
-
-
-class SlowDetector:
-    """The colour detector, slowed so an analysis lasts long enough to cancel or close mid-way."""
-
-    def __init__(self, inner, delay_s: float):
-        self.inner, self.delay_s = inner, delay_s
-        self.detect_width, self.min_confidence = inner.detect_width, inner.min_confidence
-
-    def detect(self, frames):
-        time.sleep(self.delay_s)
-        return self.inner.detect(frames)
 
 
 def _face_video(tmp_path, n: int = 40, seed: int = 0):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
+from detectors import SlowDetector
 from media import face_image, moving_face_frames, write_video
 from PySide6.QtCore import QObject, Qt, Slot
 
@@ -42,17 +42,6 @@ class Recorder(QObject):
     def on_finished(self):
         self.done = True
 
-
-class SlowDetector:
-    """The colour detector, slowed down so a run lasts long enough to be cancelled mid-way."""
-
-    def __init__(self, inner, delay_s: float):
-        self.inner, self.delay_s = inner, delay_s
-        self.detect_width, self.min_confidence = inner.detect_width, inner.min_confidence
-
-    def detect(self, frames):
-        time.sleep(self.delay_s)
-        return self.inner.detect(frames)
 
 
 def _video(tmp_path, n: int, seed: int):
