@@ -11,7 +11,8 @@ dictionaries and 190 codec tables, none of which Qt reads.
 What is kept: every core data file (Unicode properties, normalisation, the root collation
 table, time-zone rules, supplemental data), the break rules, and the root and English entries
 of every locale tree. Other locales fall back to root in ICU: a German or French analyst's file
-lists sort by the root (CLDR) collation order, which for German and French is the same order.
+lists sort by the root (CLDR) collation order, which for German and French is the same order;
+languages with an order of their own (Swedish å after z, Spanish ñ after n) lose it.
 What goes: other locales, dictionaries, transliteration, and codec tables (UTF-8, UTF-16,
 UTF-32, US-ASCII and Latin-1 are built into ICU's code and keep working).
 
