@@ -27,3 +27,19 @@ def test_cycles_are_freed_on_the_gui_thread(qtbot, qapp):
     qtbot.waitUntil(lambda: bool(freed_on), timeout=15_000)
     assert freed_on == [threading.main_thread()]
     assert gc_guard.install(qapp) is qapp.findChild(gc_guard.GuiThreadCollector)  # one per application
+
+
+def test_after_the_freeze_new_cycles_are_still_freed(qtbot, qapp):
+    gc_guard.install(qapp)
+    kept = Cycle()
+    try:
+        gc_guard.freeze_long_lived()
+        assert gc.get_freeze_count() > 0
+        freed = []
+        obj = Cycle()
+        weakref.finalize(obj, lambda: freed.append(True))
+        del obj
+        qtbot.waitUntil(lambda: bool(freed), timeout=15_000)
+        assert kept.me is kept
+    finally:
+        gc.unfreeze()
