@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from core.result import AnalysisResult
 from core.video import VideoInfo
+from gui import gc_guard
 from gui.analysis_panel import AnalysisPanel
 from gui.metadata_panel import MetadataPanel
 from gui.review_state import ReviewState
@@ -132,6 +133,7 @@ class AnalysisController(QObject):
     @Slot(object)
     def _on_warm(self, seconds: float) -> None:
         log.info("model runtime ready after %.1f s", seconds)
+        gc_guard.freeze_long_lived()  # the runtime just loaded stays for good: keep it out of full collections
 
     @Slot(object, str)
     def _on_warm_failed(self, exc, tb: str) -> None:

@@ -114,10 +114,7 @@ class LoadingState(QObject):
 
     @Slot(object)
     def done(self, seconds) -> None:
-        from gui import gc_guard
-
         self.label.hide()
-        gc_guard.freeze_long_lived()  # the runtime just loaded stays for good: keep it out of full collections
         if self.probe:
             self._say("models-ready")
             self.ready = True

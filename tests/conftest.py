@@ -75,6 +75,7 @@ def _gc_on_gui_thread(request):
 
     gc_guard.install(request.getfixturevalue("qapp"))
     yield
+    gc.unfreeze()  # a warm-up froze what was alive (gc_guard.freeze_long_lived); tests free theirs
     gc.collect()  # this test's windows, here on the GUI thread
 
 

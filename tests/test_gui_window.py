@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -152,6 +153,15 @@ def test_before_analysis_the_review_threshold_is_the_chosen_models(qtbot, harnes
         assert w.review.threshold == pytest.approx(0.27)
     finally:
         shutil.rmtree(strict)
+
+
+def test_the_warm_up_loads_the_model_and_freezes_what_is_alive(qtbot, harness):
+    w = harness.window()
+    assert gc.get_freeze_count() == 0
+    worker = w.start_warm_up()
+    assert worker is not None
+    qtbot.waitUntil(lambda: harness.made == 1 and gc.get_freeze_count() > 0, timeout=30_000)
+    assert w.start_warm_up() is None  # loaded once
 
 
 def test_bad_files_show_the_mapped_message_and_keep_the_open_video(qtbot, harness, tmp_path):
