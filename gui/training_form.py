@@ -144,8 +144,6 @@ class TrainingForm(QWidget):
         self.start.currentIndexChanged.connect(self._suggest_name)
         form.addRow("Starting point", self.start)
         self.depth = QComboBox()
-        for label, value in defaults.TRAINABLE_DEPTHS:
-            self.depth.addItem(label, value)
         form.addRow("Trainable depth", self.depth)
         self.name = QLineEdit()
         self.name.textEdited.connect(lambda _t: setattr(self, "_name_edited", True))
@@ -222,6 +220,9 @@ class TrainingForm(QWidget):
         self.epochs.setValue(s.epochs)
         self.batch.setValue(s.batch_size)
         self.lr.setValue(s.learning_rate)
+        self.depth.clear()
+        for label, value in defaults.depths(arch):
+            self.depth.addItem(label, value)
         self.depth.setEnabled(s.trainable_from is not None)
         if s.trainable_from is not None:
             self.depth.setCurrentIndex(max(0, self.depth.findData(s.trainable_from)))
@@ -242,7 +243,7 @@ class TrainingForm(QWidget):
         self.start.blockSignals(True)
         self.start.clear()
         if arch.uses_imagenet_backbone:
-            self.start.addItem("ImageNet backbone (bundled weights file)", IMAGENET)
+            self.start.addItem(f"ImageNet backbone ({arch.backbone}, bundled)", IMAGENET)
         self.start.addItem("From scratch (random weights)", SCRATCH)
         for b in self._bundles:
             if b.card.architecture == arch.name:

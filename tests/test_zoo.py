@@ -12,9 +12,10 @@ from core.models.scorer import Scorer
 from core.models.zoo_resnet import set_trainable
 
 SMALL = {"compact_cnn": 64, "resnet50": 64, "resnet50_v2": 64, "resnet50_lstm": 64, "face_cnn": 64, "simple_cnn": 64,
-         "meso4": 64, "meso_inception4": 64}
-RESEARCH = ["compact_cnn", "face_cnn", "meso4", "meso_inception4", "resnet50", "resnet50_lstm", "resnet50_v2",
-            "simple_cnn"]
+         "meso4": 64, "meso_inception4": 64, "efficientnet_lite0": 64, "efficientnet_lite1": 64,
+         "efficientnet_lite2": 64}
+RESEARCH = ["compact_cnn", "efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "face_cnn", "meso4",
+            "meso_inception4", "resnet50", "resnet50_lstm", "resnet50_v2", "simple_cnn"]
 
 
 def test_the_registry_lists_the_research_architectures():
@@ -22,7 +23,8 @@ def test_the_registry_lists_the_research_architectures():
     for a in registry.all_architectures(include_test=True):
         assert a.preprocessing in PREPROCESSORS and a.description and a.input_size >= 32
         assert (a.kind == registry.SEQUENCE) == (a.sequence_length is not None)
-    assert registry.get("resnet50").uses_imagenet_backbone and not registry.get("meso4").uses_imagenet_backbone
+    assert registry.get("resnet50").backbone == "resnet50" and not registry.get("meso4").uses_imagenet_backbone
+    assert [registry.get(f"efficientnet_lite{v}").input_size for v in (0, 1, 2)] == [224, 240, 260]
     with pytest.raises(UnknownArchitecture, match="resnet50_v2"):
         registry.get("resnet101")
 

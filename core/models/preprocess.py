@@ -26,7 +26,12 @@ def _scale_m1_1(batch: np.ndarray) -> np.ndarray:
     return batch.astype(np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
 
 
+def _efficientnet_lite(batch: np.ndarray) -> np.ndarray:
+    return (batch.astype(np.float32) - np.float32(127.0)) * np.float32(1.0 / 128.0)
+
+
 PREPROCESSORS = {
+    "efficientnet_lite": _efficientnet_lite,
     "resnet50": _resnet50,
     "scale_0_1": _scale_0_1,
     "scale_-1_1": _scale_m1_1,

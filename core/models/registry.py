@@ -36,8 +36,12 @@ class Architecture:
     defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     output: str = "p_fake"  # what the sigmoid means: "p_fake" or "p_real"
     sequence_length: int | None = None
-    uses_imagenet_backbone: bool = False
+    backbone: str | None = None  # the pretrained backbone it starts from (a name in core.backbones.SOURCES)
     for_tests: bool = False  # tiny models that only exist to exercise the engine
+
+    @property
+    def uses_imagenet_backbone(self) -> bool:
+        return self.backbone is not None
 
     def build_model(self, **overrides):
         params = {**self.defaults, **overrides}
@@ -61,7 +65,7 @@ def register(arch: Architecture) -> Architecture:
 
 def _load_builtin() -> None:
     # Importing the modules registers their architectures.
-    from core.models import zoo, zoo_compact, zoo_meso, zoo_resnet, zoo_tiny  # noqa: F401
+    from core.models import zoo, zoo_compact, zoo_efficientnet, zoo_meso, zoo_resnet, zoo_tiny  # noqa: F401
 
 
 def get(name: str) -> Architecture:

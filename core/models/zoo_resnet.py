@@ -8,7 +8,7 @@ pooled, 2048-d per crop) inside a ``TimeDistributed`` named ``frame_encoder_td``
 ``sequence_head`` (LSTM and a sigmoid).
 
 Builders never look for ImageNet weights themselves: the caller passes verified
-:class:`~core.models.backbone.BackboneWeights` (or ``None`` for random initialisation, which
+:class:`~core.backbones.BackboneWeights` (or ``None`` for random initialisation, which
 is what tests and training ``--from-scratch`` use). With ImageNet weights the backbone's batch
 normalisation layers are frozen (inference mode), the usual practice when fine-tuning on small
 batches; from scratch they train.
@@ -16,8 +16,8 @@ batches; from scratch they train.
 
 from __future__ import annotations
 
+from core import backbones as bbs
 from core.keras_env import keras
-from core.models import backbone as bb
 from core.models.registry import ENCODER_NAME, FRAME, HEAD_NAME, SEQUENCE, Architecture, register
 
 BACKBONE = "backbone"  # frame models: the ResNet50 sub-model
@@ -25,20 +25,21 @@ HEAD = "head"  # frame models: the trainable head sub-model
 TRAINABLE_ALL, TRAINABLE_NONE = "all", "none"
 
 
-def _weights(backbone_weights) -> bb.BackboneWeights | None:
-    if backbone_weights is None or isinstance(backbone_weights, bb.BackboneWeights):
-        return backbone_weights
-    return bb.verify(backbone_weights)  # a plain path is never loaded unchecked
-
-
 def resnet50_backbone(input_size: int, pooling: str | None, backbone_weights=None, name: str = BACKBONE):
+    """``keras.applications.ResNet50`` without its top; ImageNet weights when given (a path is verified).
+
+    Batch norm epsilon is 1e-3, the value the ImageNet weights were trained with (Keras 3 builds
+    1.001e-5), so the pretrained network computes what it computed when it was published.
+    """
     k = keras()
     base = k.applications.ResNet50(
         include_top=False, weights=None, input_shape=(input_size, input_size, 3), pooling=pooling, name=name
     )
-    weights = _weights(backbone_weights)
-    if weights is not None:
-        bb.load_into(base, weights)
+    for layer in base.layers:
+        if isinstance(layer, k.layers.BatchNormalization):
+            layer.epsilon = 1e-3
+    if backbone_weights is not None:
+        bbs.load_into(base, bbs.as_weights(backbone_weights, "resnet50"))
     return base
 
 
@@ -135,7 +136,7 @@ register(
         preprocessing="resnet50",
         build=build_resnet50,
         defaults={"head": "v1", "trainable_from": "conv5_block3_1_conv"},
-        uses_imagenet_backbone=True,
+        backbone="resnet50",
     )
 )
 register(
@@ -148,7 +149,7 @@ register(
         preprocessing="resnet50",
         build=build_resnet50,
         defaults={"head": "v2", "trainable_from": "conv5_block1_1_conv"},
-        uses_imagenet_backbone=True,
+        backbone="resnet50",
     )
 )
 register(
@@ -161,6 +162,6 @@ register(
         preprocessing="resnet50",
         build=build_resnet50_lstm,
         sequence_length=20,
-        uses_imagenet_backbone=True,
+        backbone="resnet50",
     )
 )

@@ -2,7 +2,7 @@
 
 Fine-tuning an ImageNet backbone wants a small learning rate, few epochs and small batches (the
 papers used 1e-4 and 224 px crops); small CNNs trained from random weights want a larger rate and
-more epochs. "Trainable depth" only applies to the ResNet50 frame models.
+more epochs. "Trainable depth" applies to the frame models on an ImageNet backbone.
 """
 
 from __future__ import annotations
@@ -11,14 +11,31 @@ from dataclasses import dataclass
 
 from core.models import registry
 
-# (label, trainable_from) from shallow to deep; "none" trains the head on cached backbone features.
-TRAINABLE_DEPTHS: tuple[tuple[str, str], ...] = (
-    ("Head only (backbone frozen, fastest)", "none"),
+# Per backbone, (label, trainable_from) from shallow to deep; "none" trains the head on cached features.
+HEAD_ONLY = ("Head only (backbone frozen, fastest)", "none")
+WHOLE = ("Whole network", "all")
+_RESNET_DEPTHS = (
+    HEAD_ONLY,
     ("Last bottleneck block + head", "conv5_block3_1_conv"),
     ("Last stage (conv5) + head", "conv5_block1_1_conv"),
     ("Last two stages (conv4, conv5) + head", "conv4_block1_1_conv"),
-    ("Whole network", "all"),
+    WHOLE,
 )
+_LITE_DEPTHS = (
+    HEAD_ONLY,
+    ("Last two stages (blocks 6, 7) + head", "block6a_expand_conv"),
+    ("From stage 4 on + head", "block4a_expand_conv"),
+    WHOLE,
+)
+TRAINABLE_DEPTHS: dict[str, tuple[tuple[str, str], ...]] = {
+    "resnet50": _RESNET_DEPTHS, "efficientnet_lite0": _LITE_DEPTHS, "efficientnet_lite1": _LITE_DEPTHS,
+    "efficientnet_lite2": _LITE_DEPTHS,
+}
+
+
+def depths(arch: registry.Architecture) -> tuple[tuple[str, str], ...]:
+    """The trainable depths offered for ``arch`` (empty when it has none to choose)."""
+    return TRAINABLE_DEPTHS.get(arch.backbone or "", ()) if has_depth(arch) else ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,8 @@ def has_depth(arch: registry.Architecture) -> bool:
 def suggested(arch: registry.Architecture) -> Suggested:
     if arch.for_tests:
         return Suggested(epochs=2, batch_size=8, learning_rate=3e-3, trainable_from=None)
+    if has_depth(arch) and arch.backbone.startswith("efficientnet"):  # the paper fine-tunes everything
+        return Suggested(epochs=10, batch_size=32, learning_rate=2e-4, trainable_from="all")
     if has_depth(arch):
         return Suggested(epochs=5, batch_size=16, learning_rate=1e-4,
                          trainable_from=str(arch.defaults.get("trainable_from", "none")))

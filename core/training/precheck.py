@@ -4,8 +4,8 @@ everything again (and more) when it runs."""
 
 from __future__ import annotations
 
+from core import backbones as bbs
 from core.errors import InspectorError
-from core.models import backbone as bb
 from core.models import registry
 from core.models.bundle import read_bundle
 from core.training.config import TrainConfig
@@ -27,9 +27,9 @@ def early_problems(c: TrainConfig, summary: DatasetSummary | None = None) -> lis
                 out.append(f"{start.card.name} is a {start.card.architecture} model; it cannot be the starting "
                            f"point of a {arch.name} model.")
     elif arch.uses_imagenet_backbone and not c.from_scratch:
-        looked = bb.candidate_paths(bb.RESNET50, c.backbone_weights)
+        looked = bbs.candidate_paths(arch.backbone, c.backbone_weights)
         if not any(p.is_file() for p in looked):
-            out.append(bb.missing_message(bb.RESNET50, looked))
+            out.append(bbs.missing_message(arch.backbone, looked))
     if default_out(c).exists() and not c.overwrite:
         out.append(f"{default_out(c)} exists already; choose another name.")
     if summary is not None:

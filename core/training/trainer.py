@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from core import backbones as bbs
 from core import paths
 from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingError
 from core.faces import FaceDetector
-from core.models import backbone as bb
 from core.models import registry
 from core.models.bundle import BundleInfo, read_bundle, save_bundle
 from core.training import metrics as M
@@ -38,7 +38,7 @@ from core.training.batches import (
     Prefetch,
     Samples,
     class_weights,
-    epoch_order,
+    epoch_slice,
     feature_batches,
     frame_samples,
     pixel_batches,
@@ -51,6 +51,7 @@ from core.training.config import TrainProgress as P
 from core.training.crops import CropSettings, build_table
 from core.training.dataset import DatasetSummary, Skipped, scan_dataset
 from core.training.features import encode, weights_digest
+from core.training.mesh import add_face_mesh
 from core.training.step import make_step
 
 FULL, CACHED_HEAD, SEQUENCE_HEAD = "full", "cached_head", "sequence_head"
@@ -123,7 +124,7 @@ def config_problems(c: TrainConfig, arch: registry.Architecture) -> list[str]:
     if arch.kind == registry.SEQUENCE and c.data.self_blend:
         problems.append("self-blended fakes are made for frame models; a sequence model needs real fake videos")
     if c.freeze_backbone and not (arch.kind == registry.FRAME and arch.uses_imagenet_backbone):
-        problems.append(f"--freeze-backbone applies to the ResNet50 frame models, not {arch.name}")
+        problems.append(f"--freeze-backbone applies to frame models on an ImageNet backbone, not {arch.name}")
     return problems
 
 
@@ -206,7 +207,7 @@ class _Run:
         self.init_sha = self.init.weights_sha256() if self.init else None
         self.backbone = None
         if self.arch.uses_imagenet_backbone and not c.from_scratch and self.init is None:
-            self.backbone = bb.locate(bb.RESNET50, c.backbone_weights)  # fail before any long work
+            self.backbone = bbs.locate(self.arch.backbone, c.backbone_weights)  # fail before any long work
         self.size = c.input_size or (self.init.card.input_size if self.init else self.arch.input_size)
         self.mode = (SEQUENCE_HEAD if self.arch.kind == registry.SEQUENCE
                      else CACHED_HEAD if c.freeze_backbone else FULL)
@@ -256,6 +257,12 @@ class _Run:
             self.val_s = frame_samples(self.table, "validation", d.self_blend)
             self.test_s = frame_samples(self.table, "test", d.self_blend)
             unit = "face crops"
+            if d.self_blend:
+                rows = np.concatenate([s.crop[s.sbi] for s in (self.train_s, self.val_s, self.test_s)])
+                warning = add_face_mesh(self.table, rows, self.report, self.cancelled)
+                self.mask_points = 5 if self.table.mesh is None else 468
+                if warning:
+                    self.warnings.append(warning)
         self._check_samples(unit)
 
     def _check_samples(self, unit: str) -> None:
@@ -397,12 +404,14 @@ class _Run:
         self.weights = class_weights(self.train_s.label, c.data.balance)
         steps = math.ceil(len(self.train_s) / c.batch_size) if c.data.balance != "oversample" else math.ceil(
             2 * max(self.train_s.count(0), self.train_s.count(1)) / c.batch_size)
+        if c.epoch_samples:
+            steps = math.ceil(c.epoch_samples / c.batch_size)
         total_steps = steps * (c.epochs - start)
         done_steps, train_time = 0, 0.0
         status = "completed"
         for epoch in range(start + 1, c.epochs + 1):
             e0 = time.perf_counter()
-            order = epoch_order(self.train_s, c.data.balance, c.seed, epoch)
+            order = epoch_slice(self.train_s, c.data.balance, c.seed, epoch, c.epoch_samples)
             losses, hits, seen = 0.0, 0, 0
             with self._batches(self.train_s, order, epoch, train=True) as batches:
                 for b, (x, y, w) in enumerate(batches):
