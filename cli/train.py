@@ -19,6 +19,9 @@ def add_parser(sub) -> None:
                        description="Train a model bundle. DATA holds real/ and fake/ (split automatically by "
                        "identity/source) or train/ validation/ test/ each with real/ and fake/.")
     p.add_argument("data", metavar="DATA")
+    p.add_argument("--recipe", metavar="JSON",
+                   help="train as a recipe file says (scripts/recipes/); DATA is the root of its folders, and "
+                        "only --out, --name, --resume and --overwrite are taken from the command line")
     p.add_argument("--arch", help="architecture (python main.py train DATA --list-archs shows them)")
     p.add_argument("--list-archs", action="store_true", help="list the architectures and exit")
     p.add_argument("--scan-only", action="store_true", help="report what DATA holds and how it splits, then exit")
@@ -95,6 +98,12 @@ def _augment(text: str):
 def config_from_args(args):
     from core.training.config import DataConfig, TrainConfig
 
+    if args.recipe:
+        from core.training.recipe import config_from_recipe
+
+        return config_from_recipe(args.recipe, args.data, out=args.out, resume=args.resume,
+                                  overwrite=args.overwrite, **({"name": args.name} if args.name else {}))
+
     data = DataConfig(
         root=args.data, val_fraction=args.val_split, test_fraction=args.test_split, group_rule=args.group_rule,
         split_seed=args.split_seed, groups_csv=args.groups, images_are_faces=args.images_are_faces,
@@ -136,10 +145,10 @@ class _Printer:
                   f"acc {f(e.val_accuracy)} AUC {f(e.val_auc)} EER {f(e.val_eer)} | {e.seconds:.1f}s"
                   f"{'  *best' if e.improved else ''}", file=sys.stderr, flush=True)
             return
-        if p.stage != self.stage and not self.tty and p.stage in ("scanning", "extracting", "encoding", "training"):
+        if p.stage != self.stage and not self.tty and p.stage in ("scanning", "extracting", "landmarks", "encoding", "training"):
             print(f"{p.stage}...", file=sys.stderr, flush=True)
         self.stage = p.stage
-        if not self.tty or p.stage not in ("scanning", "extracting", "encoding", "training"):
+        if not self.tty or p.stage not in ("scanning", "extracting", "landmarks", "encoding", "training"):
             return
         eta = f" ETA {p.eta_s:5.0f}s" if p.eta_s is not None else ""
         if p.stage == "training":
@@ -167,7 +176,7 @@ def run(args) -> int:
         for line in scan_dataset(cfg.data).lines():
             print(line)
         return 0
-    if not args.arch:
+    if not cfg.arch:
         raise SystemExit("error: --arch is required (see --list-archs)")
     from core.training.trainer import train
 

@@ -44,6 +44,7 @@ from gui.training_workers import DataPreview, ScanWorker, TrainWorker
 from gui.workers import FunctionWorker, Worker, WorkerPool
 
 STAGE_TEXT = {"scanning": "Reading the folder", "extracting": "Finding and cropping faces",
+               "landmarks": "Finding face landmarks for self-blends",
               "encoding": "Computing backbone features", "training": "Training", "validating": "Validating",
               "saving": "Saving a checkpoint", "done": "Finishing"}
 STALE_STAGING_S = 24 * 3600

@@ -126,3 +126,43 @@ def test_a_tracks_crops_move_together_but_get_their_own_noise():
     assert not np.array_equal(imgs[0], imgs[1])
     independent = render(t, s, np.arange(12), 2, 1, geo, None)
     assert not all(np.array_equal(independent[0], independent[k]) for k in range(6))
+
+
+def test_validation_self_blends_only_where_the_split_has_no_fakes_of_its_own():
+    t = _table([0, 1, 0, 0, 0, 0], range(6), ["train", "train", "validation", "validation", "test", "test"])
+    t.label[3] = 1  # validation holds a real fake: it is measured on that alone
+    assert frame_samples(t, "validation", True).sbi.sum() == 0
+    test = frame_samples(t, "test", True)  # two reals, no fakes: self-blends stand in
+    assert test.sbi.sum() == 2 and test.count(1) == 2
+    assert frame_samples(t, "train", True).sbi.sum() == 1  # training always adds them
+
+
+def test_short_epochs_walk_through_every_sample_once_per_pass():
+    from core.training.batches import epoch_slice
+
+    t = _table([0] * 7 + [1] * 3, range(10))
+    s = frame_samples(t, "train", False)
+    parts = [epoch_slice(s, "weights", 4, e, 4) for e in range(1, 6)]
+    assert all(len(p) == 4 for p in parts)
+    seen = np.concatenate(parts)
+    assert sorted(seen[:10].tolist()) == list(range(10))  # the first pass: each sample once
+    assert sorted(seen[10:20].tolist()) == list(range(10)) or len(seen) < 20
+    assert np.array_equal(seen[:10], epoch_order(s, "weights", 4, 1))
+    assert np.array_equal(seen[10:], epoch_order(s, "weights", 4, 2)[:10])
+    assert np.array_equal(epoch_slice(s, "weights", 4, 3, 4), parts[2])  # reproducible (resume)
+    assert np.array_equal(epoch_slice(s, "weights", 4, 2, None), epoch_order(s, "weights", 4, 2))
+
+
+def test_self_blends_follow_the_dense_mesh_when_the_table_has_it():
+    t = _table([0, 0], range(2))
+    s = frame_samples(t, "train", True)
+    ring = np.linspace(0, 2 * np.pi, 468, endpoint=False)
+    t.mesh = np.full((2, 468, 2), np.nan, np.float32)
+    t.mesh[0] = np.stack([6 + 3 * np.cos(ring), 6 + 3 * np.sin(ring)], 1)  # a small face in the top-left
+    sb = np.flatnonzero(s.sbi)
+    out = render(t, s, sb, seed=0, epoch=1, augment=None, sbi=None)
+    changed = np.abs(out[0].astype(int) - t.crops[s.crop[sb[0]]]).sum(axis=2) > 0
+    ys, xs = np.nonzero(changed)
+    assert len(xs) and xs.max() < 16 and ys.max() < 16  # only around the mesh, not the whole box
+    changed_box = np.abs(out[1].astype(int) - t.crops[s.crop[sb[1]]]).sum(axis=2) > 0
+    assert np.nonzero(changed_box)[1].max() > 16  # no mesh for this crop: the box's ellipse

@@ -126,3 +126,15 @@ def test_crops_are_cached_by_content_and_settings(tmp_path, colour_detector):
     before = colour_detector.calls
     _table(root, s, colour_detector)
     assert colour_detector.calls == before + 1
+
+
+def test_images_are_detected_in_batches_with_the_same_crops(tmp_path, colour_detector):
+    root = make_images(tmp_path / "d", identities=6, per_identity=2)  # 24 same-sized images
+    s = CropSettings(size=32)
+    summary = scan_dataset(DataConfig(str(root)))
+    single, _ = build_table(summary, s, lambda: colour_detector, use_cache=False)  # one image per call
+    assert colour_detector.calls == 24
+    colour_detector.calls = 0
+    batched, _ = build_table(summary, s, lambda: colour_detector)
+    assert colour_detector.calls == 1  # one MTCNN call for all 24
+    assert np.array_equal(single.crops, batched.crops) and np.array_equal(single.boxes, batched.boxes)

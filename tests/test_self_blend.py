@@ -126,3 +126,14 @@ def test_on_real_faces_with_mtcnn_landmarks():
         inside_box = hard[int(box[1]) : int(box[3]), int(box[0]) : int(box[2])].sum() / hard.sum()
         assert inside_box > 0.8
         assert np.abs(r.image.astype(int) - crop).mean() > 0.5
+
+
+def test_mask_from_the_468_point_mesh_is_their_convex_hull():
+    ring = np.linspace(0, 2 * np.pi, 468, endpoint=False)
+    mesh = np.stack([48 + 20 * np.cos(ring), 50 + 28 * np.sin(ring)], 1)
+    m = base_mask(S, BOX, mesh)
+    assert m[50, 48] == 1.0 and m[50, 30] == 1.0 and m[50, 26] == 0.0 and m[20, 48] == 0.0
+    area = np.pi * 20 * 28
+    assert abs(m.sum() - area) < 0.08 * area  # the outline pixels count in full
+    with pytest.raises(ValueError, match="468 face-mesh points"):
+        self_blend(np.zeros((S, S, 3), np.uint8), np.random.default_rng(0), BOX, mesh[:100])

@@ -37,11 +37,15 @@ class Samples:
 
 
 def frame_samples(table: CropTable, split: str, self_blended: bool) -> Samples:
-    """Every crop of the split, plus one self-blended fake per real crop when asked."""
+    """Every crop of the split, plus one self-blended fake per real crop when asked.
+
+    Outside training, self-blends stand in for fakes only where the split has none of its own:
+    a validation split of real face swaps measures (and selects) the model on those alone.
+    """
     idx = table.where(split).astype(np.int64)
     lab = table.label[idx].astype(np.float32)
     crop, sbi, label = [idx], [np.zeros(len(idx), bool)], [lab]
-    if self_blended:
+    if self_blended and (split == "train" or not np.any(lab == 1)):
         reals = idx[lab == 0]
         crop.append(reals)
         sbi.append(np.ones(len(reals), bool))
@@ -86,6 +90,27 @@ def epoch_order(samples: Samples, balance: str, seed: int, epoch: int) -> np.nda
     return rng.permutation(idx)
 
 
+def epoch_slice(samples: Samples, balance: str, seed: int, epoch: int, size: int | None) -> np.ndarray:
+    """The samples of ``epoch`` when an epoch is ``size`` samples: consecutive slices of successive full
+    passes (each pass shuffled as :func:`epoch_order`), so every sample is seen once per pass."""
+    if not size:
+        return epoch_order(samples, balance, seed, epoch)
+    start, out, have = (epoch - 1) * size, [], 0
+    passes = 0
+    first = epoch_order(samples, balance, seed, 1)
+    n = len(first)
+    if not n:
+        return first
+    p, offset = divmod(start, n)
+    while have < size:
+        order = first if p == 0 else epoch_order(samples, balance, seed, p + 1)
+        part = order[offset:offset + size - have]
+        out.append(part)
+        have += len(part)
+        p, offset, passes = p + 1, 0, passes + 1
+    return np.concatenate(out)
+
+
 def render(table: CropTable, samples: Samples, rows: np.ndarray, seed: int, epoch: int,
            augment: AugmentConfig | None, sbi: SelfBlendConfig | None, by_run: bool = False) -> np.ndarray:
     """The uint8 crops of the given sample rows, self-blended and augmented as asked.
@@ -99,7 +124,8 @@ def render(table: CropTable, samples: Samples, rows: np.ndarray, seed: int, epoc
         img = np.asarray(table.crops[c])
         rng = np.random.default_rng([seed, epoch, int(j), 11])
         if samples.sbi[j]:
-            marks = table.landmarks[c]
+            marks = table.mesh[c] if table.mesh is not None and not np.isnan(table.mesh[c]).any() \
+                else table.landmarks[c]
             img = self_blend(img, rng, tuple(table.boxes[c]), None if np.isnan(marks).any() else marks,
                              sbi or SelfBlendConfig()).image
         if augment is not None and augment.active:

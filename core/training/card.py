@@ -40,7 +40,8 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
         "crops": run.settings.to_json(),
         "hyper_parameters": c.hyper_parameters() | {"input_size": run.size},
         "augmentation": c.augment.to_json() if c.augment.active else "none",
-        "self_blend": c.data.self_blend_config.to_json() if c.data.self_blend else None,
+        "self_blend": (c.data.self_blend_config.to_json() | {"mask_landmarks": getattr(run, "mask_points", None)}
+                       if c.data.self_blend else None),
         "backbone": (run.backbone.to_card() if run.backbone else
                      "from the starting bundle" if run.init else
                      ("none: trained from scratch (asked for)" if run.arch.uses_imagenet_backbone else None)),

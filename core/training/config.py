@@ -49,6 +49,7 @@ class TrainConfig:
     out: str | None = None  # the bundle folder; None: <user models>/<name>
     name: str | None = None  # the model's display name; None: derived from arch and data folder
     epochs: int = 10
+    epoch_samples: int | None = None  # an epoch is this many training samples (None: all of them once)
     batch_size: int = 32
     learning_rate: float = 1e-4
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -69,6 +70,7 @@ class TrainConfig:
     def hyper_parameters(self) -> dict:
         return {
             "epochs": self.epochs,
+            "epoch_samples": self.epoch_samples,
             "batch_size": self.batch_size,
             "learning_rate": self.learning_rate,
             "optimizer": "adam",

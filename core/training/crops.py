@@ -153,7 +153,11 @@ def _image(path: Path, s: CropSettings, detector) -> FileCrops:
         return FileCrops.failed(s.size, str(exc))
     if s.images_are_faces:
         return _whole(rgb, s)
-    dets = [d for d in detector().detect([rgb])[0] if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) >= s.min_face_px]
+    return _image_from(rgb, detector().detect([rgb])[0], s)
+
+
+def _image_from(rgb: np.ndarray, found, s: CropSettings) -> FileCrops:
+    dets = [d for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) >= s.min_face_px]
     if not dets:
         return FileCrops.failed(s.size, "no face found (if the images are face crops, use them whole: "
                                         "--images-are-faces)")
@@ -273,6 +277,54 @@ def _store(path: Path, fc: FileCrops) -> None:
         pass  # a full disk costs a re-crop next time, not this run
 
 
+IMAGE_BATCH = 32  # MTCNN finds faces in a batch of same-sized images about 6x faster than one by one
+
+
+def warm_image_cache(root: str | Path, files, s: CropSettings, detector: Callable,
+                     should_cancel: Callable[[], bool] | None = None, progress=None) -> None:
+    """Crop the uncached images among ``files`` with batched detection and cache them, so that
+    :func:`file_crops` finds them ready (the result is the same as one by one).
+
+    Images are batched by size; at most ``2 * IMAGE_BATCH`` decoded images wait at any time.
+    """
+    if s.images_are_faces:
+        return
+    todo = [f for f in files if f.kind == "image" and not _cache_path(f.sha256, s).is_file()]
+    report = progress or (lambda p: None)
+    t0 = time.perf_counter()
+    waiting: dict[tuple, list] = {}
+
+    def flush(groups):
+        for group in groups:
+            _detect_and_store(group, s, detector, should_cancel)
+
+    for n, f in enumerate(todo):
+        try:
+            rgb = read_image(Path(root) / f.path)
+        except (ValueError, OSError):
+            continue  # file_crops records why
+        group = waiting.setdefault(rgb.shape, [])
+        group.append((f, rgb))
+        if len(group) == IMAGE_BATCH:
+            flush([waiting.pop(rgb.shape)])
+        elif sum(len(g) for g in waiting.values()) >= 2 * IMAGE_BATCH:
+            flush(waiting.values())
+            waiting = {}
+        if n % IMAGE_BATCH == 0:
+            el = time.perf_counter() - t0
+            report(TrainProgress("extracting", n, len(todo), el, el / max(n, 1) * (len(todo) - n),
+                                 message="finding faces in the images"))
+    flush(waiting.values())
+
+
+def _detect_and_store(group, s: CropSettings, detector, should_cancel) -> None:
+    if should_cancel and should_cancel():
+        raise Cancelled("Extracting faces was cancelled.")
+    found = detector().detect([rgb for _, rgb in group])
+    for (f, rgb), dets in zip(group, found, strict=True):
+        _store(_cache_path(f.sha256, s), _image_from(rgb, dets, s))
+
+
 def file_crops(root: str | Path, f: DataFile, s: CropSettings, detector: Callable, use_cache: bool = True,
                should_cancel: Callable[[], bool] | None = None) -> FileCrops:
     """The crops of one dataset file, from the cache when possible."""
@@ -305,6 +357,7 @@ class CropTable:
     files: tuple[DataFile, ...]
     settings: CropSettings
     key: str
+    mesh: np.ndarray | None = None  # (N, 468, 2) float32 face-mesh points in crop pixels, NaN where unknown
 
     def __len__(self) -> int:
         return len(self.label)
@@ -331,6 +384,8 @@ def build_table(summary: DatasetSummary, s: CropSettings, detector: Callable, pr
     report = progress or (lambda p: None)
     cancelled = should_cancel or (lambda: False)
     files = tuple(f for f in summary.files if f.split in splits)
+    if use_cache:
+        warm_image_cache(summary.root, files, s, detector, cancelled, report)
     t0 = time.perf_counter()
     parts, skipped = [], []
     for i, f in enumerate(files):

@@ -10,9 +10,10 @@ One fake, :func:`self_blend`:
    (RGB shift, hue/saturation/value shift, brightness/contrast) and a frequency transform
    (down-and-up sampling or sharpening);
 2. the source is also shifted and rescaled by a few percent;
-3. a soft face-shaped mask: the convex hull of MTCNN's five landmarks extended to the forehead,
-   cheeks and chin, or, without landmarks, an ellipse inscribed in the face box; deformed
-   by a smooth random warp, eroded or dilated, blurred, scaled by a blend ratio;
+3. a soft face-shaped mask: the convex hull of the 468 dense face-mesh landmarks
+   (:mod:`core.landmarks`) as in the paper, or, with only MTCNN's five points, their hull
+   extended to the forehead, cheeks and chin, or, without landmarks, an ellipse inscribed in the
+   face box; deformed by a smooth random warp, eroded or dilated, blurred, scaled by a blend ratio;
 4. ``fake = source * mask + target * (1 - mask)``.
 """
 
@@ -86,10 +87,12 @@ def _hull_points(landmarks: np.ndarray) -> np.ndarray:
 
 
 def base_mask(size: int, box: BoxArr | None = None, landmarks=None) -> np.ndarray:
-    """Hard face mask (float32 0/1) from landmarks, else an ellipse inscribed in the box."""
+    """Hard face mask (float32 0/1): the hull of dense (468) or five landmarks, else an ellipse in the box."""
     mask = np.zeros((size, size), np.float32)
     if landmarks is not None and np.all(np.isfinite(np.asarray(landmarks, np.float64))):
-        hull = cv2.convexHull(_hull_points(np.asarray(landmarks)).reshape(-1, 1, 2))
+        marks = np.asarray(landmarks, np.float32).reshape(-1, 2)
+        outline = marks if len(marks) > 5 else _hull_points(marks)
+        hull = cv2.convexHull(outline.reshape(-1, 1, 2))
         cv2.fillConvexPoly(mask, np.round(hull).astype(np.int32), 1.0, cv2.LINE_AA)
         if mask.sum() >= 0.02 * size * size:
             return mask
@@ -174,14 +177,16 @@ def self_blend(face: np.ndarray, rng: np.random.Generator, box=None, landmarks=N
                cfg: SelfBlendConfig = SelfBlendConfig()) -> BlendResult:
     """One self-blended fake of a square ``(S, S, 3)`` uint8 RGB face crop.
 
-    ``box`` (x0, y0, x1, y1) and ``landmarks`` (5 x (x, y)) are in crop pixels; without either,
-    the face is assumed centred with the engine's default margin.
+    ``box`` (x0, y0, x1, y1) and ``landmarks`` (468 or 5 x (x, y)) are in crop pixels; without
+    either, the face is assumed centred with the engine's default margin.
     """
     if face.ndim != 3 or face.shape[2] != 3 or face.dtype != np.uint8:
         raise ValueError("self_blend needs an (S, S, 3) uint8 RGB image")
     size = face.shape[0]
     if landmarks is not None:
-        landmarks = np.asarray(landmarks, np.float64).reshape(5, 2)
+        landmarks = np.asarray(landmarks, np.float64).reshape(-1, 2)
+        if len(landmarks) not in (5, 468):
+            raise ValueError("self_blend landmarks: 5 MTCNN points or 468 face-mesh points")
     mask = soft_mask(size, rng, box, landmarks, cfg)
     changed = _frequency(_colour(face, rng, cfg), rng, cfg)
     if rng.random() < 0.5:

@@ -1,0 +1,70 @@
+"""Lay out ../shared/data as the training folders the shipped detector's recipe expects.
+
+    .venv/bin/python scripts/detector_data.py DIR      # then: main.py train DIR --recipe scripts/recipes/...
+
+Nothing is copied: ``DIR`` holds symbolic links into ../shared/data (which must never be copied
+into the project), in the layout ``core.training`` reads:
+
+- ``train/real/``: every real face that no evaluation uses: UTKFace and CelebA photos, GRID and
+  LivePortrait talking-head videos. ``train/fake/`` stays empty: the fakes are self-blends made
+  from these reals while training (the protocol of Shiohara and Yamasaki), so no face-swap method
+  is ever seen.
+- ``validation/``: Celeb-DF v2 one-second face clips, real and fake, for choosing the epoch and
+  the threshold (the model never trains on them).
+
+Evaluation on sources nothing was trained or selected on (Celeb-DF v2 pairs, DeepFaceLive,
+talking-head generators) is ``scripts/eval_unseen.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+TRAIN_REAL = ("utkface_real", "celeba_wild_real", "grid_real_videos", "liveportrait_real_videos")
+VALIDATION = ("celebdf_v2_faceclips",)
+
+
+def _rows(folder: str):
+    with open(SHARED / folder / "labels.csv", newline="", encoding="utf-8") as fh:
+        yield from csv.DictReader(fh)
+
+
+def _link(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.is_symlink() or dest.exists():
+        dest.unlink()
+    dest.symlink_to(src.resolve())
+
+
+def layout(out: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    (out / "train" / "fake").mkdir(parents=True, exist_ok=True)
+    for folder in TRAIN_REAL:
+        for row in _rows(folder):
+            src = SHARED / folder / row["path"]
+            if row["label"] != "real" or not src.is_file():
+                continue
+            # one folder per source keeps names unique; CelebA's identity folders become file prefixes
+            _link(src, out / "train" / "real" / folder / row["path"].replace("/", "__"))
+            counts[f"train/real/{folder}"] = counts.get(f"train/real/{folder}", 0) + 1
+    for folder in VALIDATION:
+        for row in _rows(folder):
+            src = SHARED / folder / row["path"]
+            if src.is_file():
+                _link(src, out / "validation" / row["label"] / Path(row["path"]).name)
+                key = f"validation/{row['label']}"
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    if not SHARED.is_dir():
+        raise SystemExit(f"{SHARED} is not there: this script lays out the research data beside the project")
+    for k, v in layout(Path(sys.argv[1])).items():
+        print(f"{v:6d}  {k}")
