@@ -128,6 +128,9 @@ def _bundle_folder(id_or_dir: str | None) -> str | None:
     return resolve(id_or_dir).path
 
 
+LONG_STAGES = ("scanning", "extracting", "landmarks", "encoding", "training")
+
+
 class _Printer:
     def __init__(self):
         self.tty = sys.stderr.isatty()
@@ -145,10 +148,10 @@ class _Printer:
                   f"acc {f(e.val_accuracy)} AUC {f(e.val_auc)} EER {f(e.val_eer)} | {e.seconds:.1f}s"
                   f"{'  *best' if e.improved else ''}", file=sys.stderr, flush=True)
             return
-        if p.stage != self.stage and not self.tty and p.stage in ("scanning", "extracting", "landmarks", "encoding", "training"):
+        if p.stage != self.stage and not self.tty and p.stage in LONG_STAGES:
             print(f"{p.stage}...", file=sys.stderr, flush=True)
         self.stage = p.stage
-        if not self.tty or p.stage not in ("scanning", "extracting", "landmarks", "encoding", "training"):
+        if not self.tty or p.stage not in LONG_STAGES:
             return
         eta = f" ETA {p.eta_s:5.0f}s" if p.eta_s is not None else ""
         if p.stage == "training":
