@@ -17,7 +17,7 @@ from typing import Any
 from core import atomic, paths
 from core.errors import BundleInvalid, BundleNotFound, OutputNotWritable
 from core.hashing import sha256_file
-from core.models import registry
+from core.models import calibration, registry
 from core.models.preprocess import PREPROCESSORS
 
 CARD_FILE = "card.json"
@@ -39,6 +39,7 @@ class ModelCard:
     min_face_px: int = 24  # faces smaller than this (in the frame) are not scored
     sequence_length: int | None = None
     sequence_hop: int | None = None
+    calibration: dict[str, Any] | None = None  # see core.models.calibration; None: raw scores
     description: str = ""
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -102,6 +103,7 @@ def parse_card(data: Any, where: str) -> ModelCard:
         problems.append("input_size is too small")
     if card.kind == registry.SEQUENCE and not (card.sequence_length and card.sequence_length >= 1):
         problems.append("a sequence model needs sequence_length >= 1")
+    problems += calibration.problems(card.calibration)
     if problems:
         raise BundleInvalid(f"{where}: {'; '.join(problems)}.")
     return card

@@ -1,6 +1,7 @@
 """Scoring face crops with a bundle: batched through compiled calls, never predict() per image.
 
-Whatever the card says the network outputs, the scorer returns P(fake) in [0, 1].
+Whatever the card says the network outputs, the scorer returns P(fake) in [0, 1], calibrated
+as the card says (:mod:`core.models.calibration`).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.keras_env import tf
-from core.models import registry
+from core.models import calibration, registry
 from core.models.bundle import BundleInfo, load_keras_model
 from core.models.preprocess import preprocess
 
@@ -43,7 +44,7 @@ class Scorer:
 
     def _as_p_fake(self, out) -> np.ndarray:
         p = np.asarray(out, dtype=np.float64).reshape(-1)
-        return 1.0 - p if self.card.output == "p_real" else p
+        return calibration.apply(1.0 - p if self.card.output == "p_real" else p, self.card.calibration)
 
     def _batched(self, fn, items: np.ndarray, prep: bool) -> np.ndarray:
         outs = []

@@ -20,7 +20,8 @@ MODE_TEXT = {
 }
 
 
-def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffix: str) -> ModelCard:
+def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffix: str,
+                  calibration: dict | None = None) -> ModelCard:
     """The card for the trainer's run state ``run`` (data, settings, history) with threshold ``thr``."""
     c = run.c
     name = run.name + suffix
@@ -64,7 +65,7 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
         run.arch.name, name, input_size=run.size, threshold=float(thr), face_margin=c.data.face_margin,
         min_face_px=c.data.min_face_px, sequence_length=run.seq_len if seq else None,
         sequence_hop=max(1, run.seq_len // 2) if seq else None, training=training,
-        metrics=_finite(mets), limits=limits,
+        metrics=_finite(mets), limits=limits, calibration=calibration,
     )
 
 

@@ -57,6 +57,7 @@ class TrainConfig:
     monitor: str = "val_auc"
     seed: int = 0
     threshold_rule: str = "youden"  # see core.training.metrics.choose_threshold
+    calibrate: bool = True  # Platt scaling fitted on validation: the card's scores are then probabilities
     input_size: int | None = None  # None: the architecture's
     params: tuple[tuple[str, Any], ...] = ()  # architecture hyper-parameters, e.g. (("dropout", 0.3),)
     backbone_weights: str | None = None  # ImageNet file or folder; None: the app's backbone folder

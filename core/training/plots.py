@@ -175,3 +175,32 @@ def curves_png(history: Sequence[dict], path=None, title="Training", size=(820, 
     if items_r:
         right.legend(items_r, "br")
     return _save(img, path)
+
+
+def reliability_bins(y_true, scores, bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean predicted P(fake), observed fake rate, count) per equal-width score bin that holds scores."""
+    y, s = np.asarray(y_true, np.float64), np.asarray(scores, np.float64)
+    idx = np.clip(np.digitize(s, np.linspace(0, 1, bins + 1)[1:-1]), 0, bins - 1)
+    return [(float(s[idx == b].mean()), float(y[idx == b].mean()), int(np.sum(idx == b)))
+            for b in range(bins) if np.any(idx == b)]
+
+
+def reliability_png(curves: Sequence[tuple[str, np.ndarray, np.ndarray, float | None]], path=None,
+                    title="Reliability", size=520) -> np.ndarray:
+    """Reliability diagram: per score bin, the observed fake rate against the mean score; ``curves``
+    are ``(label, y_true, scores, ECE)``. A calibrated model lies on the diagonal."""
+    img = np.full((size, size, 3), 255, np.uint8)
+    ax = Axes(img, (70, 60, size - 30, size - 60), (0.0, 1.0), (0.0, 1.0),
+              "mean P(fake) in the bin", "observed share of fakes", title)
+    ax.line([0, 1], [0, 1], GREY, 1, dashed=True)
+    items = []
+    for i, (label, y, s, ece) in enumerate(curves):
+        c = COLOURS[i % len(COLOURS)]
+        pts = reliability_bins(y, s)
+        ax.line([p for p, _, _ in pts], [o for _, o, _ in pts], c, 2)
+        for p, o, _ in pts:
+            cv2.circle(img, ax.px(p, o), 4, c, -1, cv2.LINE_AA)
+        items.append((f"{label} (ECE {ece:.3f})" if ece is not None else label, c))
+    if items:
+        ax.legend(items, "br")
+    return _save(img, path)

@@ -31,9 +31,10 @@ from core import backbones as bbs
 from core import paths
 from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingError
 from core.faces import FaceDetector
-from core.models import registry
+from core.models import calibration, registry
 from core.models.bundle import BundleInfo, read_bundle, save_bundle
 from core.training import metrics as M
+from core.training import plots
 from core.training.batches import (
     Prefetch,
     Samples,
@@ -55,6 +56,7 @@ from core.training.mesh import add_face_mesh
 from core.training.step import make_step
 
 FULL, CACHED_HEAD, SEQUENCE_HEAD = "full", "cached_head", "sequence_head"
+RELIABILITY_PNG = "reliability.png"  # beside the bundle's card: raw and calibrated scores on validation
 
 
 @dataclass(frozen=True)
@@ -496,20 +498,43 @@ class _Run:
             p_val = None
         if p_val is None:
             p_val = self.predict(self.val_s)
+        raw_val = p_val
+        calib = self._calibration(raw_val)
+        p_val = calibration.apply(raw_val, calib)
         thr = M.choose_threshold(self.val_s.label, p_val, c.threshold_rule)
         val = M.compute(self.val_s.label, p_val, thr)
         test, p_test = None, None
         if len(self.test_s):
-            p_test = self.predict(self.test_s)
+            p_test = calibration.apply(self.predict(self.test_s), calib)
             test = M.compute(self.test_s.label, p_test, thr)
-        card = training_card(self, thr, val, test, "")
+        card = training_card(self, thr, val, test, "", calib)
         self.report(P("saving", 0, 1, self.elapsed(), None, len(self.history), c.epochs, message=str(self.out)))
         info = save_bundle(self.model, card, self.out, overwrite=c.overwrite)
+        if calib is not None:
+            y = self.val_s.label
+            plots.reliability_png([("raw", y, raw_val, calib["val_ece_raw"]),
+                                   ("calibrated", y, p_val, calib["val_ece"])],
+                                  Path(info.path) / RELIABILITY_PNG, title=f"Reliability on validation: {card.name}")
         self.run.remove()
         self.report(P("done", 1, 1, self.elapsed(), 0.0, len(self.history), c.epochs))
         scores = {"val_scores": (self.val_s.label.copy(), p_val),
                   "test_scores": None if p_test is None else (self.test_s.label.copy(), p_test)}
         return replace(self.result(status, info, thr, val, test), **scores)
+
+    def _calibration(self, raw_val: np.ndarray) -> dict | None:
+        """Platt scaling fitted on the validation scores (None when off or one class only)."""
+        y = self.val_s.label
+        if not self.c.calibrate or y.min() == y.max():
+            return None
+        slope, intercept = calibration.fit_platt(y, raw_val)
+        if slope <= 0:
+            self.warnings.append("Scores were not calibrated: on validation they rank fakes below reals.")
+            return None
+        out = {"method": calibration.METHOD, "slope": slope, "intercept": intercept,
+               "fitted_on": f"validation ({len(y)} samples)"}
+        out["val_ece_raw"] = M.expected_calibration_error(y, raw_val)
+        out["val_ece"] = M.expected_calibration_error(y, calibration.apply(raw_val, out))
+        return out
 
     def result(self, status, info=None, thr=None, val=None, test=None) -> TrainResult:
         return TrainResult(
