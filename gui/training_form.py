@@ -180,7 +180,10 @@ class TrainingForm(QWidget):
             self.augment[name] = cb
             grid.addWidget(cb, i // 3, i % 3)
         self.self_blend = QCheckBox("Add self-blended fakes made from the real faces")
-        self.self_blend.setToolTip("For frame models: teaches blending traces even with few real fakes.")
+        self.self_blend.setToolTip("Teaches blending traces even with few real fakes. Frame models: one self-blend "
+                                   "per real face; sequence models: whole real tracks blended with parameters that "
+                                   "drift and jump from frame to frame, as face swaps flicker. Masks follow the "
+                                   "468-point face mesh.")
         self.self_blend.toggled.connect(self.data_changed)
         grid.addWidget(self.self_blend, 3, 0, 1, 3)
         return box
@@ -226,9 +229,6 @@ class TrainingForm(QWidget):
         self.depth.setEnabled(s.trainable_from is not None)
         if s.trainable_from is not None:
             self.depth.setCurrentIndex(max(0, self.depth.findData(s.trainable_from)))
-        self.self_blend.setEnabled(arch.kind == registry.FRAME)
-        if arch.kind != registry.FRAME:
-            self.self_blend.setChecked(False)
         self._fill_starts()
         self._suggest_name()
 

@@ -137,3 +137,21 @@ def test_mask_from_the_468_point_mesh_is_their_convex_hull():
     assert abs(m.sum() - area) < 0.08 * area  # the outline pixels count in full
     with pytest.raises(ValueError, match="468 face-mesh points"):
         self_blend(np.zeros((S, S, 3), np.uint8), np.random.default_rng(0), BOX, mesh[:100])
+
+
+def test_temporal_self_blends_drift_from_frame_to_frame_and_jump_when_asked(face):
+    from core.training.self_blend import temporal_self_blend
+
+    frames = [face] * 6
+    still = temporal_self_blend(frames, np.random.default_rng(4), [BOX] * 6, [MARKS] * 6, step=0.0, jump_p=0.0)
+    assert all(np.array_equal(r.image, still[0].image) for r in still)  # no drift: one blend held still
+    first = self_blend(face, np.random.default_rng(4), BOX, MARKS)
+    assert np.array_equal(still[0].image, first.image)  # the first frame is an ordinary self-blend
+
+    def mask_change(rs):
+        return np.mean([np.abs(a.mask - b.mask).mean() for a, b in zip(rs[:-1], rs[1:], strict=True)])
+
+    drifting = temporal_self_blend(frames, np.random.default_rng(4), [BOX] * 6, [MARKS] * 6, step=0.05, jump_p=0.0)
+    jumping = temporal_self_blend(frames, np.random.default_rng(4), [BOX] * 6, [MARKS] * 6, step=0.05, jump_p=1.0)
+    assert 0 < mask_change(drifting) < mask_change(jumping)
+    assert all(r.mask.max() > 0 for r in drifting)  # every frame is blended

@@ -307,6 +307,17 @@ def test_sequence_head_trains_cancels_and_resumes(videos, tmp_path, colour_detec
     assert "sequence head" in r.bundle.card.training["mode"]
 
 
+def test_sequence_head_learns_from_real_videos_and_temporal_self_blends(videos, tmp_path, colour_detector):
+    real_only = tmp_path / "reals"
+    shutil.copytree(Path(videos) / "real", real_only / "real")
+    cfg = _cfg(real_only, tmp_path / "l", arch="tiny_lstm", input_size=None, params=(), epochs=1, batch_size=2,
+               data_kw={"clips_per_video": 2, "self_blend": True})
+    r = train(cfg, detector=colour_detector)
+    samples = r.bundle.card.training["data"]["samples"]
+    assert r.status == "completed" and samples["train"]["fake"] == samples["train"]["real"] > 0
+    assert samples["validation"]["fake"] == samples["validation"]["real"]  # no real fakes there: blends stand in
+
+
 @pytest.mark.slow
 def test_resnet50_lstm_trains_on_cached_features(videos, tmp_path, colour_detector):
     cfg = _cfg(videos, tmp_path / "l", arch="resnet50_lstm", input_size=32, params=(("sequence_length", 3),),
@@ -331,8 +342,6 @@ def test_bad_settings_and_folders_are_refused_clearly(data, tmp_path, colour_det
         t(epochs=0, learning_rate=-1.0)
     with pytest.raises(TrainingError, match="--freeze-backbone applies"):
         t(freeze_backbone=True)
-    with pytest.raises(TrainingError, match="self-blended fakes are made for frame models"):
-        t(arch="tiny_lstm", input_size=None, params=(), data_kw={"self_blend": True})
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(DatasetError, match="no real/ or fake/"):

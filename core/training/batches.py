@@ -54,8 +54,21 @@ def frame_samples(table: CropTable, split: str, self_blended: bool) -> Samples:
     return Samples(c, np.concatenate(sbi), np.concatenate(label), table.file[c].astype(np.int32))
 
 
-def window_samples(table: CropTable, split: str, length: int, hop: int) -> Samples:
-    """Windows of ``length`` consecutive crops of one run, starting every ``hop`` crops."""
+def window_samples(table: CropTable, split: str, length: int, hop: int, self_blended: bool = False) -> Samples:
+    """Windows of ``length`` consecutive crops of one run, starting every ``hop`` crops.
+
+    ``self_blended``: each real window also comes as a fake made of the same crops temporally
+    self-blended (:func:`render_blended_runs`); outside training only where the split has no fakes.
+    """
+    s = _windows(table, split, length, hop)
+    if not self_blended or not len(s) or (split != "train" and np.any(s.label == 1)):
+        return s
+    real = s.label == 0
+    return Samples(np.r_[s.crop, s.crop[real]], np.r_[s.sbi, np.ones(int(real.sum()), bool)],
+                   np.r_[s.label, np.ones(int(real.sum()), np.float32)], np.r_[s.file, s.file[real]])
+
+
+def _windows(table: CropTable, split: str, length: int, hop: int) -> Samples:
     idx = table.where(split)
     starts = []
     if len(idx):
@@ -111,6 +124,33 @@ def epoch_slice(samples: Samples, balance: str, seed: int, epoch: int, size: int
     return np.concatenate(out)
 
 
+def render_blended_runs(table: CropTable, rows: np.ndarray, seed: int, sbi: SelfBlendConfig | None) -> np.ndarray:
+    """The crops ``rows`` (whole runs, in order) temporally self-blended run by run: within a face
+    track the blend's parameters drift and now and then jump from frame to frame, as a face swap
+    flickers (:func:`core.training.self_blend.temporal_self_blend`). Seeded by ``(seed, run)``."""
+    from core.training.self_blend import temporal_self_blend
+
+    rows = np.asarray(rows, np.int64)
+    out = np.empty((len(rows), *table.crops.shape[1:]), np.uint8)
+    runs = table.run[rows]
+    edges = np.flatnonzero(np.diff(runs)) + 1
+    at = 0
+    for seg in np.split(rows, edges):
+        marks = [_marks(table, int(c)) for c in seg]
+        blended = temporal_self_blend([np.asarray(table.crops[int(c)]) for c in seg],
+                                      np.random.default_rng([seed, int(table.run[seg[0]]), 17]),
+                                      [tuple(table.boxes[int(c)]) for c in seg], marks, sbi or SelfBlendConfig())
+        out[at:at + len(seg)] = [b.image for b in blended]
+        at += len(seg)
+    return out
+
+
+def _marks(table: CropTable, c: int):
+    """The landmarks a self-blend of crop ``c`` follows: the face mesh, else MTCNN's five, else none."""
+    marks = table.mesh[c] if table.mesh is not None and not np.isnan(table.mesh[c]).any() else table.landmarks[c]
+    return None if np.isnan(marks).any() else marks
+
+
 def render(table: CropTable, samples: Samples, rows: np.ndarray, seed: int, epoch: int,
            augment: AugmentConfig | None, sbi: SelfBlendConfig | None, by_run: bool = False) -> np.ndarray:
     """The uint8 crops of the given sample rows, self-blended and augmented as asked.
@@ -124,10 +164,7 @@ def render(table: CropTable, samples: Samples, rows: np.ndarray, seed: int, epoc
         img = np.asarray(table.crops[c])
         rng = np.random.default_rng([seed, epoch, int(j), 11])
         if samples.sbi[j]:
-            marks = table.mesh[c] if table.mesh is not None and not np.isnan(table.mesh[c]).any() \
-                else table.landmarks[c]
-            img = self_blend(img, rng, tuple(table.boxes[c]), None if np.isnan(marks).any() else marks,
-                             sbi or SelfBlendConfig()).image
+            img = self_blend(img, rng, tuple(table.boxes[c]), _marks(table, c), sbi or SelfBlendConfig()).image
         if augment is not None and augment.active:
             if by_run:
                 track = np.random.default_rng([seed, epoch, int(table.run[c]), 13])
@@ -152,12 +189,13 @@ def pixel_batches(table: CropTable, samples: Samples, order: np.ndarray, batch_s
 
 def feature_batches(features: np.ndarray, samples: Samples, order: np.ndarray, batch_size: int,
                     weights: dict[int, float], views: np.ndarray | None = None, window: int | None = None,
-                    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+                    blended: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Batches of cached features ``features[view, row]``.
 
     Frame heads: ``features`` is ``(views, n_samples, ...)`` aligned with ``samples``. Sequence
     heads (``window`` set): ``(views, n_table_rows, D)`` and a sample is ``window`` rows from
-    its start. ``views[j]`` picks sample j's view (default 0).
+    its start; a self-blended window reads ``blended`` (``(1, n_table_rows, D)``, the features of
+    the temporally blended runs). ``views[j]`` picks sample j's view (default 0).
     """
     for i in range(0, len(order), batch_size):
         rows = order[i : i + batch_size]
@@ -165,8 +203,11 @@ def feature_batches(features: np.ndarray, samples: Samples, order: np.ndarray, b
         if window is None:
             x = np.stack([features[vi, r] for vi, r in zip(v, rows, strict=True)])
         else:
-            x = np.stack([features[vi, int(samples.crop[r]) : int(samples.crop[r]) + window]
-                          for vi, r in zip(v, rows, strict=True)])
+            def take(vi, r):
+                src, vi = (blended, 0) if samples.sbi[r] else (features, vi)
+                return src[vi, int(samples.crop[r]) : int(samples.crop[r]) + window]
+
+            x = np.stack([take(vi, r) for vi, r in zip(v, rows, strict=True)])
         y = samples.label[rows]
         w = np.array([weights[int(t)] for t in y], np.float32)
         yield x.astype(np.float32), y.reshape(-1, 1), w

@@ -109,3 +109,58 @@ def encode(encoder, table: CropTable, samples: Samples, preprocessing: str, enco
         if use_cache:
             Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def encode_blended_runs(encoder, table: CropTable, samples: Samples, preprocessing: str, encoder_id: str,
+                        seed: int, sbi: SelfBlendConfig | None, batch_size: int = 32,
+                        progress: Callable[[TrainProgress], None] | None = None,
+                        should_cancel: Callable[[], bool] | None = None, use_cache: bool = True) -> np.ndarray:
+    """``(1, len(table), D)`` float16: features of the temporally self-blended face tracks that the
+    self-blended windows of ``samples`` come from (rows of other tracks stay zero)."""
+    from core.keras_env import tf
+    from core.training.batches import render_blended_runs
+
+    report = progress or (lambda p: None)
+    cancelled = should_cancel or (lambda: False)
+    runs = np.unique(table.run[samples.crop[samples.sbi]]) if samples.sbi.any() else np.zeros(0, np.int64)
+    rows = np.flatnonzero(np.isin(table.run, runs))
+    h = hashlib.sha256(rows.tobytes()).hexdigest()
+    key = sha256_text("|".join([FEATURES_VERSION, "temporal-sbi", table.key, h, encoder_id, preprocessing, str(seed),
+                                repr(sbi.to_json() if sbi else None)]))
+    final = paths.cache_dir() / "features" / f"{key}.npy"
+    shape = (1, len(table), *tuple(int(d) for d in encoder.output_shape[1:]))
+    if use_cache and final.is_file():
+        try:
+            cached = np.load(final, mmap_mode="r")
+            if cached.shape == shape:
+                return cached
+        except (OSError, ValueError):
+            pass
+    t = tf()
+    s = table.settings.size
+    fn = t.function(lambda x: encoder(x, training=False),
+                    input_signature=[t.TensorSpec((None, s, s, 3), t.float32)], autograph=False)
+    out = np.zeros(shape, np.float16)
+    t0 = time.perf_counter()
+    edges = np.flatnonzero(np.diff(table.run[rows])) + 1
+    done = 0
+    for seg in np.split(rows, edges) if len(rows) else []:
+        if cancelled():
+            raise Cancelled("Computing backbone features was cancelled.")
+        pixels = render_blended_runs(table, seg, seed, sbi)
+        for i in range(0, len(seg), batch_size):
+            out[0, seg[i:i + batch_size]] = np.asarray(
+                fn(preprocess(preprocessing, pixels[i:i + batch_size]))).astype(np.float16)
+        done += len(seg)
+        el = time.perf_counter() - t0
+        report(TrainProgress("encoding", done, len(rows), el, el / done * (len(rows) - done),
+                             message="temporal self-blends"))
+    if use_cache:
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = final.parent / f".{key}.{os.getpid()}.part.npy"
+            np.save(tmp, out)
+            os.replace(tmp, final)
+        except OSError:
+            pass  # a full disk costs a recomputation next time
+    return out

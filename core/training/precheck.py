@@ -44,6 +44,8 @@ def _data_problems(c: TrainConfig, arch: registry.Architecture, s: DatasetSummar
             return [f"{arch.name} learns from videos, and the folder holds only images."]
         per = c.data.clips_per_video
         unit, counts = "clips", {i: s.count("train", i, "video") * per for i in range(len(CLASSES))}
+        if c.data.self_blend:
+            counts[1] += counts[0]
     else:
         per = c.data.frames_per_video
         unit = "face crops"

@@ -19,7 +19,7 @@ One fake, :func:`self_blend`:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import cv2
 import numpy as np
@@ -111,66 +111,168 @@ def _face_size(mask: np.ndarray) -> float:
     return float(max(xs.max() - xs.min(), ys.max() - ys.min()) + 1)
 
 
+@dataclass(frozen=True)
+class BlendParams:
+    """Every random choice of one self-blend, drawn by :func:`draw_params` (and drifted by
+    :func:`drift_params` for the frames of a clip). Lengths are fractions of the crop or face."""
+
+    warp_dx: np.ndarray  # (4, 4) mask displacement field in crop pixels, within +-cfg.warp of the side
+    warp_dy: np.ndarray
+    morph: float  # erosion / dilation radius, fraction of the face size
+    erode: bool
+    blur: float  # mask blur sigma, fraction of the face size
+    ratio: float  # blend ratio
+    rgb: np.ndarray  # (3,) per-channel shift
+    hue: float
+    sat: float
+    val: float
+    contrast: float
+    freq: str  # "none", "down" or "sharpen"
+    freq_amount: float  # downscale factor or sharpening amount
+    changed_is_source: bool  # the transformed copy is blended in (else it is the surroundings)
+    scale: float
+    shift: tuple[float, float]  # fraction of the face size
+
+
+_GRID = 4
+
+
+def draw_params(rng: np.random.Generator, size: int, cfg: SelfBlendConfig = SelfBlendConfig()) -> BlendParams:
+    """One self-blend's random choices for an ``size`` px crop, in a fixed order (a seed always gives
+    the same fake)."""
+    amp = cfg.warp * size
+    dx = rng.uniform(-amp, amp, (_GRID, _GRID)).astype(np.float32)
+    dy = rng.uniform(-amp, amp, (_GRID, _GRID)).astype(np.float32)
+    morph = float(rng.uniform(0.0, 0.08))
+    erode = bool(rng.random() < 0.5)
+    blur = float(rng.uniform(*cfg.blur))
+    ratio = float(rng.choice(cfg.ratios))
+    rgb = rng.uniform(-cfg.rgb_shift, cfg.rgb_shift, 3).astype(np.float32)
+    hue = float(rng.uniform(-cfg.hue_shift, cfg.hue_shift))
+    sat = float(rng.uniform(-cfg.sat_shift, cfg.sat_shift))
+    val = float(rng.uniform(-cfg.val_shift, cfg.val_shift))
+    contrast = float(rng.uniform(-cfg.contrast, cfg.contrast))
+    freq, amount = "none", 0.0
+    if rng.random() < cfg.freq_p:
+        if rng.random() < 0.5:
+            freq, amount = "down", float(rng.uniform(*cfg.downscale))
+        else:
+            freq, amount = "sharpen", float(rng.uniform(*cfg.sharpen))
+    changed_is_source = bool(rng.random() < 0.5)
+    scale = float(rng.uniform(*cfg.scale))
+    tx, ty = (float(v) for v in rng.uniform(-cfg.shift, cfg.shift, 2))
+    return BlendParams(dx, dy, morph, erode, blur, ratio, rgb, hue, sat, val, contrast, freq, amount,
+                       changed_is_source, scale, (tx, ty))
+
+
+def drift_params(p: BlendParams, rng: np.random.Generator, size: int, cfg: SelfBlendConfig,
+                 step: float) -> BlendParams:
+    """The next frame's parameters: every continuous choice moves by up to ``step`` of its range,
+    staying inside it; the discrete ones (which copy is changed, the frequency transform) stay."""
+    def walk(v, lo, hi):
+        return float(np.clip(v + rng.uniform(-step, step) * (hi - lo), lo, hi))
+
+    grid, amp = (_GRID, _GRID), cfg.warp * size
+    return replace(
+        p,
+        warp_dx=np.clip(p.warp_dx + rng.uniform(-2 * step, 2 * step, grid) * amp, -amp, amp).astype(np.float32),
+        warp_dy=np.clip(p.warp_dy + rng.uniform(-2 * step, 2 * step, grid) * amp, -amp, amp).astype(np.float32),
+        morph=walk(p.morph, 0.0, 0.08), blur=walk(p.blur, *cfg.blur),
+        ratio=walk(p.ratio, min(cfg.ratios), max(cfg.ratios)),
+        rgb=np.array([walk(v, -cfg.rgb_shift, cfg.rgb_shift) for v in p.rgb], np.float32),
+        hue=walk(p.hue, -cfg.hue_shift, cfg.hue_shift), sat=walk(p.sat, -cfg.sat_shift, cfg.sat_shift),
+        val=walk(p.val, -cfg.val_shift, cfg.val_shift), contrast=walk(p.contrast, -cfg.contrast, cfg.contrast),
+        freq_amount=(walk(p.freq_amount, *cfg.downscale) if p.freq == "down"
+                     else walk(p.freq_amount, *cfg.sharpen) if p.freq == "sharpen" else 0.0),
+        scale=walk(p.scale, *cfg.scale),
+        shift=(walk(p.shift[0], -cfg.shift, cfg.shift), walk(p.shift[1], -cfg.shift, cfg.shift)),
+    )
+
+
 def soft_mask(size: int, rng: np.random.Generator, box=None, landmarks=None,
               cfg: SelfBlendConfig = SelfBlendConfig()) -> np.ndarray:
     """The random soft blending mask in [0, 1]."""
+    return _mask(size, draw_params(rng, size, cfg), box, landmarks, cfg)
+
+
+def _mask(size: int, p: BlendParams, box, landmarks, cfg: SelfBlendConfig) -> np.ndarray:
     mask = base_mask(size, box, landmarks)
     face = _face_size(mask)
     # smooth random deformation: a coarse random displacement field, upsampled
-    grid = 4
-    amp = cfg.warp * size
-    dx = cv2.resize(rng.uniform(-amp, amp, (grid, grid)).astype(np.float32), (size, size),
-                    interpolation=cv2.INTER_CUBIC)
-    dy = cv2.resize(rng.uniform(-amp, amp, (grid, grid)).astype(np.float32), (size, size),
-                    interpolation=cv2.INTER_CUBIC)
+    dx = cv2.resize(p.warp_dx, (size, size), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(p.warp_dy, (size, size), interpolation=cv2.INTER_CUBIC)
     xs, ys = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
     mask = cv2.remap(mask, xs + dx, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    k = max(1, int(round(face * rng.uniform(0.0, 0.08))))
+    k = max(1, int(round(face * p.morph)))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
-    mask = cv2.erode(mask, kernel) if rng.random() < 0.5 else cv2.dilate(mask, kernel)
-    sigma = max(0.5, face * rng.uniform(*cfg.blur))
+    mask = cv2.erode(mask, kernel) if p.erode else cv2.dilate(mask, kernel)
+    sigma = max(0.5, face * p.blur)
     mask = cv2.GaussianBlur(mask, (0, 0), sigma)
     peak = float(mask.max())
     if peak <= 1e-6:
         mask = cv2.GaussianBlur(base_mask(size, box, None), (0, 0), sigma)
         peak = float(mask.max()) or 1.0
-    mask = np.clip(mask / peak, 0.0, 1.0) * float(rng.choice(cfg.ratios))
+    mask = np.clip(mask / peak, 0.0, 1.0) * p.ratio
     mask[mask < 0.5 / 255] = 0.0  # blur tails too faint to change a pixel: exactly untouched
     return mask.astype(np.float32)
 
 
-def _colour(img: np.ndarray, rng: np.random.Generator, cfg: SelfBlendConfig) -> np.ndarray:
-    out = img.astype(np.float32) + rng.uniform(-cfg.rgb_shift, cfg.rgb_shift, 3).astype(np.float32)
+def _colour(img: np.ndarray, p: BlendParams) -> np.ndarray:
+    out = img.astype(np.float32) + p.rgb
     out = np.clip(out, 0, 255).astype(np.uint8)
     hsv = cv2.cvtColor(out, cv2.COLOR_RGB2HSV).astype(np.float32)
-    hsv[..., 0] = np.mod(hsv[..., 0] + rng.uniform(-cfg.hue_shift, cfg.hue_shift), 180)
-    hsv[..., 1] *= 1 + rng.uniform(-cfg.sat_shift, cfg.sat_shift)
-    hsv[..., 2] *= 1 + rng.uniform(-cfg.val_shift, cfg.val_shift)
+    hsv[..., 0] = np.mod(hsv[..., 0] + p.hue, 180)
+    hsv[..., 1] *= 1 + p.sat
+    hsv[..., 2] *= 1 + p.val
     out = cv2.cvtColor(np.clip(hsv, 0, [179, 255, 255]).astype(np.uint8), cv2.COLOR_HSV2RGB)
-    alpha = 1 + rng.uniform(-cfg.contrast, cfg.contrast)
+    alpha = 1 + p.contrast
     mean = float(out.mean())
     return np.clip((out.astype(np.float32) - mean) * alpha + mean, 0, 255).astype(np.uint8)
 
 
-def _frequency(img: np.ndarray, rng: np.random.Generator, cfg: SelfBlendConfig) -> np.ndarray:
-    if rng.random() >= cfg.freq_p:
+def _frequency(img: np.ndarray, p: BlendParams) -> np.ndarray:
+    if p.freq == "none":
         return img
     h, w = img.shape[:2]
-    if rng.random() < 0.5:
-        f = rng.uniform(*cfg.downscale)
+    if p.freq == "down":
+        f = p.freq_amount
         small = cv2.resize(img, (max(2, int(w * f)), max(2, int(h * f))), interpolation=cv2.INTER_AREA)
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-    amount = rng.uniform(*cfg.sharpen)
     blurred = cv2.GaussianBlur(img, (0, 0), 1.0)
-    return cv2.addWeighted(img, 1 + amount, blurred, -amount, 0)
+    return cv2.addWeighted(img, 1 + p.freq_amount, blurred, -p.freq_amount, 0)
 
 
-def _move(img: np.ndarray, rng: np.random.Generator, face: float, cfg: SelfBlendConfig) -> np.ndarray:
+def _move(img: np.ndarray, p: BlendParams, face: float) -> np.ndarray:
     h, w = img.shape[:2]
-    s = rng.uniform(*cfg.scale)
-    tx, ty = rng.uniform(-cfg.shift, cfg.shift, 2) * face
+    s = p.scale
+    tx, ty = p.shift[0] * face, p.shift[1] * face
     m = np.array([[s, 0, (1 - s) * w / 2 + tx], [0, s, (1 - s) * h / 2 + ty]], np.float32)
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+
+
+def _check(face: np.ndarray, landmarks):
+    if face.ndim != 3 or face.shape[2] != 3 or face.dtype != np.uint8:
+        raise ValueError("self_blend needs an (S, S, 3) uint8 RGB image")
+    if landmarks is None:
+        return None
+    marks = np.asarray(landmarks, np.float64).reshape(-1, 2)
+    if len(marks) not in (5, 468):
+        raise ValueError("self_blend landmarks: 5 MTCNN points or 468 face-mesh points")
+    return marks
+
+
+def blend_with(face: np.ndarray, p: BlendParams, box=None, landmarks=None,
+               cfg: SelfBlendConfig = SelfBlendConfig()) -> BlendResult:
+    """The self-blend of ``face`` that the parameters ``p`` describe."""
+    landmarks = _check(face, landmarks)
+    size = face.shape[0]
+    mask = _mask(size, p, box, landmarks, cfg)
+    changed = _frequency(_colour(face, p), p)
+    source, target = (changed, face) if p.changed_is_source else (face, changed)
+    source = _move(source, p, _face_size(base_mask(size, box, landmarks)))
+    m = mask[..., None]
+    fake = np.clip(source.astype(np.float32) * m + target.astype(np.float32) * (1.0 - m) + 0.5, 0, 255)
+    return BlendResult(fake.astype(np.uint8), mask, source, target)
 
 
 def self_blend(face: np.ndarray, rng: np.random.Generator, box=None, landmarks=None,
@@ -180,20 +282,27 @@ def self_blend(face: np.ndarray, rng: np.random.Generator, box=None, landmarks=N
     ``box`` (x0, y0, x1, y1) and ``landmarks`` (468 or 5 x (x, y)) are in crop pixels; without
     either, the face is assumed centred with the engine's default margin.
     """
-    if face.ndim != 3 or face.shape[2] != 3 or face.dtype != np.uint8:
-        raise ValueError("self_blend needs an (S, S, 3) uint8 RGB image")
-    size = face.shape[0]
-    if landmarks is not None:
-        landmarks = np.asarray(landmarks, np.float64).reshape(-1, 2)
-        if len(landmarks) not in (5, 468):
-            raise ValueError("self_blend landmarks: 5 MTCNN points or 468 face-mesh points")
-    mask = soft_mask(size, rng, box, landmarks, cfg)
-    changed = _frequency(_colour(face, rng, cfg), rng, cfg)
-    if rng.random() < 0.5:
-        source, target = changed, face
-    else:
-        source, target = face, changed
-    source = _move(source, rng, _face_size(base_mask(size, box, landmarks)), cfg)
-    m = mask[..., None]
-    fake = np.clip(source.astype(np.float32) * m + target.astype(np.float32) * (1.0 - m) + 0.5, 0, 255)
-    return BlendResult(fake.astype(np.uint8), mask, source, target)
+    _check(face, landmarks)
+    return blend_with(face, draw_params(rng, face.shape[0], cfg), box, landmarks, cfg)
+
+
+def temporal_self_blend(faces, rng: np.random.Generator, boxes=None, landmarks=None,
+                        cfg: SelfBlendConfig = SelfBlendConfig(), step: float = 0.06,
+                        jump_p: float = 0.08) -> list[BlendResult]:
+    """Self-blends of the consecutive crops of one face track, as a face swap flickers.
+
+    The first frame's parameters are drawn; each next frame's drift by up to ``step`` of their
+    ranges (mask shape and blur, colour, sharpness, alignment), and with probability ``jump_p``
+    they are drawn anew (the swap jumps). ``boxes`` and ``landmarks`` are per frame (or None).
+    """
+    n = len(faces)
+    boxes = boxes if boxes is not None else [None] * n
+    landmarks = landmarks if landmarks is not None else [None] * n
+    size = faces[0].shape[0] if n else 0
+    p = draw_params(rng, size, cfg)
+    out = []
+    for i in range(n):
+        if i:
+            p = draw_params(rng, size, cfg) if rng.random() < jump_p else drift_params(p, rng, size, cfg, step)
+        out.append(blend_with(faces[i], p, boxes[i], landmarks[i], cfg))
+    return out

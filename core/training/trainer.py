@@ -51,7 +51,7 @@ from core.training.config import BALANCE, MONITORS, CancelFn, EpochMetrics, Prog
 from core.training.config import TrainProgress as P
 from core.training.crops import CropSettings, build_table
 from core.training.dataset import DatasetSummary, Skipped, scan_dataset
-from core.training.features import encode, weights_digest
+from core.training.features import encode, encode_blended_runs, weights_digest
 from core.training.mesh import add_face_mesh
 from core.training.step import make_step
 
@@ -123,8 +123,6 @@ def config_problems(c: TrainConfig, arch: registry.Architecture) -> list[str]:
         problems.append("frames per video, clips per video and the frame step must be at least 1")
     if c.input_size is not None and c.input_size < 16:
         problems.append("the input size must be at least 16")
-    if arch.kind == registry.SEQUENCE and c.data.self_blend:
-        problems.append("self-blended fakes are made for frame models; a sequence model needs real fake videos")
     if c.freeze_backbone and not (arch.kind == registry.FRAME and arch.uses_imagenet_backbone):
         problems.append(f"--freeze-backbone applies to frame models on an ImageNet backbone, not {arch.name}")
     return problems
@@ -250,22 +248,30 @@ class _Run:
         self.skipped = tuple(self.summary.skipped) + tuple(skipped)
         if seq:
             hop = max(1, self.seq_len // 2)
-            self.train_s = window_samples(self.table, "train", self.seq_len, max(1, self.seq_len // 4))
-            self.val_s = window_samples(self.table, "validation", self.seq_len, hop)
-            self.test_s = window_samples(self.table, "test", self.seq_len, hop)
+            sb = d.self_blend
+            self.train_s = window_samples(self.table, "train", self.seq_len, max(1, self.seq_len // 4), sb)
+            self.val_s = window_samples(self.table, "validation", self.seq_len, hop, sb)
+            self.test_s = window_samples(self.table, "test", self.seq_len, hop, sb)
             unit = f"windows of {self.seq_len} consecutive face crops"
         else:
             self.train_s = frame_samples(self.table, "train", d.self_blend)
             self.val_s = frame_samples(self.table, "validation", d.self_blend)
             self.test_s = frame_samples(self.table, "test", d.self_blend)
             unit = "face crops"
-            if d.self_blend:
-                rows = np.concatenate([s.crop[s.sbi] for s in (self.train_s, self.val_s, self.test_s)])
-                warning = add_face_mesh(self.table, rows, self.report, self.cancelled)
-                self.mask_points = 5 if self.table.mesh is None else 468
-                if warning:
-                    self.warnings.append(warning)
+        if d.self_blend:
+            self._face_mesh(seq)
         self._check_samples(unit)
+
+    def _face_mesh(self, seq: bool) -> None:
+        """Dense landmarks for every crop a self-blend is made from (whole tracks for sequences)."""
+        splits = (self.train_s, self.val_s, self.test_s)
+        rows = np.concatenate([s.crop[s.sbi] for s in splits])
+        if seq and len(rows):
+            rows = np.flatnonzero(np.isin(self.table.run, np.unique(self.table.run[rows])))
+        warning = add_face_mesh(self.table, rows, self.report, self.cancelled)
+        self.mask_points = 5 if self.table.mesh is None else 468
+        if warning:
+            self.warnings.append(warning)
 
     def _check_samples(self, unit: str) -> None:
         bs = self.c.batch_size
@@ -343,6 +349,15 @@ class _Run:
             feats = encode(self.encoder, self.table, rows, prep, views=c.feature_views, by_run=True, **kw)
             self.f_train = feats
             self.f_val = self.f_test = feats[:1]
+            self.f_blended = None
+            if c.data.self_blend:
+                every = Samples(np.r_[self.train_s.crop, self.val_s.crop, self.test_s.crop],
+                                np.r_[self.train_s.sbi, self.val_s.sbi, self.test_s.sbi],
+                                np.r_[self.train_s.label, self.val_s.label, self.test_s.label],
+                                np.r_[self.train_s.file, self.val_s.file, self.test_s.file])
+                self.f_blended = encode_blended_runs(self.encoder, self.table, every, prep, enc_id, c.seed,
+                                                     c.data.self_blend_config, c.batch_size, self.report,
+                                                     self.cancelled)
 
     # -- batches ------------------------------------------------------------------------------
     def _batches(self, samples: Samples, order: np.ndarray, epoch: int, train: bool):
@@ -358,7 +373,9 @@ class _Run:
         if train and c.feature_views > 1:
             views = np.random.default_rng([c.seed, epoch, 3]).integers(0, c.feature_views, len(samples))
         window = self.seq_len if self.mode == SEQUENCE_HEAD else None
-        return Prefetch(lambda: feature_batches(feats, samples, order, c.batch_size, weights, views, window))
+        blended = getattr(self, "f_blended", None)
+        return Prefetch(lambda: feature_batches(feats, samples, order, c.batch_size, weights, views, window,
+                                                blended))
 
     def predict(self, samples: Samples) -> np.ndarray:
         out = []
