@@ -13,6 +13,7 @@ Without --model it builds a randomly initialised face_cnn bundle (speed does not
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sys
@@ -84,6 +85,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--naive-frames", type=int, default=40, help="the baseline is slow: frames it runs on")
+    ap.add_argument("--json", metavar="OUT", help="also write the figures to this JSON file (model cards quote it)")
     args = ap.parse_args()
 
     from core.analysis import AnalysisParams, Engine
@@ -127,6 +129,12 @@ def main() -> None:
     engine.analyze(long_clip, params, use_cache=False)
     print(f"peak RSS: {rss_short:.0f} MB after {args.frames} frames, {peak_rss_mb():.0f} MB after "
           f"{3 * args.frames} more (the naive run in between)")
+    if args.json:
+        figures = {"clip": f"1280x720 MJPG, {args.frames} frames, one moving face", "cpus": os.cpu_count(),
+                   "every": args.every, "engine_fps": round(engine_fps, 1), "naive_fps": round(naive_fps, 2),
+                   "first_score_s": round(first.get("t", float("nan")), 2), "peak_rss_mb": round(rss_short),
+                   "command": "bench/engine_speed.py " + " ".join(sys.argv[1:])}
+        Path(args.json).write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":
