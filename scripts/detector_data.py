@@ -9,11 +9,12 @@ into the project), in the layout ``core.training`` reads:
   LivePortrait talking-head videos. ``train/fake/`` stays empty: the fakes are self-blends made
   from these reals while training (the protocol of Shiohara and Yamasaki), so no face-swap method
   is ever seen.
-- ``validation/``: Celeb-DF v2 one-second face clips, real and fake, for choosing the epoch and
-  the threshold (the model never trains on them).
+- ``validation/``: real face swaps of two families, for choosing the epoch, the threshold and the
+  calibration (the model never trains on them): the Celeb-DF v2 one-second face clips, and the
+  DeepFaceLive recordings of every other recording group (:func:`dfl_validation_groups`).
 
-Evaluation on sources nothing was trained or selected on (Celeb-DF v2 pairs, DeepFaceLive,
-talking-head generators) is ``scripts/eval_unseen.py``.
+Evaluation on what nothing was trained or selected on (the Celeb-DF v2 pairs, the other DeepFaceLive
+groups, the talking-head generators) is ``scripts/eval_unseen.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 TRAIN_REAL = ("utkface_real", "celeba_wild_real", "grid_real_videos", "liveportrait_real_videos")
 VALIDATION = ("celebdf_v2_faceclips",)
+DFL = "deepfacelive_pairs"
+
+
+def dfl_validation_groups() -> set[str]:
+    """Every other DeepFaceLive recording group, in sorted order: these validate, the rest are held out."""
+    groups = sorted({row["group"] for row in _rows(DFL)})
+    return set(groups[::2])
 
 
 def _rows(folder: str):
@@ -58,6 +66,13 @@ def layout(out: Path) -> dict[str, int]:
                 _link(src, out / "validation" / row["label"] / Path(row["path"]).name)
                 key = f"validation/{row['label']}"
                 counts[key] = counts.get(key, 0) + 1
+    chosen = dfl_validation_groups()
+    for row in _rows(DFL):
+        src = SHARED / DFL / row["path"]
+        if row["group"] in chosen and src.is_file():
+            _link(src, out / "validation" / row["label"] / f"dfl__{Path(row['path']).name}")
+            key = f"validation/{row['label']} (DeepFaceLive)"
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 

@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from detector_data import dfl_validation_groups  # noqa: E402
+
 from core.training.metrics import roc_auc  # noqa: E402
 
 SEED = 20261202
@@ -68,16 +71,19 @@ def celebdf(folder: str, source: str) -> list[dict]:
              "method": r["method"] if r["label"] == "fake" else "real"} for r, first in rows]
 
 
-def grouped(folder: str, source: str) -> list[dict]:
+def grouped(folder: str, source: str, keep=lambda group: True) -> list[dict]:
     return [{"source": source, "path": str(SHARED / folder / r["path"]), "label": int(r["label"] == "fake"),
              "group": r["group"], "variant": "original", "method": r["method"] if r["label"] == "fake" else "real"}
-            for r in _rows(folder)]
+            for r in _rows(folder) if keep(r["group"])]
 
 
 SOURCES = {
     "celebdf_pairs": lambda: celebdf("celebdf_v2_pairs", "celebdf_pairs"),
     "celebdf_faceclips": lambda: celebdf("celebdf_v2_faceclips", "celebdf_faceclips"),
-    "deepfacelive": lambda: grouped("deepfacelive_pairs", "deepfacelive"),
+    # the recording groups the shipped detector's recipe validates on are reported apart (selection-biased)
+    "deepfacelive": lambda: grouped("deepfacelive_pairs", "deepfacelive", lambda g: g not in dfl_validation_groups()),
+    "deepfacelive_validation": lambda: grouped("deepfacelive_pairs", "deepfacelive_validation",
+                                               lambda g: g in dfl_validation_groups()),
     "talking_heads": lambda: grouped("talking_head_synthesis", "talking_heads"),
 }
 
