@@ -3,8 +3,10 @@
 Strategies (from the research this product comes from, plus one of ours):
 - ``mean``: the mean frame score, compared with the threshold;
 - ``majority``: the share of frames above the threshold, compared with 0.5 (a vote);
-- ``weighted``: frames weighted by confidence |p - 0.5|, so sure frames count more;
-- ``confident``: the mean of frames whose score is at least ``confident_margin`` away from the
+- ``weighted``: frames weighted by how sure they are: their distance from the threshold as a share
+  of the room on their side of it (``|p - t| / t`` below, ``|p - t| / (1 - t)`` above), so a frame
+  at 0.12 under a threshold of 0.15 is nearly undecided, not sure;
+- ``confident``: the mean of the frames at least ``confident_margin`` of that room away from the
   threshold, ignoring the undecided middle (inconclusive when there are too few of them).
 A score within ``band`` of its threshold, or too few scored frames, is ``inconclusive``;
 a video in which no frame could be scored is ``no_face``.
@@ -27,13 +29,19 @@ def frame_scores(frames: Sequence[FrameResult]) -> np.ndarray:
     return np.array([f.score for f in frames if f.score is not None], dtype=np.float64)
 
 
+def sureness(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """0 at the threshold, 1 at 0 or 1: a score's distance from the threshold over the room on its side."""
+    room = np.where(scores < threshold, threshold, 1.0 - threshold)
+    return np.abs(scores - threshold) / np.maximum(room, 1e-9)
+
+
 def verdict(
     scores: np.ndarray,
     threshold: float,
     strategy: str = "mean",
     band: float = 0.05,
     min_frames: int = 3,
-    confident_margin: float = 0.25,
+    confident_margin: float = 0.5,
 ) -> Verdict:
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
@@ -46,10 +54,10 @@ def verdict(
     elif strategy == "majority":
         score, cut = float(np.mean(scores >= threshold)), 0.5
     elif strategy == "weighted":
-        w = np.abs(scores - 0.5) + 1e-6
+        w = sureness(scores, threshold) + 1e-6
         score = float(np.sum(w * scores) / np.sum(w))
     else:
-        sure = scores[np.abs(scores - threshold) >= confident_margin]
+        sure = scores[sureness(scores, threshold) >= confident_margin]
         if len(sure) < min_frames:
             return Verdict(
                 "inconclusive", None, threshold, strategy, n,

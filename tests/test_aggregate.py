@@ -18,10 +18,16 @@ def test_majority_is_a_vote_of_frames():
 
 def test_weighted_counts_confident_frames_more():
     s = np.array([0.95, 0.45, 0.45, 0.45])
-    w = np.abs(s - 0.5) + 1e-6
     v = verdict(s, 0.5, "weighted")
-    assert v.score == pytest.approx(float((w * s).sum() / w.sum()))
-    assert v.score > verdict(s, 0.5, "mean").score
+    assert v.score > verdict(s, 0.5, "mean").score and v.label == "fake"  # the sure 0.95 outweighs three 0.45s
+    # sureness is measured from the model's threshold: under 0.15, 0.12 is nearly undecided and 0.45 is sure
+    low = verdict(np.array([0.12, 0.12, 0.12, 0.45]), 0.15, "weighted")
+    assert low.score > verdict(np.array([0.12, 0.12, 0.12, 0.45]), 0.15, "mean").score
+    assert low.label == "fake"
+    # the same pattern mirrored around 0.5 gives the mirrored score
+    a = verdict(np.array([0.9, 0.2, 0.3]), 0.5, "weighted").score
+    b = verdict(np.array([0.1, 0.8, 0.7]), 0.5, "weighted").score
+    assert a == pytest.approx(1 - b)
 
 
 def test_confident_ignores_the_undecided_middle():
@@ -29,6 +35,10 @@ def test_confident_ignores_the_undecided_middle():
     v = verdict(s, 0.5, "confident")
     assert v.score == pytest.approx(np.mean([0.9, 0.95, 0.92])) and v.label == "fake"
     assert verdict(np.array([0.5, 0.6, 0.4, 0.55]), 0.5, "confident").label == "inconclusive"
+    # with a low threshold, frames far below it still say "real" (they all lay within 0.25 of 0.15 before)
+    reals = np.full(500, 0.02)
+    assert verdict(reals, 0.15, "confident").label == "real"
+    assert verdict(np.full(10, 0.14), 0.15, "confident").label == "inconclusive"  # just under: not sure
 
 
 def test_inconclusive_band_too_few_frames_and_no_face():
