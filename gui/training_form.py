@@ -240,6 +240,9 @@ class TrainingForm(QWidget):
     def _fill_starts(self) -> None:
         arch = self.architecture()
         keep = self.start.currentData()
+        if keep == SCRATCH and arch.name != getattr(self, "_starts_for", None):
+            keep = None  # "from scratch" was the only choice of the previous architecture: ImageNet first here
+        self._starts_for = arch.name
         self.start.blockSignals(True)
         self.start.clear()
         if arch.uses_imagenet_backbone:

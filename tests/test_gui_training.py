@@ -193,3 +193,20 @@ def test_closing_the_window_mid_run_cancels_joins_and_asks_nothing(qtbot, window
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=10_000)
     assert worker.cancelled() and w.workers.running() == [] and asked == []
     assert not (paths.user_models_dir() / "closing").exists()
+
+
+def test_the_form_offers_the_imagenet_backbones_with_their_own_depths(tab):
+    f = tab.form
+    f.select_arch("efficientnet_lite0")
+    assert f.start.itemData(0) is not None and "ImageNet backbone (efficientnet_lite0" in f.start.itemText(0)
+    depths = [f.depth.itemData(i) for i in range(f.depth.count())]
+    assert depths == ["none", "block6a_expand_conv", "block4a_expand_conv", "all"] and f.depth.currentData() == "all"
+    f.set_data_folder("/nonexistent")
+    cfg = f.train_config("/tmp/out")
+    assert cfg.arch == "efficientnet_lite0" and not cfg.from_scratch and not cfg.freeze_backbone
+    f.select_arch("resnet50_v2")
+    assert "ImageNet backbone (resnet50" in f.start.itemText(0)
+    assert f.depth.currentData() == "conv5_block1_1_conv" and "conv4_block1_1_conv" in [
+        f.depth.itemData(i) for i in range(f.depth.count())]
+    f.select_arch("tiny_lstm")
+    assert not f.depth.isEnabled() and f.self_blend.isEnabled()  # temporal self-blends for sequence models
