@@ -166,3 +166,19 @@ def test_self_blends_follow_the_dense_mesh_when_the_table_has_it():
     assert len(xs) and xs.max() < 16 and ys.max() < 16  # only around the mesh, not the whole box
     changed_box = np.abs(out[1].astype(int) - t.crops[s.crop[sb[1]]]).sum(axis=2) > 0
     assert np.nonzero(changed_box)[1].max() > 16  # no mesh for this crop: the box's ellipse
+
+
+def test_paired_order_puts_each_self_blend_after_its_real_face():
+    from core.training.batches import pair_blends
+
+    t = _table([0, 0, 0, 1], range(4))
+    s = frame_samples(t, "train", True)  # 4 crops + 3 blends
+    order = epoch_order(s, "weights", 3, 1)
+    paired = pair_blends(order, s)
+    assert sorted(paired.tolist()) == sorted(order.tolist())
+    for k, j in enumerate(paired):
+        if s.sbi[j]:
+            prev = paired[k - 1]
+            assert not s.sbi[prev] and s.crop[prev] == s.crop[j]
+    part = pair_blends(order[:3], s)  # a slice: blends whose real face is elsewhere keep their place
+    assert sorted(part.tolist()) == sorted(order[:3].tolist())

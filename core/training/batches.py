@@ -103,6 +103,30 @@ def epoch_order(samples: Samples, balance: str, seed: int, epoch: int) -> np.nda
     return rng.permutation(idx)
 
 
+def pair_blends(order: np.ndarray, samples: Samples) -> np.ndarray:
+    """``order`` with each self-blend moved right after the real crop it is made from (as the
+    self-blended-images paper batches them: a face and its fake side by side, so what differs is the
+    blend alone). A permutation of ``order``'s entries; a blend whose real crop is not in ``order``
+    keeps its place."""
+    order = np.asarray(order, np.int64)
+    is_blend = samples.sbi[order]
+    real_crops = set(samples.crop[order[~is_blend]].tolist())
+    blend_of = {int(samples.crop[j]): int(j) for j in order[is_blend] if int(samples.crop[j]) in real_crops}
+    paired = set(blend_of.values())
+    out = []
+    for j in order.tolist():
+        c = int(samples.crop[j])
+        if samples.sbi[j]:
+            if j not in paired:
+                out.append(j)  # its real crop is not in this order: it keeps its place
+            continue
+        out.append(j)
+        b = blend_of.pop(c, None)
+        if b is not None:
+            out.append(b)
+    return np.array(out, np.int64)
+
+
 def epoch_slice(samples: Samples, balance: str, seed: int, epoch: int, size: int | None) -> np.ndarray:
     """The samples of ``epoch`` when an epoch is ``size`` samples: consecutive slices of successive full
     passes (each pass shuffled as :func:`epoch_order`), so every sample is seen once per pass."""

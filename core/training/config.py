@@ -50,6 +50,7 @@ class TrainConfig:
     name: str | None = None  # the model's display name; None: derived from arch and data folder
     epochs: int = 10
     epoch_samples: int | None = None  # an epoch is this many training samples (None: all of them once)
+    pair_self_blends: bool = False  # batches hold each self-blend next to the real face it is made from
     batch_size: int = 32
     learning_rate: float = 1e-4
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -72,6 +73,7 @@ class TrainConfig:
         return {
             "epochs": self.epochs,
             "epoch_samples": self.epoch_samples,
+            "pair_self_blends": self.pair_self_blends,
             "batch_size": self.batch_size,
             "learning_rate": self.learning_rate,
             "optimizer": "adam",

@@ -42,6 +42,7 @@ from core.training.batches import (
     epoch_slice,
     feature_batches,
     frame_samples,
+    pair_blends,
     pixel_batches,
     window_samples,
 )
@@ -431,6 +432,8 @@ class _Run:
         for epoch in range(start + 1, c.epochs + 1):
             e0 = time.perf_counter()
             order = epoch_slice(self.train_s, c.data.balance, c.seed, epoch, c.epoch_samples)
+            if c.pair_self_blends and c.data.self_blend:
+                order = pair_blends(order, self.train_s)
             losses, hits, seen = 0.0, 0, 0
             with self._batches(self.train_s, order, epoch, train=True) as batches:
                 for b, (x, y, w) in enumerate(batches):
