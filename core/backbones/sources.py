@@ -30,6 +30,10 @@ class BackboneSource:
     approx_mb: int
     input_size: int = 224
     preprocessing: str = ""
+    # a float16 copy of the same weights (half the size) that the installer ships where the full one
+    # does not fit its budget; loading casts it back to float32
+    half_file_name: str = ""
+    half_sha256: str = ""
 
     @property
     def requirement(self) -> str:
@@ -73,6 +77,8 @@ RESNET50 = BackboneSource(
     file_sha256="4a1a4fdb63a649908fa64a885b5cb061af1de11e508fb0973fec288ffaa0990c",
     approx_mb=103,
     preprocessing="resnet50",
+    half_file_name="resnet50_imagenet_f16.npz",
+    half_sha256="a5a9e3d0e74fccbbdb8d3d2ad84ea830cb684b1dd623cd039dec8860c0504ddb",
 )
 
 EFFICIENTNET_LITE0 = _lite(0, 224, "f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be",

@@ -29,9 +29,11 @@ def write(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
             zf.writestr(info, buf.getvalue())
 
 
-def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
+def read(path) -> dict[str, np.ndarray]:
+    """The arrays of a converted weights file (a path or a binary file object)."""
     try:
-        with np.load(Path(path), allow_pickle=False) as z:
+        with np.load(path if hasattr(path, "read") else Path(path), allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise BackboneWeightsMismatch(f"{Path(path).name} cannot be read as converted weights ({exc})") from exc
+        name = Path(path).name if not hasattr(path, "read") else "the weights"
+        raise BackboneWeightsMismatch(f"{name} cannot be read as converted weights ({exc})") from exc
