@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 DEMO = "demo/demo.mp4"
 EXPECT = "demo/demo.json"
@@ -45,6 +46,16 @@ def run(args) -> int:
         dt = time.perf_counter() - t
         check(dt < 3.0, f"{b.id} loads in {dt:.2f} s")
 
+    from core import backbones as bbs
+    from core.backbones.sources import INSTALLER
+    from core.errors import BackboneWeightsMismatch, BackboneWeightsMissing
+
+    for name in INSTALLER:  # what the Training tab starts from, offline
+        try:
+            w = bbs.locate(name)
+            check(True, f"backbone {name}: {Path(w.path).name}, SHA-256 as pinned ({w.precision})")
+        except (BackboneWeightsMissing, BackboneWeightsMismatch) as exc:
+            check(False, f"backbone {name}: {exc}")
     demo, expect_path = paths.resources_dir() / DEMO, paths.resources_dir() / EXPECT
     check(demo.is_file() and expect_path.is_file(), f"demo clip {demo}")
     if demo.is_file() and expect_path.is_file() and shipped:

@@ -25,6 +25,8 @@ fi
 PINS=()  # the CPU build pins TensorFlow to keep the folder in its size budget
 [ "$EXTRA" = cpu ] && PINS=(-c scripts/installer-constraints.txt)
 "$BIN/python" -m pip install -q "${PINS[@]}" ".[$EXTRA,build]"
+# the pretrained files the app trains from offline: fetched (or found) and verified by their pinned SHA-256
+"$BIN/python" main.py fetch-backbone $("$BIN/python" -c 'from core.backbones.sources import INSTALLER; print(*INSTALLER)')
 "$BIN/pyinstaller" --noconfirm --clean --log-level WARN \
     --distpath dist --workpath build/pyi pyinstaller.spec
 rm -rf build/stripped  # the spec's stripped copies (800 MB), now in dist
@@ -50,8 +52,8 @@ archive_bytes=$(stat -c %s "$archive")
 echo "folder:  $folder_bytes bytes ($(du -sh "dist/$NAME" | cut -f1))"
 echo "archive: $archive_bytes bytes ($(du -sh "$archive" | cut -f1))  $(cat "$archive.sha256")"
 if [ "$OS" = linux ] && [ "$EXTRA" = cpu ] && {  # the budget is for the Linux CPU build
-     [ "$folder_bytes" -ge 900000000 ] || [ "$archive_bytes" -ge 400000000 ]; }; then
-    echo "over the size budget: folder under 900,000,000 bytes, archive under 400,000,000" >&2
+     [ "$folder_bytes" -ge 1000000000 ] || [ "$archive_bytes" -ge 450000000 ]; }; then
+    echo "over the size budget: folder under 1,000,000,000 bytes, archive under 450,000,000" >&2
     exit 1
 fi
 if [ "${CHECK_INSTALLED:-0}" = 1 ]; then

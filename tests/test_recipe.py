@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_shipped_recipe_reads_into_a_config(tmp_path):
     cfg = config_from_recipe(ROOT / "scripts" / "recipes" / "default-frame.json", tmp_path, out=str(tmp_path / "o"))
-    assert cfg.arch == "efficientnet_lite0" and cfg.out == str(tmp_path / "o") and cfg.epoch_samples == 4800 and cfg.pair_self_blends
+    assert cfg.arch == "efficientnet_lite0" and cfg.out == str(tmp_path / "o")
+    assert cfg.epoch_samples == 4800 and cfg.pair_self_blends
     assert dict(cfg.data.split_roots) == {"train": str(tmp_path / "train"), "validation": str(tmp_path / "validation")}
     assert cfg.data.self_blend and cfg.data.self_blend_config.warp == 0.06
     assert cfg.data.self_blend_config.downscale == (0.3, 0.9)

@@ -115,3 +115,13 @@ FACE_LANDMARKS = BackboneSource(
 SOURCES: dict[str, BackboneSource] = {
     s.name: s for s in (RESNET50, EFFICIENTNET_LITE0, EFFICIENTNET_LITE1, EFFICIENTNET_LITE2, FACE_LANDMARKS)
 }
+
+# What the installer ships, by name and which copy: the app can train from these offline. The rest
+# (EfficientNet-Lite1/2, ResNet50 at full precision) stay one `fetch-backbone` away, for the budget.
+INSTALLER: dict[str, str] = {"resnet50": "half", "efficientnet_lite0": "full", "face_landmarks": "full"}
+
+
+def installer_file(name: str) -> str:
+    src = SOURCES[name]
+    return src.half_file_name if INSTALLER[name] == "half" else src.file_name
+
