@@ -534,7 +534,7 @@ class _Run:
             y = self.val_s.label
             plots.reliability_png([("raw", y, raw_val, calib["val_ece_raw"]),
                                    ("calibrated", y, p_val, calib["val_ece"])],
-                                  Path(info.path) / RELIABILITY_PNG, title=f"Reliability on validation: {card.name}")
+                                  Path(info.path) / RELIABILITY_PNG, title="Reliability on validation")
         self.run.remove()
         self.report(P("done", 1, 1, self.elapsed(), 0.0, len(self.history), c.epochs))
         scores = {"val_scores": (self.val_s.label.copy(), p_val),
