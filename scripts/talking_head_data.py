@@ -15,12 +15,12 @@ card names the family it never saw.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from detector_data import SHARED, _link, _rows  # noqa: E402
+
 TH = "talking_head_synthesis"
 FAMILIES = ("sadtalker", "aniportrait", "dreamtalk", "musev")
 
@@ -32,18 +32,6 @@ def family(row: dict) -> str:
             return f
     return {"ali-vilab/dreamtalk": "dreamtalk", "zejun-yang/aniportrait": "aniportrait"}.get(
         row["variant"].lower(), "sadtalker")
-
-
-def _rows(folder: str):
-    with open(SHARED / folder / "labels.csv", newline="", encoding="utf-8") as fh:
-        yield from csv.DictReader(fh)
-
-
-def _link(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.is_symlink() or dest.exists():
-        dest.unlink()
-    dest.symlink_to(src.resolve())
 
 
 def layout(out: Path, holdout: str) -> dict[str, int]:

@@ -51,6 +51,25 @@ def _key(table: CropTable, samples: Samples, encoder_id: str, preprocessing: str
     return sha256_text("|".join(parts))
 
 
+def _cached(path: Path, shape: tuple) -> np.ndarray | None:
+    """The cached features at ``path`` when they are there with the expected shape."""
+    if not path.is_file():
+        return None
+    try:
+        cached = np.load(path, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    return cached if cached.shape == shape else None
+
+
+def _encoder_fn(encoder, size: int):
+    from core.keras_env import tf
+
+    t = tf()
+    return t.function(lambda x: encoder(x, training=False),
+                      input_signature=[t.TensorSpec((None, size, size, 3), t.float32)], autograph=False)
+
+
 def encode(encoder, table: CropTable, samples: Samples, preprocessing: str, encoder_id: str, views: int = 1,
            seed: int = 0, augment: AugmentConfig | None = None, sbi: SelfBlendConfig | None = None,
            batch_size: int = 32, progress: Callable[[TrainProgress], None] | None = None,
@@ -60,7 +79,6 @@ def encode(encoder, table: CropTable, samples: Samples, preprocessing: str, enco
 
     ``by_run``: augment the crops of a face track alike (sequence models; see ``batches.render``).
     """
-    from core.keras_env import tf
 
     report = progress or (lambda p: None)
     cancelled = should_cancel or (lambda: False)
@@ -68,17 +86,9 @@ def encode(encoder, table: CropTable, samples: Samples, preprocessing: str, enco
     folder = paths.cache_dir() / "features"
     final = folder / f"{key}.npy"
     shape = (views, len(samples), *tuple(int(d) for d in encoder.output_shape[1:]))
-    if use_cache and final.is_file():
-        try:
-            cached = np.load(final, mmap_mode="r")
-            if cached.shape == shape:
-                return cached
-        except (OSError, ValueError):
-            pass
-    t = tf()
-    s = table.settings.size
-    fn = t.function(lambda x: encoder(x, training=False),
-                    input_signature=[t.TensorSpec((None, s, s, 3), t.float32)], autograph=False)
+    if use_cache and (cached := _cached(final, shape)) is not None:
+        return cached
+    fn = _encoder_fn(encoder, table.settings.size)
     tmp = folder / f".{key}.{os.getpid()}.part"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -117,7 +127,6 @@ def encode_blended_runs(encoder, table: CropTable, samples: Samples, preprocessi
                         should_cancel: Callable[[], bool] | None = None, use_cache: bool = True) -> np.ndarray:
     """``(1, len(table), D)`` float16: features of the temporally self-blended face tracks that the
     self-blended windows of ``samples`` come from (rows of other tracks stay zero)."""
-    from core.keras_env import tf
     from core.training.batches import render_blended_runs
 
     report = progress or (lambda p: None)
@@ -129,17 +138,9 @@ def encode_blended_runs(encoder, table: CropTable, samples: Samples, preprocessi
                                 repr(sbi.to_json() if sbi else None)]))
     final = paths.cache_dir() / "features" / f"{key}.npy"
     shape = (1, len(table), *tuple(int(d) for d in encoder.output_shape[1:]))
-    if use_cache and final.is_file():
-        try:
-            cached = np.load(final, mmap_mode="r")
-            if cached.shape == shape:
-                return cached
-        except (OSError, ValueError):
-            pass
-    t = tf()
-    s = table.settings.size
-    fn = t.function(lambda x: encoder(x, training=False),
-                    input_signature=[t.TensorSpec((None, s, s, 3), t.float32)], autograph=False)
+    if use_cache and (cached := _cached(final, shape)) is not None:
+        return cached
+    fn = _encoder_fn(encoder, table.settings.size)
     out = np.zeros(shape, np.float16)
     t0 = time.perf_counter()
     edges = np.flatnonzero(np.diff(table.run[rows])) + 1
