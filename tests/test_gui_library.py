@@ -90,11 +90,15 @@ def harness(qtbot, tmp_path, home, colour_detector):
     h.windows.clear()
 
 
-def _shipped_id():
-    shipped = [b for b in list_bundles()[0] if b.read_only]
+def _shipped_ids() -> list[str]:
+    shipped = [b.id for b in list_bundles()[0] if b.read_only]
     if not shipped:
         pytest.skip("no shipped model in this checkout")
-    return shipped[0].id
+    return shipped
+
+
+def _shipped_id():
+    return _shipped_ids()[0]
 
 
 def _ids(tab):
@@ -102,11 +106,12 @@ def _ids(tab):
 
 
 def test_lists_shipped_and_user_bundles_with_their_hash_and_card(qtbot, harness, mine):
-    shipped = _shipped_id()
+    every = _shipped_ids()
+    shipped = every[0]
     w, tab = harness.window()
     assert w.tabs.tabText(w.tabs.indexOf(tab)) == "Model library"
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())].count("Model library") == 1
-    assert set(_ids(tab)) == {shipped, "mine"} and tab.table.rowCount() == 2
+    assert set(_ids(tab)) == {*every, "mine"} and tab.table.rowCount() == len(every) + 1
     r = _ids(tab).index("mine")
     assert tab.table.item(r, library_tab.WHERE).text() == "yours"
     assert tab.table.item(_ids(tab).index(shipped), library_tab.WHERE).text() == "shipped"

@@ -152,6 +152,7 @@ def _fingerprint(c: TrainConfig, arch_name: str, size: int, mode: str, summary: 
         "data": summary.file_list_hash, "crops": settings.key(), "seed": c.seed, "batch_size": c.batch_size,
         "learning_rate": c.learning_rate, "augment": c.augment.to_json(), "balance": c.data.balance,
         "self_blend": c.data.self_blend, "feature_views": c.feature_views, "backbone": backbone,
+        "epoch_samples": c.epoch_samples, "pair_self_blends": c.pair_self_blends,
     }
 
 
