@@ -291,14 +291,15 @@ def _tail(fh) -> tuple[bytes | None, int, bool]:
     while chunk := fh.read(1 << 20):  # ~2 ms per MiB; a log holds ~500 bytes an event
         newlines += chunk.count(b"\n")
     end = size - (0 if needs_newline else 1)
-    start, step = end, 4096
-    while start > 0:  # back from the end to the previous newline
-        start = max(0, start - step)
-        fh.seek(start)
-        pos = fh.read(end - start).rfind(b"\n")
+    start = end
+    while start > 0:  # back from the end to the previous newline, each byte read once
+        lo = max(0, start - (1 << 16))
+        fh.seek(lo)
+        pos = fh.read(start - lo).rfind(b"\n")
         if pos >= 0:
-            start += pos + 1
+            start = lo + pos + 1
             break
+        start = lo
     fh.seek(start)
     last = fh.read(end - start)
     return last, newlines + (1 if needs_newline else 0), needs_newline

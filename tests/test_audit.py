@@ -161,3 +161,26 @@ def test_audit_command_checks_and_lists(log, capsys):
     log.path.write_bytes(b"\n".join(lines) + b"\n")
     assert cli_run(["audit", "--check", "--log", str(log.path)]) == 1
     assert "DAMAGED at line 2" in capsys.readouterr().out
+
+
+def test_finding_the_last_line_reads_each_byte_a_bounded_number_of_times():
+    """A huge last line (a model card with a 16 MiB name) once made the next append re-read the tail
+    from 4 KiB further back at every step: quadratic, hundreds of GB for 64 MiB."""
+    import io
+
+    from core.audit import _tail
+
+    class Counting(io.BytesIO):
+        read_bytes = 0
+
+        def read(self, n=-1):
+            out = super().read(n)
+            Counting.read_bytes += len(out)
+            return out
+
+    first = b'{"seq": 1}\n'
+    huge = b'{"seq": 2, "name": "' + b"x" * (16 << 20) + b'"}\n'
+    fh = Counting(first + huge)
+    last, count, needs_newline = _tail(fh)
+    assert last == huge[:-1] and count == 2 and not needs_newline
+    assert Counting.read_bytes <= 3 * len(first + huge)  # the newline count, then the tail once
