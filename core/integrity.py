@@ -170,12 +170,13 @@ def check_unchanged(before: EvidenceHashes, progress: ProgressFn | None = None,
 
 
 def refuse_beside_evidence(out: str | os.PathLike, evidence: Iterable[str | os.PathLike]) -> None:
-    """Raise :class:`OutputBesideEvidence` when ``out`` would land in an evidence file's folder
-    (or be an evidence file itself)."""
+    """Raise :class:`OutputBesideEvidence` when ``out`` would land in an evidence file's folder or
+    any folder below it (or be an evidence file itself). Links are resolved first, so a link or a
+    ``..`` cannot lead back in."""
     out_p = Path(out).resolve()
     for ev in evidence:
         ev_p = Path(ev).resolve()
-        if out_p == ev_p or out_p.parent == ev_p.parent:
+        if out_p == ev_p or out_p.parent.is_relative_to(ev_p.parent):
             raise OutputBesideEvidence(
                 f"{out_p.name} would be written in {ev_p.parent}, the folder of the evidence file "
                 f"{ev_p.name}. Nothing is written beside evidence: choose another folder."

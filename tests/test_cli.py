@@ -19,7 +19,8 @@ def cli(*args, cwd=None):
 
 @pytest.mark.slow
 def test_analyze_writes_the_documented_json_and_csv(tiny_bundle, tmp_path):
-    video = astronaut_face_video(tmp_path / "clip.avi", n=12)
+    (tmp_path / "evidence").mkdir()
+    video = astronaut_face_video(tmp_path / "evidence" / "clip.avi", n=12)
     before = video.read_bytes()
     out_json, out_csv = tmp_path / "out" / "r.json", tmp_path / "out" / "r.csv"
     r = cli("analyze", video, "--model", tiny_bundle.path, "--every", "2", "--json", out_json, "--csv", out_csv)
@@ -40,7 +41,8 @@ def test_analyze_writes_the_documented_json_and_csv(tiny_bundle, tmp_path):
     rows = list(csv.DictReader(out_csv.open()))
     assert len(rows) == 6 and rows[0]["track"] == "1" and rows[0]["status"] == "scored"
     assert video.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.avi", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence", "out"]
+    assert [p.name for p in (tmp_path / "evidence").iterdir()] == ["clip.avi"]  # nothing beside the evidence
 
 
 def _write(path, data):

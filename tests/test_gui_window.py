@@ -31,7 +31,9 @@ def _face_video(tmp_path, n: int = 40, seed: int = 0):
     blank = np.full_like(frames[0], 30)
     for i in range(20, min(25, n)):
         frames[i] = blank
-    return write_video(tmp_path / f"face{seed}.avi", frames)
+    folder = tmp_path / "evidence"  # exports go to tmp_path's other folders, never below the evidence
+    folder.mkdir(exist_ok=True)
+    return write_video(folder / f"face{seed}.avi", frames)
 
 
 @pytest.fixture(scope="session")

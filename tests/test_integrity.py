@@ -114,7 +114,13 @@ def test_nothing_is_written_beside_evidence(tmp_path):
         refuse_beside_evidence(ev.parent / "report.html", [ev])
     with pytest.raises(OutputBesideEvidence):
         refuse_beside_evidence(ev, [ev])
+    with pytest.raises(OutputBesideEvidence):  # nor in a folder inside the evidence folder
+        refuse_beside_evidence(ev.parent / "sub" / "deeper" / "x.json", [ev])
+    (tmp_path / "link").symlink_to(ev.parent)
+    with pytest.raises(OutputBesideEvidence):  # nor through a link to it
+        refuse_beside_evidence(tmp_path / "link" / "x.json", [ev])
     refuse_beside_evidence(tmp_path / "reports" / "report.html", [ev])  # another folder is fine
+    refuse_beside_evidence(tmp_path / "case-reports" / "r.html", [ev])  # a sibling with the same prefix too
 
 
 # --- per-frame hashes ------------------------------------------------------------------------

@@ -61,7 +61,8 @@ def test_the_app_installs_the_guard_for_every_command():
 def test_analyze_completes_under_the_guard(tiny_bundle, tmp_path):
     from media import astronaut_face_video
 
-    video = astronaut_face_video(tmp_path / "a.avi", n=6)
+    (tmp_path / "evidence").mkdir()
+    video = astronaut_face_video(tmp_path / "evidence" / "a.avi", n=6)
     code = (
         "import sys, main\n"
         f"rc = main.main(['analyze', {str(video)!r}, '--model', {tiny_bundle.path!r}, '--json', "
