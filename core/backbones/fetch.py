@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -181,19 +180,3 @@ def _store(target: Path, data: bytes) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputNotWritable(f"Cannot write {target}: {exc.strerror}.") from exc
-
-
-def fetch_all(names, **kw) -> list[BackboneWeights]:
-    return [fetch(n, **kw) for n in names]
-
-
-def copy_verified(name: str, dest: Path) -> Path:
-    """Copy the verified stored file into ``dest`` (the installer build), checked again after copying."""
-    from core.backbones import locate
-
-    w = locate(name)
-    dest.mkdir(parents=True, exist_ok=True)
-    out = dest / Path(w.path).name
-    shutil.copyfile(w.path, out)
-    verify(out, name)
-    return out

@@ -66,11 +66,6 @@ def fit_platt(y: np.ndarray, raw: np.ndarray, iterations: int = 100) -> tuple[fl
     return float(a), float(b)
 
 
-def threshold_through(threshold_raw: float, calibration: dict[str, Any] | None) -> float:
-    """A threshold on raw scores, expressed on the calibrated scale (the mapping is monotone)."""
-    return float(apply(np.array([threshold_raw]), calibration)[0])
-
-
 def problems(calibration: Any) -> list[str]:
     """What is wrong with a card's ``calibration`` value (empty when it is usable or absent)."""
     if calibration is None:
