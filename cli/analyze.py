@@ -1,4 +1,9 @@
-"""``analyze VIDEO [VIDEO ...]``: per-frame scores, segments and a verdict for each video."""
+"""``analyze VIDEO [VIDEO ...]``: per-frame scores, segments and a verdict for each video.
+
+Exit status: 0 when every video was read whole; 3 when an evidence file changed during its
+analysis; 4 when one could not be read to its end (truncated or damaged), so its verdict
+covers only part of it; 1 or 2 for errors (see cli/__init__.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from cli import forensic
 from core import atomic
 from core.aggregate import STRATEGIES
+from core.decide import coverage_text, verdict_text
 from core.result import to_csv
 
 
@@ -51,6 +57,7 @@ def run(args) -> int:
     record.model_used(engine)
     many = len(videos) > 1
     status = 0
+    PARTLY_READ, CHANGED = 4, 3
     for video in videos:
         with record.analysis(video, engine, params) as rec:
             result = engine.analyze(video, params, progress=_progress, use_cache=not args.no_cache,
@@ -65,16 +72,20 @@ def run(args) -> int:
             atomic.write_json(json_path, doc)
         if csv_path:
             atomic.write_text(csv_path, to_csv(result))
-        v = result.verdict
+        v, cov = result.verdict, result.coverage
         score = "n/a" if v.score is None else f"{v.score:.3f}"
-        print(f"{video.name}: {v.label} (score {score}, {v.strategy}, {v.frames_scored} frames scored, "
+        print(f"{video.name}: {verdict_text(v, cov)} (score {score}, {v.strategy}, {v.frames_scored} frames scored, "
               f"{len(result.segments)} suspicious segments) sha256 {result.sha256}")
+        if cov is not None and not cov.whole:
+            print(f"  {coverage_text(cov)}")
+            if result.complete and status != CHANGED:
+                status = PARTLY_READ
         for line in record.outputs(video, result):
             print(line)
         for w in result.warnings:
             print(f"warning: {w}", file=sys.stderr)
             if w.startswith("EVIDENCE CHANGED"):
-                status = 3
+                status = CHANGED
         if not json_path and not csv_path and not args.report:
             json.dump(doc["verdict"], sys.stdout)
             print()

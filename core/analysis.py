@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core import aggregate, cache
+from core import cache
+from core.aggregate import BAND_DEFAULT, MIN_FRAMES_DEFAULT
+from core.decide import Rules, decide
 from core.faces import FaceDetector, box_side, crop_face
 from core.hashing import sha256_file
 from core.models.bundle import BundleInfo, resolve
@@ -32,14 +34,19 @@ from core.result import (
     NO_FACE,
     SCORED,
     AnalysisResult,
+    Coverage,
     FaceScore,
     FrameResult,
     ModelRef,
 )
-from core.segments import SegmentRules, find_segments
+from core.segments import SegmentRules
 from core.sequence import TrackWindows
 from core.tracking import TrackedFace, Tracker
-from core.video import VideoInfo, iter_frames, probe
+from core.video import VideoInfo, container_warnings, iter_frames, probe
+
+
+# Parameters that turn scores into segments and verdicts: changing them re-decides, never re-scores.
+DECISION_PARAMS = ("threshold", "strategy", "band", "min_track_s", "min_frames", "segments")
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,10 @@ class AnalysisParams:
     min_face_px: int | None = None  # None: the model card's
     threshold: float | None = None  # None: the model card's
     strategy: str = "mean"
+    band: float = BAND_DEFAULT  # sureness under which a verdict is inconclusive
+    # A face track decides the video only when scored on this much video (and at least 3 frames).
+    min_track_s: float = 0.5
+    min_frames: int | None = None  # None: from min_track_s and the frame rate
     segments: SegmentRules = field(default_factory=SegmentRules)
     max_faces: int = 8  # per frame, largest first
 
@@ -69,12 +80,18 @@ class AnalysisParams:
             margin=c.face_margin if self.margin is None else self.margin,
             min_face_px=c.min_face_px if self.min_face_px is None else self.min_face_px,
             threshold=c.threshold if self.threshold is None else self.threshold,
+            min_frames=(max(MIN_FRAMES_DEFAULT, round(self.min_track_s * fps / self.every))
+                        if self.min_frames is None else self.min_frames),
         )
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["segments"] = self.segments.to_json()
         return d
+
+    def scoring_json(self) -> dict:
+        """The parameters that decide the scores (the cache key); the rest only decide the verdict."""
+        return {k: v for k, v in self.to_json().items() if k not in DECISION_PARAMS}
 
     @classmethod
     def from_json(cls, d: dict) -> AnalysisParams:
@@ -195,11 +212,11 @@ class Engine:
         report(Progress("hashing", 0, 0, 0.0, None))
         sha = video_sha256 or sha256_file(info.path)
         p = params.resolved(self.bundle, info.fps)
-        key = cache.key(sha, self.model_sha256, p.to_json())
+        key = cache.key(sha, self.model_sha256, p.scoring_json())
         if use_cache:
             hit = cache.load(key)
             if hit is not None:
-                hit = replace(hit, video=replace(hit.video, path=info.path))
+                hit = decided_as(replace(hit, video=replace(hit.video, path=info.path)), p)
                 report(Progress("done", len(hit.frames), len(hit.frames), 0.0, 0.0, hit.frames))
                 return hit
 
@@ -226,12 +243,13 @@ class Engine:
             tail = run.drop_pending()
         all_frames.extend(tail)
 
-        warnings = list(run.warnings)
-        if complete and all_frames and all_frames[-1].index + p.every < info.frames:
-            warnings.append(
-                f"The stream ended at frame {all_frames[-1].index + 1} of {info.frames} announced; "
-                "the file may be truncated."
-            )
+        warnings = [*container_warnings(info), *run.warnings]
+        if complete:
+            missing, note = missing_tail(info, p.every, all_frames[-1].index if all_frames else -1)
+            tail.extend(missing)
+            all_frames.extend(missing)
+            if note:
+                warnings.append(note)
         sha_after = sha256_file(info.path)
         if sha_after != sha:
             warnings.append(f"EVIDENCE CHANGED during analysis: SHA-256 was {sha}, is now {sha_after}.")
@@ -245,18 +263,55 @@ class Engine:
         return result
 
 
+def decided_as(result: AnalysisResult, p: AnalysisParams) -> AnalysisResult:
+    """A stored result (same scores) decided with ``p``'s threshold, strategy and rules."""
+    params = {**result.params, **{k: v for k, v in p.to_json().items() if k in DECISION_PARAMS}}
+    if params == result.params:
+        return result
+    d = decide(result.frames, p.threshold, Rules.of(params))
+    return replace(result, params=params, segments=d.segments, verdict=d.verdict, tracks=d.tracks)
+
+
+# A stream this few frames short of the announced count is taken as the container's estimate
+# (Matroska and WebM give a count from the duration), not as truncation.
+COUNT_SLACK = 2
+MAX_MARKED = 1_000_000  # frames past a truncation marked one by one; a count beyond this is not believed
+
+
+def missing_tail(info: VideoInfo, every: int, last: int) -> tuple[list[FrameResult], str]:
+    """The sampled frames the container announced past ``last``, the stream's last frame, as decode errors."""
+    if info.declared_frames is not None:
+        return [], ""  # no count announced: nothing known to be missing
+    short = info.frames - (last + 1)
+    if short <= 0:
+        return [], ""
+    if short <= COUNT_SLACK:
+        return [], (f"The stream held {last + 1} frames; the container announced {info.frames}, "
+                    "a difference within what container estimates are off by.")
+    indices = range(last + 1 + (-(last + 1)) % every, info.frames, every)
+    note = (f"The stream ends at frame {last + 1} of the {info.frames} the container announced "
+            f"({100 * (last + 1) / info.frames:.0f} %): the file is truncated or damaged, and frames "
+            f"{last + 1}-{info.frames - 1} could not be read.")
+    if len(indices) > MAX_MARKED:
+        return [], note + " (The announced count is too large to mark each missing frame.)"
+    return [FrameResult(i, i / info.fps, None, DECODE_ERROR) for i in indices], note
+
+
 def build_result(info: VideoInfo, sha: str, model: ModelRef, p: AnalysisParams, frames, complete: bool,
                  warnings, started: str, elapsed: float) -> AnalysisResult:
     frames = tuple(sorted(frames, key=lambda f: f.index))
+    params = p.to_json()
+    d = decide(frames, p.threshold, Rules.of(params))
     return AnalysisResult(
         video=info,
         sha256=sha,
         model=model,
-        params=p.to_json(),
+        params=params,
         frames=frames,
-        segments=find_segments(frames, p.threshold, p.segments),
-        verdict=aggregate.verdict(aggregate.frame_scores(frames), p.threshold, p.strategy),
-        tracks=aggregate.track_summaries(frames, p.threshold),
+        segments=d.segments,
+        verdict=d.verdict,
+        tracks=d.tracks,
+        coverage=Coverage.of(frames, info.frames, p.every),
         complete=complete,
         warnings=tuple(warnings),
         started=started,

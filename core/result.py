@@ -1,7 +1,9 @@
 """What an analysis produces, as frozen values that cross to the GUI and serialise to JSON.
 
-The JSON document (schema ``deepfake-inspector/analysis@1``) is what the command line writes,
-the cache stores and reports reference.
+The JSON document (schema ``deepfake-inspector/analysis@2``) is what the command line writes,
+the cache stores and reports reference. Version 2 added per-track verdicts, the track of each
+segment and the coverage of the file; version 1 documents still load (their segments carry no
+track, their tracks no verdict, and their coverage is worked out from their frames).
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from core.video import VideoInfo
 
-SCHEMA = "deepfake-inspector/analysis@1"
+SCHEMA = "deepfake-inspector/analysis@2"
+READABLE_SCHEMAS = ("deepfake-inspector/analysis@1", SCHEMA)
 
 # Frame status: why a sampled frame has (or has no) score.
 SCORED = "scored"
@@ -50,6 +53,12 @@ class Segment:
     peak: float
     mean: float
     peak_frame: int
+    track: int | None = None  # the face track the run is in; None: the frame series (version 1 documents)
+
+
+# Why a verdict is inconclusive.
+BAND = "band"  # its score lies too near its threshold
+FEW_FRAMES = "few_frames"  # too few frames were scored (or scored far enough from the threshold)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,56 @@ class Verdict:
     strategy: str
     frames_scored: int
     reason: str = ""
+    cause: str = ""  # inconclusive: BAND or FEW_FRAMES
+    track: int | None = None  # a video verdict: the track it was taken from
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the file the analysis saw, counted at its sampling (every Nth frame)."""
+
+    announced: int  # frames the container announced
+    sampled: int  # of those, the frames the analysis was to look at
+    analysed: int  # sampled frames it reached (fewer when cancelled)
+    decoded: int  # reached and decoded
+    scored: int  # decoded, with at least one scored face
+    decode_errors: int  # reached but not decoded: damaged, or past the end of a truncated stream
+    read_to_end: bool  # every sampled frame reached, and the last one decoded
+    end_frame: int | None = None  # a stream cut short: the first of the frames it did not deliver
+
+    @property
+    def share_decoded(self) -> float:
+        return self.decoded / self.sampled if self.sampled else 0.0
+
+    @property
+    def share_scored(self) -> float:
+        return self.scored / self.sampled if self.sampled else 0.0
+
+    @property
+    def whole(self) -> bool:
+        """Every sampled frame of the file was reached and decoded."""
+        return self.read_to_end and self.decode_errors == 0 and self.analysed >= self.sampled
+
+    @classmethod
+    def of(cls, frames, announced: int, every: int) -> Coverage:
+        sampled = max((announced + every - 1) // every, len(frames))
+        errors = [f for f in frames if f.status == DECODE_ERROR]
+        tail = None  # the run of undecodable frames the file ends with
+        for f in reversed(frames):
+            if f.status != DECODE_ERROR:
+                break
+            tail = f.index
+        reached_end = bool(frames) and frames[-1].index + every >= announced
+        return cls(
+            announced=announced,
+            sampled=sampled,
+            analysed=len(frames),
+            decoded=len(frames) - len(errors),
+            scored=sum(1 for f in frames if f.score is not None),
+            decode_errors=len(errors),
+            read_to_end=reached_end and tail is None,
+            end_frame=tail if reached_end else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +130,7 @@ class TrackSummary:
     mean: float | None
     peak: float | None
     frames_above: int
+    verdict: Verdict | None = None  # None in version 1 documents
 
 
 @dataclass(frozen=True)
@@ -100,6 +160,10 @@ class AnalysisResult:
     finished: str = ""
     elapsed_s: float = 0.0
     provenance: dict[str, Any] = field(default_factory=dict)
+    coverage: Coverage | None = None
+
+    def segments_of(self, track: int) -> tuple[Segment, ...]:
+        return tuple(s for s in self.segments if s.track == track)
 
     def to_json(self) -> dict[str, Any]:
         video = asdict(self.video)
@@ -110,6 +174,7 @@ class AnalysisResult:
             "model": asdict(self.model),
             "params": dict(self.params),
             "verdict": asdict(self.verdict),
+            "coverage": None if self.coverage is None else asdict(self.coverage),
             "complete": self.complete,
             "warnings": list(self.warnings),
             "started": self.started,
@@ -135,11 +200,11 @@ class AnalysisResult:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> AnalysisResult:
-        if d.get("schema") != SCHEMA:
+        if d.get("schema") not in READABLE_SCHEMAS:
             raise ValueError(f"not a {SCHEMA} document")
         video = dict(d["video"])
         sha = video.pop("sha256")
-        return cls(
+        result = cls(
             video=VideoInfo(**video),
             sha256=sha,
             model=ModelRef(**d["model"]),
@@ -156,7 +221,7 @@ class AnalysisResult:
             ),
             segments=tuple(Segment(**s) for s in d["segments"]),
             verdict=Verdict(**d["verdict"]),
-            tracks=tuple(TrackSummary(**t) for t in d.get("tracks", [])),
+            tracks=tuple(_track(t) for t in d.get("tracks", [])),
             complete=d.get("complete", True),
             warnings=tuple(d.get("warnings", [])),
             started=d.get("started", ""),
@@ -164,9 +229,20 @@ class AnalysisResult:
             elapsed_s=d.get("elapsed_s", 0.0),
             provenance=d.get("provenance", {}),
         )
+        if d.get("coverage"):
+            return replace(result, coverage=Coverage(**d["coverage"]))
+        return replace(result, coverage=Coverage.of(result.frames, result.video.frames,
+                                                    int(result.params.get("every", 1))))
 
 
-CSV_COLUMNS = ["frame", "time_s", "frame_score", "status", "track", "x0", "y0", "x1", "y1", "face_score", "detected"]
+def _track(d: dict[str, Any]) -> TrackSummary:
+    d = dict(d)
+    v = d.pop("verdict", None)
+    return TrackSummary(**d, verdict=None if v is None else Verdict(**v))
+
+
+CSV_COLUMNS = ["frame", "time_s", "frame_score", "status", "track", "x0", "y0", "x1", "y1", "face_score", "detected",
+               "track_verdict"]
 
 
 def _fmt(v: float | None) -> str:
@@ -174,14 +250,18 @@ def _fmt(v: float | None) -> str:
 
 
 def to_csv(result: AnalysisResult) -> str:
-    """One row per sampled frame and face; a frame without faces has one row with empty face columns."""
+    """One row per sampled frame and face; a frame without faces has one row with empty face columns.
+
+    ``track_verdict`` is the verdict of the face's whole track, so a filter on it keeps one person.
+    """
+    labels = {t.track: t.verdict.label for t in result.tracks if t.verdict is not None}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for f in result.frames:
         base = [f.index, f"{f.time_s:.6f}", _fmt(f.score), f.status]
         if not f.faces:
-            w.writerow(base + [""] * 7)
+            w.writerow(base + [""] * 8)
         for x in f.faces:
-            w.writerow(base + [x.track, *x.box, _fmt(x.score), int(x.detected)])
+            w.writerow(base + [x.track, *x.box, _fmt(x.score), int(x.detected), labels.get(x.track, "")])
     return buf.getvalue()

@@ -1,42 +1,38 @@
-"""Re-deciding a finished analysis at another threshold, as an analyst does in review.
+"""Re-deciding a finished analysis at another threshold or strategy, as an analyst does in review.
 
-Scores never change; segments, track summaries and the verdict are derived again from them.
-The result records the change in its parameters and warnings, so a report cannot present
-a review threshold as the model's own.
+Scores never change; segments, track verdicts and the video verdict are derived again from them
+(:func:`core.decide.decide`). The result records the change in its parameters and warnings, so
+a report cannot present a review threshold or strategy as the analysis's own.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from core import aggregate
+from core.decide import Decision, Rules, decide
 from core.result import AnalysisResult
-from core.segments import SegmentRules, find_segments
 
 
-def rules_of(result: AnalysisResult) -> SegmentRules:
-    return SegmentRules(**result.params.get("segments", {}))
+def redecide(result: AnalysisResult, threshold: float | None = None, strategy: str | None = None,
+             decision: Decision | None = None) -> AnalysisResult:
+    """The same analysis decided at ``threshold`` with ``strategy``; the result itself when neither changes.
 
-
-def rethreshold(result: AnalysisResult, threshold: float, segments=None, tracks=None) -> AnalysisResult:
-    """The same analysis decided at ``threshold``; the result itself when it is unchanged.
-
-    ``segments`` and ``tracks`` may be passed when already derived at ``threshold`` (the window
-    keeps them), to spare recomputing them on long videos.
+    ``decision`` may be passed when already derived for them (the window keeps one), to spare
+    recomputing it on long videos.
     """
     analysed = float(result.params.get("threshold", result.model.threshold))
-    if abs(threshold - analysed) < 1e-9:
+    was = result.params.get("strategy", result.verdict.strategy)
+    threshold = analysed if threshold is None else float(threshold)
+    strategy = strategy or was
+    if abs(threshold - analysed) < 1e-9 and strategy == was:
         return result
-    strategy = result.params.get("strategy", result.verdict.strategy)
-    params = dict(result.params)
-    params["threshold"] = threshold
-    note = (f"Threshold changed in review from {analysed:.3f} to {threshold:.3f}; "
-            "segments, tracks and verdict use the review threshold.")
-    return replace(
-        result,
-        params=params,
-        segments=find_segments(result.frames, threshold, rules_of(result)) if segments is None else tuple(segments),
-        verdict=aggregate.verdict(aggregate.frame_scores(result.frames), threshold, strategy),
-        tracks=aggregate.track_summaries(result.frames, threshold) if tracks is None else tuple(tracks),
-        warnings=(*result.warnings, note),
-    )
+    params = {**result.params, "threshold": threshold, "strategy": strategy}
+    notes = []
+    if abs(threshold - analysed) >= 1e-9:
+        notes.append(f"Threshold changed in review from {analysed:.3f} to {threshold:.3f}; "
+                     "segments, tracks and verdict use the review threshold.")
+    if strategy != was:
+        notes.append(f"Verdict strategy changed in review from {was} to {strategy}.")
+    d = decision or decide(result.frames, threshold, Rules.of(params))
+    return replace(result, params=params, segments=d.segments, verdict=d.verdict, tracks=d.tracks,
+                   warnings=(*result.warnings, *notes))

@@ -28,6 +28,24 @@ class VideoInfo:
     codec: str
     rotation: int  # degrees the container asks players to rotate; frames come rotated
     size_bytes: int
+    declared_fps: float | None = None  # what the container said, when ``fps`` had to be assumed instead
+    declared_frames: int | None = None  # what the container said, when it gave no usable count
+
+
+ASSUMED_FPS = 25.0
+MAX_FPS = 1000.0
+
+
+def container_warnings(info: VideoInfo) -> list[str]:
+    """Container values that cannot be right, in plain words, with what was assumed instead."""
+    out = []
+    if info.declared_fps is not None:
+        out.append(f"The container declares a frame rate of {info.declared_fps:g} frames/s, which cannot be right; "
+                   f"times assume {info.fps:g} frames/s and are nominal.")
+    if info.declared_frames is not None:
+        out.append(f"The container declares {info.declared_frames} frames; the count used is {info.frames}, "
+                   "so how much of the file the analysis covers is only known once it has been read.")
+    return out
 
 
 @dataclass(frozen=True)
@@ -89,10 +107,14 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         if not ok or first is None:
             raise UnreadableVideo(f"{p.name} holds no decodable video frame.")
         height, width = first.shape[:2]
-        fps = cap.get(cv2.CAP_PROP_FPS)
-        if not np.isfinite(fps) or fps <= 0 or fps > 1000:
-            fps = 25.0  # players assume this too; the timecodes then are nominal
-        frames = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 1)
+        declared = cap.get(cv2.CAP_PROP_FPS)
+        fps, declared_fps = float(declared), None
+        if not np.isfinite(declared) or declared <= 0 or declared > MAX_FPS:
+            fps, declared_fps = ASSUMED_FPS, float(declared)  # players assume this too; timecodes are nominal
+        count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        frames, declared_frames = 1, -1  # no usable count: known once the stream has been read
+        if np.isfinite(count):
+            frames, declared_frames = (int(count), None) if count >= 1 else (1, int(count))
         rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
         return VideoInfo(
             path=str(p),
@@ -104,6 +126,8 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             codec=_fourcc(cap),
             rotation=rotation,
             size_bytes=p.stat().st_size,
+            declared_fps=declared_fps,
+            declared_frames=declared_frames,
         )
     finally:
         cap.release()
@@ -123,7 +147,7 @@ def iter_frames(
     p = check_file(path)
     cap = _open(p)
     try:
-        rate = fps or cap.get(cv2.CAP_PROP_FPS) or 25.0
+        rate = fps or cap.get(cv2.CAP_PROP_FPS) or ASSUMED_FPS
         if start > 0:
             cap.set(cv2.CAP_PROP_POS_FRAMES, start)
         index = start

@@ -11,6 +11,7 @@ import logging
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from core.decide import Rules
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import gc_guard
@@ -154,7 +155,7 @@ class AnalysisController(QObject):
             return False
         params = self.panel.params()
         resolved = params.resolved(bundle, self.info.fps)
-        self.review.begin(params.every, resolved.threshold, resolved.segments)
+        self.review.begin(params.every, resolved.threshold, Rules.of(resolved.to_json()))
         case = getattr(getattr(self.parent(), "case_panel", None), "case", None)  # who and for which case
         w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
                            use_cache=use_cache, analyst=case.analyst if case else "",

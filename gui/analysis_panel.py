@@ -65,7 +65,8 @@ def card_tooltip(b: BundleInfo) -> str:
 class AnalysisPanel(QWidget):
     analyze_requested = Signal()
     cancel_requested = Signal()
-    choice_changed = Signal()  # model, stride or strategy changed
+    choice_changed = Signal()  # model or stride changed: the scores would differ
+    strategy_changed = Signal(str)  # the verdict strategy changed: the same scores are decided again
     threshold_edited = Signal(float)
     threshold_reset = Signal()
 
@@ -100,7 +101,7 @@ class AnalysisPanel(QWidget):
         for s in STRATEGIES:
             self.strategy.addItem(s, s)
             self.strategy.setItemData(self.strategy.count() - 1, STRATEGY_HELP[s], Qt.ToolTipRole)
-        self.strategy.currentIndexChanged.connect(lambda _i: self.choice_changed.emit())
+        self.strategy.currentIndexChanged.connect(lambda _i: self.strategy_changed.emit(self.strategy.currentData()))
         self.strategy.setToolTip("How frame scores make the video's verdict")
         form.addRow("Verdict by", self.strategy)
 

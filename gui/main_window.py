@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
         self.analysis.cancel_requested.connect(self.cancel_analysis)
         self.analysis.choice_changed.connect(self._update_enabled)
         self.analysis.choice_changed.connect(self._threshold_from_model)
+        self.analysis.strategy_changed.connect(self.review.set_strategy)
         self.jobs.error.connect(self.show_error)
         self.jobs.status.connect(self.statusBar().showMessage)
         self.jobs.changed.connect(self._on_jobs_changed)
@@ -463,6 +464,9 @@ class MainWindow(QMainWindow):
         if r is not None and abs(self.review.threshold - self.review.analysed_threshold) > 1e-9:
             note = (note + " · " if note else "") + f"decided at review threshold {self.review.threshold:.2f} " \
                                                     f"(analysed at {self.review.analysed_threshold:.2f})"
+        if r is not None and self.review.rules.strategy != self.review.analysed_strategy:
+            note = (note + " · " if note else "") + f"decided by {self.review.rules.strategy} in review " \
+                                                    f"(analysed by {self.review.analysed_strategy})"
         self.analysis.show_result(r, note)
         if r is None and self.analysis_running():
             self.analysis.verdict_label.setText("analysing…")

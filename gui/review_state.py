@@ -1,7 +1,8 @@
-"""What is under review: the scores so far, the finished result, the threshold and the segments.
+"""What is under review: the scores so far, the finished result, the threshold and the decision.
 
-Segments and track summaries are derived with the engine's own functions (``core.segments``,
-``core.aggregate``) whenever scores arrive or the analyst moves the threshold; recomputing is
+Segments, track verdicts and the video verdict are derived with the engine's own function
+(``core.decide``) whenever scores arrive or the analyst moves the threshold or changes the
+verdict strategy; recomputing is
 coalesced so a drag or a fast stream never queues up work. Long videos (tens of thousands of
 scored frames, ~80 ms per derivation at 100k) are derived in a worker thread, so the window
 never waits for it.
@@ -11,22 +12,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from core import aggregate
+from dataclasses import replace
+
+from core.decide import Decision, Rules, decide
 from core.result import AnalysisResult, Segment
-from core.review import rethreshold
-from core.segments import SegmentRules, find_segments
+from core.review import redecide
 from gui.scores import ScoreStore
 from gui.workers import FunctionWorker, WorkerPool
 
 ASYNC_FROM = 20_000  # frames; below this, deriving takes < 20 ms and is done in place
 
 
-def derive(frames, threshold: float, rules: SegmentRules):
-    return find_segments(frames, threshold, rules), aggregate.track_summaries(frames, threshold)
-
-
 class ReviewState(QObject):
-    derived_changed = Signal()  # segments / tracks recomputed
+    derived_changed = Signal()  # segments / tracks / verdict recomputed
     result_changed = Signal(object)  # AnalysisResult | None
     threshold_changed = Signal(float)
 
@@ -36,13 +34,15 @@ class ReviewState(QObject):
         self._job: FunctionWorker | None = None
         self._again = False
         self._generation = 0
-        self._derived_at: tuple[int, float] | None = None
+        self._derived_at: tuple | None = None  # (generation, threshold, rules) of the decision held
         self.store = ScoreStore()
         self.result: AnalysisResult | None = None
         self.source = ""  # "analysed" | "cached" | "partial"
         self.threshold = 0.5
         self.analysed_threshold = 0.5
-        self.rules = SegmentRules()
+        self.rules = Rules()
+        self.analysed_strategy = self.rules.strategy
+        self.decision: Decision | None = None
         self.segments: tuple[Segment, ...] = ()
         self.tracks = ()
         self._timer = QTimer(self)
@@ -54,18 +54,19 @@ class ReviewState(QObject):
         self._generation += 1
         self.store.reset(frames, fps, 1)
         self.result, self.source = None, ""
-        self.segments, self.tracks = (), ()
-        self.result_changed.emit(None)
-        self.derived_changed.emit()
+        self._clear_decision()
 
-    def begin(self, every: int, threshold: float, rules: SegmentRules) -> None:
+    def begin(self, every: int, threshold: float, rules: Rules) -> None:
         """A new analysis starts streaming: forget the old scores."""
         self._generation += 1
         self.store.reset(self.store.video_frames, self.store.fps, every)
         self.result, self.source = None, ""
-        self.rules = rules
+        self.rules, self.analysed_strategy = rules, rules.strategy
         self.set_analysed_threshold(threshold)
-        self.segments, self.tracks = (), ()
+        self._clear_decision()
+
+    def _clear_decision(self) -> None:
+        self.decision, self.segments, self.tracks = None, (), ()
         self.result_changed.emit(None)
         self.derived_changed.emit()
 
@@ -75,7 +76,8 @@ class ReviewState(QObject):
 
     def set_result(self, result: AnalysisResult, source: str) -> None:
         self.result, self.source = result, source
-        self.rules = SegmentRules(**result.params.get("segments", {}))
+        self.rules = Rules.of(result.params)
+        self.analysed_strategy = self.rules.strategy
         self._generation += 1
         self.store.set_frames(result.frames, int(result.params.get("every", 1)))
         self.set_analysed_threshold(float(result.params.get("threshold", result.model.threshold)))
@@ -94,6 +96,13 @@ class ReviewState(QObject):
         self.threshold_changed.emit(t)
         self._schedule(0)
 
+    def set_strategy(self, strategy: str) -> None:
+        """Decide again with another strategy, from the scores already here."""
+        if strategy == self.rules.strategy:
+            return
+        self.rules = replace(self.rules, strategy=strategy)
+        self._schedule(0)
+
     def _schedule(self, delay_ms: int) -> None:
         if not self._timer.isActive():
             self._timer.start(delay_ms)
@@ -103,22 +112,21 @@ class ReviewState(QObject):
     def _derive(self) -> None:
         frames = self.store.frames()  # a list the store replaces, never mutates: safe to hand over
         if len(frames) < ASYNC_FROM:
-            self._apply(self._generation, self.threshold, derive(frames, self.threshold, self.rules))
+            self._apply(self._generation, self.threshold, self.rules, decide(frames, self.threshold, self.rules))
             return
         if self.pool.is_running(self._job):
             self._again = True
             return
         gen, t, rules = self._generation, self.threshold, self.rules
         self._again = False
-        self._job = FunctionWorker("derive", lambda _w: (gen, t, derive(frames, t, rules)))
+        self._job = FunctionWorker("derive", lambda _w: (gen, t, rules, decide(frames, t, rules)))
         self._job.succeeded.connect(self._derived)
         self._job.finished.connect(self._job_finished)
         self.pool.start(self._job)
 
     @Slot(object)
     def _derived(self, value) -> None:
-        gen, t, derived = value
-        self._apply(gen, t, derived)
+        self._apply(*value)
 
     @Slot()
     def _job_finished(self) -> None:
@@ -126,21 +134,20 @@ class ReviewState(QObject):
             self._again = False
             self._timer.start(0)
 
-    def _apply(self, gen: int, threshold: float, derived) -> None:
-        if gen != self._generation or abs(threshold - self.threshold) > 1e-12:
-            self._again = True  # stale: the data or threshold moved on while deriving
+    def _apply(self, gen: int, threshold: float, rules: Rules, decision: Decision) -> None:
+        if gen != self._generation or abs(threshold - self.threshold) > 1e-12 or rules != self.rules:
+            self._again = True  # stale: the data, threshold or strategy moved on while deriving
             return
-        self.segments, self.tracks = derived
-        self._derived_at = (self._generation, threshold)
+        self.decision, self.segments, self.tracks = decision, decision.segments, decision.tracks
+        self._derived_at = (self._generation, threshold, rules)
         self.derived_changed.emit()
 
     def current_result(self) -> AnalysisResult | None:
-        """The finished (or cancelled, partial) analysis as decided at the review threshold."""
+        """The finished (or cancelled, partial) analysis as decided at the review threshold and strategy."""
         if self.result is None:
             return None
-        if self._derived_at == (self._generation, self.threshold):
-            return rethreshold(self.result, self.threshold, self.segments, self.tracks)
-        return rethreshold(self.result, self.threshold)
+        fresh = self._derived_at == (self._generation, self.threshold, self.rules)
+        return redecide(self.result, self.threshold, self.rules.strategy, self.decision if fresh else None)
 
     def next_segment(self, index: int) -> Segment | None:
         return next((s for s in self.segments if s.start_frame > index), None)

@@ -27,7 +27,7 @@ def test_analyze_writes_the_documented_json_and_csv(tiny_bundle, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "clip.avi:" in r.stdout and "sha256" in r.stdout
     doc = json.loads(out_json.read_text())
-    assert doc["schema"] == "deepfake-inspector/analysis@1"
+    assert doc["schema"] == "deepfake-inspector/analysis@2"
     assert set(doc["video"]) >= {"path", "sha256", "frames", "fps", "width", "height", "duration_s"}
     assert set(doc["model"]) >= {"id", "architecture", "sha256"}
     assert doc["params"]["every"] == 2
@@ -37,12 +37,36 @@ def test_analyze_writes_the_documented_json_and_csv(tiny_bundle, tmp_path):
     f0 = doc["frames"][0]
     assert f0["status"] == "scored" and 0 <= f0["score"] <= 1
     assert f0["faces"][0]["track"] == 1 and len(f0["faces"][0]["box"]) == 4
-    assert isinstance(doc["segments"], list)
+    assert isinstance(doc["segments"], list) and all("track" in s for s in doc["segments"])
+    track = doc["tracks"][0]
+    assert track["track"] == 1 and track["verdict"]["label"] in ("fake", "real", "inconclusive")
+    assert doc["verdict"]["track"] == 1 and doc["coverage"]["read_to_end"] is True
+    assert doc["coverage"]["decoded"] == doc["coverage"]["sampled"] == 6
     rows = list(csv.DictReader(out_csv.open()))
     assert len(rows) == 6 and rows[0]["track"] == "1" and rows[0]["status"] == "scored"
+    assert rows[0]["track_verdict"] == track["verdict"]["label"]
     assert video.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence", "out"]
     assert [p.name for p in (tmp_path / "evidence").iterdir()] == ["clip.avi"]  # nothing beside the evidence
+
+
+@pytest.mark.slow
+def test_a_truncated_file_is_analysed_as_far_as_it_goes_and_exits_4(tiny_bundle, tmp_path):
+    (tmp_path / "evidence").mkdir()
+    whole = astronaut_face_video(tmp_path / "whole.avi", n=20)
+    video = _write(tmp_path / "evidence" / "cut.avi", whole.read_bytes()[: whole.stat().st_size // 2])
+    out = tmp_path / "r.json"
+    r = cli("analyze", video, "--model", tiny_bundle.path, "--json", out)
+    assert r.returncode == 4, r.stderr
+    doc = json.loads(out.read_text())
+    cov = doc["coverage"]
+    assert cov["announced"] == 20 and not cov["read_to_end"] and 0 < cov["decoded"] < 20
+    assert cov["end_frame"] == cov["decoded"] and cov["decode_errors"] == 20 - cov["decoded"]
+    assert {f["status"] for f in doc["frames"][cov["end_frame"]:]} == {"decode_error"}
+    assert len(doc["frames"]) == 20
+    share = f"{100 * cov['decoded'] / 20:.0f} %"
+    assert f"on {share} of the file" in r.stdout and "could not be read past frame" in r.stdout
+    assert "truncated" in r.stderr
 
 
 def _write(path, data):

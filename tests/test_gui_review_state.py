@@ -7,8 +7,9 @@ import numpy as np
 from core.analysis import AnalysisParams, Engine
 from core.lookup import cached_result
 from core.result import FaceScore, FrameResult
-from core.review import rethreshold, rules_of
-from core.segments import find_segments
+from core.decide import Rules
+from core.review import redecide
+from core.segments import track_segments
 from gui.scores import NOT_ANALYSED, STATUS_CODE, ScoreStore
 
 
@@ -32,6 +33,11 @@ def test_cached_result_finds_what_the_engine_stored_without_loading_a_model(face
     hit = cached_result(sha, tiny_bundle, params, fps, moved)
     assert hit is not None and hit.frames == stored.frames and hit.video.path == str(moved)
     assert cached_result(sha, tiny_bundle, AnalysisParams(every=3), fps) is None  # other parameters, other key
+    # the verdict strategy does not change a score: the stored scores come back decided by the one asked for
+    other = cached_result(sha, tiny_bundle, AnalysisParams(every=2, strategy="majority"), fps)
+    assert other is not None and other.frames == stored.frames
+    assert other.verdict.strategy == "majority" and other.params["strategy"] == "majority"
+    assert stored.verdict.strategy == "mean"
 
 
 def _frames(scores):
@@ -42,17 +48,22 @@ def _frames(scores):
     )
 
 
-def test_rethreshold_rederives_segments_and_verdict_and_says_so(face_video, tiny_bundle, colour_detector):
+def test_redecide_rederives_segments_and_verdict_and_says_so(face_video, tiny_bundle, colour_detector):
     result = Engine(tiny_bundle, detector=colour_detector).analyze(face_video, AnalysisParams(), use_cache=False)
-    assert rethreshold(result, result.params["threshold"]) is result
+    assert redecide(result, result.params["threshold"]) is result
     scores = [f.score for f in result.frames if f.score is not None]
     low = min(scores) - 0.01
-    r = rethreshold(result, low)
+    r = redecide(result, low)
     assert r.frames == result.frames
-    assert r.segments == find_segments(result.frames, low, rules_of(result))
+    assert r.segments == track_segments(result.frames, low, Rules.of(result.params).segments)
     assert r.verdict.threshold == low and r.params["threshold"] == low
+    vote = redecide(result, low, "majority").verdict  # every face is above a threshold under all of them
+    assert vote.label == "fake" and vote.score == 1.0 and vote.track is not None
     assert all(t.frames_above == t.frames_scored for t in r.tracks)
     assert r.warnings[-1].startswith("Threshold changed in review")
+    m = redecide(result, strategy="majority")
+    assert m.verdict.strategy == "majority" and m.frames == result.frames
+    assert m.warnings[-1] == "Verdict strategy changed in review from mean to majority."
 
 
 def test_score_store_keeps_gaps_and_statuses_by_sampled_slot():
@@ -83,7 +94,7 @@ def test_long_videos_derive_segments_off_the_gui_thread_and_keep_the_latest_thre
     for t in (0.3, 0.6, 0.8):  # a drag: only the last one must end up applied
         state.set_threshold(t)
     qtbot.waitUntil(lambda: bool(derived) and derived[-1][0] == 0.8 and not state.pool.running(), timeout=10_000)
-    expected = find_segments(state.store.frames(), 0.8, state.rules)
+    expected = track_segments(state.store.frames(), 0.8, state.rules.segments)
     assert state.segments == expected and len(expected) > 10
     assert state._job is not None  # derived by a worker, not in place
     state.pool.join_all()
