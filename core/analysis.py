@@ -44,7 +44,6 @@ from core.sequence import TrackWindows
 from core.tracking import TrackedFace, Tracker
 from core.video import VideoInfo, container_warnings, iter_frames, probe
 
-
 # Parameters that turn scores into segments and verdicts: changing them re-decides, never re-scores.
 DECISION_PARAMS = ("threshold", "strategy", "band", "min_track_s", "min_frames", "segments")
 

@@ -10,9 +10,9 @@ never waits for it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
-
 from dataclasses import replace
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from core.decide import Decision, Rules, decide
 from core.result import AnalysisResult, Segment

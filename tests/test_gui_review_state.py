@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from core.analysis import AnalysisParams, Engine
+from core.decide import Rules
 from core.lookup import cached_result
 from core.result import FaceScore, FrameResult
-from core.decide import Rules
 from core.review import redecide
 from core.segments import track_segments
 from gui.scores import NOT_ANALYSED, STATUS_CODE, ScoreStore
