@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.aggregate import STRATEGIES
 from core.analysis import AnalysisParams, Progress
+from core.decide import coverage_text, verdict_text
 from core.models.bundle import BundleInfo
 from core.result import AnalysisResult
 from gui import theme
@@ -262,11 +263,14 @@ class AnalysisPanel(QWidget):
             self.verdict_detail.setText("")
             self.warnings.hide()
             return
-        v = result.verdict
-        label = v.label.replace("_", " ").upper()
+        v, cov = result.verdict, result.coverage
+        label = verdict_text(v)
         if not result.complete:
             label += "  (partial)"
+        elif cov is not None and not cov.whole:
+            label += f"  (on {cov.share_decoded:.0%} of the file)"
         self.verdict_label.setText(label)
+        self.verdict_label.setToolTip(verdict_text(v, cov) + (f" · {v.reason}" if v.reason else ""))
         self.verdict_label.setStyleSheet(f"color: {theme.VERDICT_COLOURS.get(v.label, theme.TEXT)};")
         score = "n/a" if v.score is None else f"{v.score:.3f}"
         sampled = len(result.frames)
@@ -277,6 +281,15 @@ class AnalysisPanel(QWidget):
         ]
         if v.reason:
             lines.append(f"<i>{html.escape(v.reason)}</i>")
+        tracks = [t for t in result.tracks if t.verdict is not None]
+        if len(tracks) > 1:
+            lines.append("tracks: " + ", ".join(
+                f"<span style='color:{theme.track_colour(t.track)}'>T{t.track}</span> "
+                f"<span style='color:{theme.VERDICT_COLOURS.get(t.verdict.label, theme.TEXT)}'>"
+                f"{t.verdict.label.replace('_', ' ')}</span>" for t in tracks))
+        if cov is not None and not cov.whole:
+            lines.append(f"<span style='color:{theme.VERDICT_COLOURS['inconclusive']}'>"
+                         f"{html.escape(coverage_text(cov))}</span>")
         if note:
             lines.append(f"<span style='color:{theme.MUTED}'>{html.escape(note)}</span>")
         self.verdict_detail.setText("<br>".join(lines))

@@ -447,11 +447,13 @@ class MainWindow(QMainWindow):
     def _on_threshold(self, t: float) -> None:
         self.timeline.set_threshold(t)
         self.analysis.set_threshold(t)
+        self.view.threshold = self.segments.threshold = t
+        self.view.update()
 
     def _on_derived(self) -> None:
         fps = self.info.fps if self.info else 25.0
         self.timeline.set_segments(self.review.segments)
-        self.segments.set_segments(self.review.segments, fps)
+        self.segments.set_segments(self.review.segments, fps, self.review.threshold)
         self.segments.set_tracks(self.review.tracks)
         self.segments.highlight_at(self.playback.position)
         self._show_verdict()

@@ -17,7 +17,8 @@ def face_label(track: int, score: float | None) -> str:
     return f"T{track}  {'small' if score is None else f'{score:.2f}'}"
 
 
-def paint_faces(p: QPainter, frame: FrameResult, to_widget: QTransform, shown_index: int) -> None:
+def paint_faces(p: QPainter, frame: FrameResult, to_widget: QTransform, shown_index: int,
+                threshold: float = 0.5) -> None:
     borrowed = frame.index != shown_index
     font = p.font()
     font.setBold(True)
@@ -26,7 +27,7 @@ def paint_faces(p: QPainter, frame: FrameResult, to_widget: QTransform, shown_in
     for face in frame.faces:
         x0, y0, x1, y1 = face.box
         rect = to_widget.mapRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        colour = theme.score_colour(face.score)
+        colour = theme.score_colour(face.score, threshold)
         pen = QPen(colour, 2.5 if face.detected else 1.5)
         if borrowed:
             pen.setStyle(Qt.DashLine)

@@ -36,6 +36,7 @@ class FrameView(QWidget):
         self.failed_message = ""
         self.wanted_index = -1
         self.face_frame: FrameResult | None = None
+        self.threshold = 0.5  # face boxes are coloured relative to it
         self.overlay_visible = True
         self.zoom: float | None = None  # None: fit
         self._pan = QPointF(0, 0)  # offset of the frame centre from the widget centre, in widget px
@@ -122,7 +123,7 @@ class FrameView(QWidget):
             p.restore()
             p.setRenderHint(QPainter.Antialiasing, True)
             if self.overlay_visible and self.face_frame is not None and self.face_frame.faces:
-                paint_faces(p, self.face_frame, t, self.shown_index)
+                paint_faces(p, self.face_frame, t, self.shown_index, self.threshold)
         self._paint_notes(p)
         p.end()
 

@@ -10,8 +10,8 @@ from core.result import Segment, TrackSummary
 from gui import theme
 from gui.timecode import format_short
 
-START, PEAK = 1, 3  # segment columns holding a frame to go to
-FIRST = 1  # track column holding its first frame
+START, PEAK = 2, 4  # segment columns holding a frame to go to
+FIRST = 2  # track column holding its first frame
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -42,15 +42,25 @@ def _item(text: str, data: int | None = None, colour: QColor | None = None) -> Q
     return it
 
 
+def _track_item(track: int | None) -> QTableWidgetItem:
+    if track is None:
+        it = _item("–")
+    else:
+        it = _item(f"T{track}", None, QColor(theme.track_colour(track)))
+    it.setTextAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+    return it
+
+
 class SegmentsPanel(QTabWidget):
     seek_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.segments: tuple[Segment, ...] = ()
-        self.segment_table = _table(["#", "Start", "End", "Peak"])
+        self.threshold = 0.5  # scores are coloured relative to it
+        self.segment_table = _table(["#", "Track", "Start", "End", "Peak"])
         self.segment_table.setToolTip("Click: go to the segment's start. Double-click: go to its peak frame.")
-        self.track_table = _table(["Track", "First", "Last", "Scored", "Mean", "Peak", "Above"])
+        self.track_table = _table(["Track", "Verdict", "First", "Last", "Scored", "Mean", "Peak"])
         self.track_table.setToolTip("Click: go to the track's first frame.")
         self.addTab(self.segment_table, "Segments")
         self.addTab(self.track_table, "Tracks")
@@ -64,20 +74,24 @@ class SegmentsPanel(QTabWidget):
         if it is not None and it.data(Qt.UserRole) is not None:
             self.seek_requested.emit(int(it.data(Qt.UserRole)))
 
-    def set_segments(self, segments: tuple[Segment, ...], fps: float) -> None:
+    def set_segments(self, segments: tuple[Segment, ...], fps: float, threshold: float | None = None) -> None:
         self.segments, self.fps = tuple(segments), fps or 25.0
+        if threshold is not None:
+            self.threshold = threshold
         t = self.segment_table
         t.setRowCount(len(self.segments))
         for r, s in enumerate(self.segments):
             length = (s.end_frame - s.start_frame + 1) / self.fps
-            tip = (f"Segment {r + 1}: frames {s.start_frame}–{s.end_frame} ({length:.2f} s)\n"
+            who = "" if s.track is None else f" in track {s.track}"
+            tip = (f"Segment {r + 1}{who}: frames {s.start_frame}–{s.end_frame} ({length:.2f} s)\n"
                    f"peak {s.peak:.3f} at frame {s.peak_frame}, mean {s.mean:.3f}\n"
                    "Click: go to the start. Double-click: go to the peak.")
             cells = [
                 _item(str(r + 1)),
-                _item(format_short(s.start_s), s.start_frame),
-                _item(format_short(s.end_s), s.end_frame),
-                _item(f"{s.peak:.3f}", s.peak_frame, theme.score_colour(s.peak)),
+                _track_item(s.track),
+                _item(f"{s.start_frame} · {format_short(s.start_s)}", s.start_frame),
+                _item(f"{s.end_frame} · {format_short(s.end_s)}", s.end_frame),
+                _item(f"{s.peak:.2f}", s.peak_frame, theme.score_colour(s.peak, self.threshold)),
             ]
             for c, it in enumerate(cells):
                 it.setToolTip(tip)
@@ -88,18 +102,25 @@ class SegmentsPanel(QTabWidget):
         t = self.track_table
         t.setRowCount(len(tracks))
         for r, s in enumerate(tracks):
-            name = _item(f"T{s.track}", None, QColor(theme.track_colour(s.track)))
-            name.setTextAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+            v = s.verdict
+            label = _item("–" if v is None else v.label.replace("_", " "), None,
+                          None if v is None else QColor(theme.VERDICT_COLOURS.get(v.label, theme.TEXT)))
+            label.setTextAlignment(Qt.AlignLeft | Qt.AlignVCenter)
             cells = [
-                name,
+                _track_item(s.track),
+                label,
                 _item(str(s.first_frame), s.first_frame),
                 _item(str(s.last_frame), s.last_frame),
                 _item(str(s.frames_scored)),
-                _item("–" if s.mean is None else f"{s.mean:.3f}", None, theme.score_colour(s.mean)),
-                _item("–" if s.peak is None else f"{s.peak:.3f}", None, theme.score_colour(s.peak)),
-                _item(str(s.frames_above)),
+                _item("–" if s.mean is None else f"{s.mean:.2f}", None, theme.score_colour(s.mean, self.threshold)),
+                _item("–" if s.peak is None else f"{s.peak:.2f}", None, theme.score_colour(s.peak, self.threshold)),
             ]
+            tip = (f"Track {s.track}: frames {s.first_frame}–{s.last_frame}, {s.frames_scored} scored, "
+                   f"{s.frames_above} at or above the threshold")
+            if v is not None:
+                tip += f"\nverdict {v.label}" + (f" ({v.reason})" if v.reason else "")
             for c, it in enumerate(cells):
+                it.setToolTip(tip)
                 t.setItem(r, c, it)
         self.setTabText(1, f"Tracks ({len(tracks)})")
 

@@ -42,18 +42,22 @@ def track_colour(track: int) -> str:
     return TRACK_COLOURS[(track - 1) % len(TRACK_COLOURS)] if track >= 1 else TRACK_COLOURS[0]
 
 
-def score_rgb(p: float | None) -> tuple[int, int, int]:
-    """Green (0) through amber (0.5) to red (1); grey when there is no score."""
+def score_rgb(p: float | None, threshold: float = 0.5) -> tuple[int, int, int]:
+    """Green (0) through amber (at the threshold) to red (1); grey when there is no score.
+
+    Relative to the threshold, so a score the model calls suspicious is never shown green.
+    """
     if p is None or not np.isfinite(p):
         return (150, 150, 150)
     p = float(min(1.0, max(0.0, p)))
+    t = float(min(0.999, max(0.001, threshold)))
     green, amber, red = np.array([63, 185, 80]), np.array([227, 179, 65]), np.array([248, 81, 73])
-    c = green + (amber - green) * (p / 0.5) if p < 0.5 else amber + (red - amber) * ((p - 0.5) / 0.5)
+    c = green + (amber - green) * (p / t) if p < t else amber + (red - amber) * ((p - t) / (1 - t))
     return tuple(int(v) for v in c)
 
 
-def score_colour(p: float | None) -> QColor:
-    return QColor(*score_rgb(p))
+def score_colour(p: float | None, threshold: float = 0.5) -> QColor:
+    return QColor(*score_rgb(p, threshold))
 
 
 def mono_font(point_size: int | None = None) -> QFont:

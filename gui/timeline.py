@@ -103,6 +103,7 @@ class Timeline(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        self.threshold = 0.5
         self.readout = QLabel(" ")
         self.readout.setFont(theme.mono_font())
         self.readout.setTextFormat(Qt.RichText)
@@ -195,6 +196,7 @@ class Timeline(QWidget):
     # -- video and data -------------------------------------------------------------------
     def set_video(self, frames: int, fps: float, store: ScoreStore | None) -> None:
         self.frames, self.fps, self.store = frames, fps or 25.0, store
+        self.readout.setText(" ")  # nothing of the previous file's frame or score stays
         for c in self._curves.values():
             self.plot.removeItem(c)
         self._curves.clear()
@@ -255,6 +257,7 @@ class Timeline(QWidget):
         self.bands.setOpts(x0=x0, x1=x1, y0=-0.05, y1=1.05)
 
     def set_threshold(self, value: float) -> None:
+        self.threshold = value
         self._setting_threshold = True
         try:
             self.threshold_line.setValue(value)
@@ -330,7 +333,8 @@ class Timeline(QWidget):
         status = STATUSES[code]
         parts = [head]
         if not np.isnan(s.max[slot]):
-            parts.append(f"max <b style='color:{theme.score_colour(s.max[slot]).name()}'>{s.max[slot]:.3f}</b>")
+            colour = theme.score_colour(s.max[slot], self.threshold).name()
+            parts.append(f"max <b style='color:{colour}'>{s.max[slot]:.3f}</b>")
         for track, y in sorted(s.tracks.items()):
             if not np.isnan(y[slot]):
                 parts.append(f"<span style='color:{theme.track_colour(track)}'>T{track}</span> {y[slot]:.3f}")

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.decide import coverage_text, verdict_text
 from core.report.images import STATUS_WORDS, Thumbnail
 from core.result import DECODE_ERROR, FACE_TOO_SMALL, NO_FACE, SCORED, AnalysisResult
 
@@ -142,6 +143,9 @@ def general_limits(result: AnalysisResult) -> list[str]:
     if not result.complete:
         out.insert(0, "THE ANALYSIS WAS STOPPED BEFORE THE END OF THE VIDEO. The verdict covers only the frames "
                       "analysed up to that point.")
+    elif result.coverage is not None and not result.coverage.read_to_end:
+        out.insert(0, "THE FILE COULD NOT BE READ TO ITS END (it is truncated or damaged). " + coverage_text(
+            result.coverage) + " Nothing is known of the frames that could not be read.")
     return out
 
 
@@ -214,6 +218,16 @@ def _header(d: ReportData) -> str:
     return f"<h1>Deepfake Inspector: analysis report</h1>\n{_kv(rows)}"
 
 
+def _decided_by(r: AnalysisResult) -> str:
+    """Which face decided the verdict, when the video has more than one."""
+    tracks = [t for t in r.tracks if t.verdict is not None]
+    if r.verdict.track is None or len(tracks) < 2:
+        return ""
+    each = "; ".join(f"track {t.track}: {t.verdict.label.replace('_', ' ')}" for t in tracks)
+    return (f"Each face is decided on its own frames and the video takes its most suspicious face, track "
+            f"{r.verdict.track}, so a manipulated face is not averaged away by others ({each}).")
+
+
 def _verdict(d: ReportData) -> str:
     r, v = d.result, d.result.verdict
     colour = COLOURS.get(v.label, "#212529")
@@ -221,10 +235,13 @@ def _verdict(d: ReportData) -> str:
     parts = ["<h2>Finding</h2>",
              f'<table cellpadding="8" width="100%" style="border: 2px solid {colour};"><tr><td>'
              f'<p style="font-size: 14pt; font-weight: bold; color: {colour};">{esc(head)}</p>'
-             f'<p>Verdict <b>{esc(v.label)}</b>, score <b>{_score(v.score)}</b>, threshold {v.threshold:.2f}, '
-             f"strategy <b>{esc(v.strategy)}</b>, {v.frames_scored} frames scored, "
+             f'<p>Verdict <b>{esc(verdict_text(v, r.coverage))}</b>, score <b>{_score(v.score)}</b>, '
+             f"threshold {v.threshold:.2f}, strategy <b>{esc(v.strategy)}</b>, {v.frames_scored} frames scored, "
              f"{len(r.segments)} suspicious segment(s).</p>"
-             f"<p>{esc(verdict_meaning(r))}</p>"
+             + (f"<p>{esc(_decided_by(r))}</p>" if _decided_by(r) else "")
+             + (f'<p class="warn">{esc(coverage_text(r.coverage))}</p>'
+                if r.coverage is not None and not r.coverage.whole else "")
+             + f"<p>{esc(verdict_meaning(r))}</p>"
              + (f'<p class="warn">{esc(segments_caveat(r))}</p>' if segments_caveat(r) else "")
              + "</td></tr></table>"]
     warnings = list(r.warnings)
@@ -328,11 +345,12 @@ def _segments(d: ReportData) -> str:
         return "\n".join(parts)
     parts.append(f'<p class="small">Runs of frames at or above the threshold ({esc(_rules(r))}). Times are from '
                  "the start of the video; frame numbers count from 0.</p>")
-    parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>#</th><th>from</th>'
-                 "<th>to</th><th>frames</th><th>peak</th><th>mean</th><th>peak frame</th></tr>")
+    parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>#</th><th>track</th>'
+                 "<th>from</th><th>to</th><th>frames</th><th>peak</th><th>mean</th><th>peak frame</th></tr>")
     for n, s in enumerate(r.segments, 1):
         parts.append(
-            f'<tr><td>{n}</td><td class="mono">{timecode(s.start_s)}</td><td class="mono">{timecode(s.end_s)}</td>'
+            f'<tr><td>{n}</td><td>{"–" if s.track is None else f"#{s.track}"}</td>'
+            f'<td class="mono">{timecode(s.start_s)}</td><td class="mono">{timecode(s.end_s)}</td>'
             f'<td class="num">{s.start_frame}-{s.end_frame}</td><td class="num">{s.peak:.3f}</td>'
             f'<td class="num">{s.mean:.3f}</td><td class="num">{s.peak_frame}</td></tr>')
     parts.append("</table>")
@@ -375,11 +393,13 @@ def _tracks(d: ReportData) -> str:
         return "\n".join(parts)
     parts.append('<p class="small">Each track is one face followed through the video (a person leaving and '
                  "coming back may get a new track).</p>")
-    parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>track</th><th>first frame'
-                 "</th><th>last frame</th><th>frames scored</th><th>mean</th><th>peak</th><th>frames above "
-                 "threshold</th></tr>")
+    parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>track</th><th>verdict'
+                 "</th><th>first frame</th><th>last frame</th><th>frames scored</th><th>mean</th><th>peak</th>"
+                 "<th>frames above threshold</th></tr>")
     for t in r.tracks:
-        parts.append(f'<tr><td>#{t.track}</td><td class="num">{t.first_frame}</td><td class="num">{t.last_frame}</td>'
+        label = "–" if t.verdict is None else t.verdict.label.replace("_", " ")
+        parts.append(f'<tr><td>#{t.track}</td><td>{esc(label)}</td><td class="num">{t.first_frame}</td>'
+                     f'<td class="num">{t.last_frame}</td>'
                      f'<td class="num">{t.frames_scored}</td><td class="num">{_score(t.mean)}</td>'
                      f'<td class="num">{_score(t.peak)}</td><td class="num">{t.frames_above}</td></tr>')
     parts.append("</table>")
