@@ -18,7 +18,7 @@ from PySide6.QtGui import QDropEvent
 from core import paths
 from core.analysis import Engine
 from core.errors import EmptyFile, UnreadableVideo
-from core.segments import find_segments
+from core.segments import track_segments
 from gui import messages
 from gui.main_window import MainWindow
 from gui.settings import Settings
@@ -208,7 +208,7 @@ def test_threshold_line_changes_segments_and_verdict(qtbot, harness, tmp_path):
     rules = w.review.rules
 
     w.timeline.threshold_line.setValue(low)  # what a drag does: the line moves, segments follow
-    qtbot.waitUntil(lambda: w.review.segments == find_segments(result.frames, low, rules))
+    qtbot.waitUntil(lambda: w.review.segments == track_segments(result.frames, low, rules.segments))
     assert len(w.review.segments) >= 1
     assert w.segments.segment_table.rowCount() == len(w.review.segments)
     assert w.analysis.threshold.value() == pytest.approx(round(low, 2))
@@ -225,6 +225,30 @@ def test_threshold_line_changes_segments_and_verdict(qtbot, harness, tmp_path):
     qtbot.mouseClick(w.analysis.reset_threshold, Qt.LeftButton)
     qtbot.waitUntil(lambda: w.review.threshold == pytest.approx(result.params["threshold"]))
     assert w.current_result() is result
+
+
+def test_changing_the_strategy_redecides_the_scores_on_screen(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 40, seed=26))
+    harness.analyse(w)
+    result = w.review.result
+    assert result.verdict.strategy == "mean"
+    w.analysis.strategy.setCurrentIndex(w.analysis.strategy.findData("majority"))
+    qtbot.waitUntil(lambda: w.current_result().verdict.strategy == "majority")
+    assert w.current_result().frames == result.frames  # the same scores, decided again
+    qtbot.waitUntil(lambda: "decided by majority in review" in w.analysis.verdict_detail.text())
+    assert "No stored result" not in w.analysis.detail.text()
+    assert w.review.result is result
+
+
+def test_the_readout_forgets_the_previous_file(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 40, seed=27))
+    harness.analyse(w)
+    w.playback.seek(12)
+    qtbot.waitUntil(lambda: "frame <b>12</b>" in w.timeline.readout.text() and "max" in w.timeline.readout.text())
+    harness.open(w, _face_video(tmp_path, 20, seed=28))
+    assert "frame <b>12</b>" not in w.timeline.readout.text() and "max" not in w.timeline.readout.text()
 
 
 def test_next_and_previous_segment_keys(qtbot, harness, tmp_path):

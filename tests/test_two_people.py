@@ -1,0 +1,44 @@
+"""The issue's acceptance case: two people in one clip, one face swapped, with the shipped detector.
+
+The swap is a self-blend (the kind of fake the default detector is trained to see) pasted over
+the left person; the right one is the same portrait untouched. Real MTCNN, the real default model.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from media import astronaut, write_video
+
+from core.analysis import AnalysisParams, Engine
+from core.training.self_blend import self_blend
+
+pytestmark = pytest.mark.slow
+
+
+def _two_people(path, n: int = 30):
+    face = cv2.resize(astronaut()[10:270, 100:360], (170, 170))
+    swapped = self_blend(face, np.random.default_rng(0)).image
+    frames = []
+    for i in range(n):
+        img = np.full((300, 480, 3), 90, np.uint8)
+        img[60:230, 30 + i : 200 + i] = swapped
+        img[60:230, 270 + i : 440 + i] = face
+        frames.append(img)
+    return write_video(path, frames, fps=10.0)
+
+
+def test_one_swapped_face_beside_a_real_one_is_fake_and_names_its_track(tmp_path):
+    result = Engine().analyze(_two_people(tmp_path / "two.avi"), AnalysisParams(), use_cache=False)
+    assert len(result.tracks) == 2
+    left = {x.track for f in result.frames for x in f.faces if x.box[2] < 240}
+    assert len(left) == 1
+    (swapped,) = left
+    by_track = {t.track: t.verdict for t in result.tracks}
+    (real,) = set(by_track) - {swapped}
+    assert by_track[swapped].label == "fake", by_track
+    assert by_track[real].label == "real", by_track
+    assert result.verdict.label == "fake" and result.verdict.track == swapped
+    assert f"track {swapped}" in result.verdict.reason
+    assert result.segments and {s.track for s in result.segments} == {swapped}
