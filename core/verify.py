@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core import audit
+from core.decide import Rules, decide, verdict_text
 from core.errors import ResultFileInvalid
 from core.integrity import hash_evidence
 from core.provenance import environment, same_build
@@ -197,10 +198,18 @@ def compare_results(recorded: AnalysisResult, now: AnalysisResult, tolerance: fl
     if recorded.complete:  # frames the re-run found that a complete recorded run did not have
         for i in sorted(set(cur) - set(rec)):
             diffs.append(Difference(i, "extra", "not recorded", cur[i].status))
-    seg = lambda r: [(s.start_frame, s.end_frame, s.peak_frame) for s in r.segments]  # noqa: E731
+    seg = lambda r: [(s.track, s.start_frame, s.end_frame, s.peak_frame) for s in r.segments]  # noqa: E731
     return dict(frames_compared=compared, scores_compared=scores, scores_identical=identical, max_abs_diff=max_diff,
                 differences=tuple(diffs[:MAX_LISTED]), difference_count=len(diffs),
                 segments_match=seg(recorded) == seg(now))
+
+
+def _per_track(r: AnalysisResult) -> AnalysisResult:
+    """A version 1 result decided per track from its own scores, so it compares with a run today."""
+    if all(t.verdict is not None for t in r.tracks) and all(s.track is not None for s in r.segments):
+        return r
+    d = decide(r.frames, float(r.params.get("threshold", r.model.threshold)), Rules.of(r.params))
+    return replace(r, segments=d.segments, tracks=d.tracks, verdict=d.verdict)
 
 
 def _faces_text(f) -> str:
@@ -228,6 +237,7 @@ def verify(
     from core.models.bundle import BundleInfo, resolve
 
     log = log or audit.default_log()
+    recorded = _per_track(recorded)
     bundle = model if isinstance(model, BundleInfo) else resolve(model or recorded.model.id)
     weights_now = bundle.weights_sha256()
     ev = hash_evidence(video_path, should_cancel=should_cancel)
@@ -245,7 +255,7 @@ def verify(
         build_differences=diffs,
         tolerance=tol,
         frames_recorded=len(recorded.frames),
-        verdict_recorded=recorded.verdict.label,
+        verdict_recorded=verdict_text(recorded.verdict),
         segments_recorded=len(recorded.segments),
     )
     if weights_now != recorded.model.sha256:
@@ -255,7 +265,7 @@ def verify(
         engine = Engine(bundle, detector=detector)
         now = engine.analyze(video_path, params, progress=progress, should_cancel=should_cancel, use_cache=False,
                              video_sha256=ev.sha256)
-        report = VerifyReport(**base, **compare_results(recorded, now, tol), verdict_now=now.verdict.label,
+        report = VerifyReport(**base, **compare_results(recorded, now, tol), verdict_now=verdict_text(now.verdict),
                               segments_now=len(now.segments), rerun_complete=now.complete, rerun=now)
     log.append(audit.VERIFY_FINISHED, path=ev.path, sha256=ev.sha256, ok=report.ok, video_matches=report.video_matches,
                model_matches=report.model_matches, scores_match=report.scores_match, tolerance=tol,
