@@ -45,6 +45,13 @@ def test_p_real_output_is_turned_into_p_fake(tiny_bundle, tmp_path):
         (lambda c: c.update(preprocessing="magic"), "unknown preprocessing 'magic'"),
         (lambda c: c.update(kind="video"), "kind must be"),
         (lambda c: c.update(colour="blue"), "unknown fields colour"),
+        # what a stress run found failing late with "unexpected error: TypeError"
+        (lambda c: c.update(threshold="0.5"), "'threshold' must be a number"),
+        (lambda c: c.update(face_margin="wide"), "'face_margin' must be a number"),
+        (lambda c: c.update(min_face_px=[1]), "'min_face_px' must be a whole number"),
+        (lambda c: c.update(calibration=7), "'calibration' must be an object or null"),
+        (lambda c: c.update(face_margin=-1), "face_margin must lie between 0 and 3"),
+        (lambda c: c.update(name="x" * 100_000), "'name' is 100,000 characters long"),
     ],
 )
 def test_card_problems_are_named(tiny_bundle, tmp_path, edit, message):
@@ -54,6 +61,20 @@ def test_card_problems_are_named(tiny_bundle, tmp_path, edit, message):
     (dst / "card.json").write_text(json.dumps(card))
     with pytest.raises(BundleInvalid, match=message):
         read_bundle(dst)
+
+
+def test_a_card_nested_too_deeply_is_invalid_and_does_not_break_the_list(tiny_bundle, tmp_path, monkeypatch):
+    from core.models.bundle import list_bundles
+
+    monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))
+    root = tmp_path / "home" / "data" / "models"
+    root.mkdir(parents=True)
+    dst = _copy(tiny_bundle, root)
+    (dst / "card.json").write_text('{"name": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(BundleInvalid, match="nested too deeply"):
+        read_bundle(dst)
+    found, problems = list_bundles()
+    assert dst.name not in [b.id for b in found] and any("nested too deeply" in p for p in problems)
 
 
 def test_weights_that_do_not_match_the_card_are_refused(tiny_bundle, tmp_path):

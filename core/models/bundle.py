@@ -70,6 +70,13 @@ class ModelCard:
 
 
 _REQUIRED = {"name": str, "architecture": str, "kind": str, "input_size": int, "preprocessing": str}
+_NUMBER = (int, float)
+_OPTIONAL = {"threshold": _NUMBER, "output": str, "face_margin": _NUMBER, "min_face_px": int,
+             "sequence_length": (int, type(None)), "sequence_hop": (int, type(None)),
+             "calibration": (dict, type(None)), "description": str, "training": dict, "metrics": dict,
+             "limits": list, "created": str, "schema": str}
+_TYPE_WORDS = {str: "a string", int: "a whole number", _NUMBER: "a number", dict: "an object", list: "a list"}
+MAX_NAME = 200  # characters: a name is shown in lists and written into every audit entry
 
 
 def parse_card(data: Any, where: str) -> ModelCard:
@@ -82,6 +89,13 @@ def parse_card(data: Any, where: str) -> ModelCard:
             problems.append(f"'{key}' is missing")
         elif not isinstance(data[key], typ) or isinstance(data[key], bool):
             problems.append(f"'{key}' must be a {typ.__name__}")
+    for key, typ in _OPTIONAL.items():
+        if key in data and (not isinstance(data[key], typ) or isinstance(data[key], bool)):
+            words = _TYPE_WORDS.get(typ, _TYPE_WORDS.get(typ[0] if isinstance(typ, tuple) else typ, str(typ)))
+            problems.append(f"'{key}' must be {words}" + (" or null" if isinstance(typ, tuple)
+                                                           and type(None) in typ else ""))
+    if isinstance(data.get("name"), str) and len(data["name"]) > MAX_NAME:
+        problems.append(f"'name' is {len(data['name']):,} characters long (at most {MAX_NAME})")
     known = set(ModelCard.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     if unknown:
@@ -101,6 +115,10 @@ def parse_card(data: Any, where: str) -> ModelCard:
         problems.append("threshold must lie strictly between 0 and 1")
     if card.input_size < 8:
         problems.append("input_size is too small")
+    if not 0.0 <= float(card.face_margin) <= 3.0:
+        problems.append("face_margin must lie between 0 and 3")
+    if card.min_face_px < 1:
+        problems.append("min_face_px must be at least 1")
     if card.kind == registry.SEQUENCE and not (card.sequence_length and card.sequence_length >= 1):
         problems.append("a sequence model needs sequence_length >= 1")
     problems += calibration.problems(card.calibration)
@@ -140,6 +158,8 @@ def read_bundle(folder: str | Path, read_only: bool = False) -> BundleInfo:
         data = json.loads(card_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BundleInvalid(f"{folder.name}: {CARD_FILE} is not valid JSON ({exc}).") from exc
+    except RecursionError as exc:
+        raise BundleInvalid(f"{folder.name}: {CARD_FILE} is nested too deeply to be a model card.") from exc
     card = parse_card(data, folder.name)
     size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
     return BundleInfo(id=folder.name, path=str(folder), card=card, size_bytes=size, read_only=read_only)
