@@ -13,6 +13,9 @@ def add_parser(sub) -> None:
     p.add_argument("--all", action="store_true", help="list every entry")
     p.add_argument("--json", action="store_true", help="print entries as JSON lines, as stored")
     p.add_argument("--log", metavar="FILE", help="another audit log file (default: the user's)")
+    p.add_argument("--anchor", action="append", default=[], metavar="LINES:SHA256",
+                   help="with --check: a head recorded elsewhere (a report's 'audit log' line count and last "
+                        "hash); the log must still hold that line unchanged (repeatable)")
     p.set_defaults(func=run)
 
 
@@ -36,7 +39,11 @@ def run(args) -> int:
 
     log = AuditLog(args.log) if args.log else AuditLog()
     if args.check:
-        check = log.verify()
+        try:
+            anchors = tuple((int(n), sha.strip().lower()) for n, sha in (a.split(":", 1) for a in args.anchor))
+        except ValueError:
+            raise SystemExit("error: --anchor takes LINES:SHA256, for example 120:3f5a...") from None
+        check = log.verify(anchors)
         print(f"{log.path}: {check.summary()}")
         return 0 if check.ok else 1
     entries = log.entries()

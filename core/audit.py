@@ -109,6 +109,8 @@ class ChainCheck:
     def summary(self) -> str:
         if self.ok:
             return f"audit log intact: {self.lines} entries, last line SHA-256 {self.head_hash}"
+        if self.first_bad_line is None:
+            return f"audit log NOT CONFIRMED: {self.problem}"
         return f"audit log DAMAGED at line {self.first_bad_line}: {self.problem}"
 
 
@@ -225,8 +227,12 @@ class AuditLog:
         lines = self._lines()
         return {"log": str(self.path), "lines": len(lines), "last_sha256": _sha(lines[-1]) if lines else GENESIS}
 
-    def verify(self) -> ChainCheck:
-        """Check every line and the chain; name the first line where it breaks."""
+    def verify(self, anchors: tuple[tuple[int, str], ...] = ()) -> ChainCheck:
+        """Check every line and the chain; name the first line where it breaks.
+
+        ``anchors``: (lines, last line's SHA-256) pairs recorded elsewhere (each report records
+        one), checked like the head file; they are what a rewritten head file cannot fool.
+        """
         lines, torn = self._read()
         prev_hash = GENESIS
         for n, raw in enumerate(lines, 1):
@@ -238,15 +244,22 @@ class AuditLog:
                 return ChainCheck(False, len(lines), n, problem, prev_hash)
             prev_hash = _sha(raw)
         head = self._read_head()
-        if head is not None:
-            expected = int(head.get("lines", 0))
+        if head is None and lines:
+            return ChainCheck(False, len(lines), None,
+                              f"the head file {self.head_path.name} is missing, so lines cut from the end of the "
+                              "log cannot be ruled out (check against the head a report recorded: --anchor).",
+                              prev_hash)
+        marks = [(head.get("lines", 0), head.get("last_sha256"), "the head file")] if head is not None else []
+        marks += [(n, sha, "the anchor given") for n, sha in anchors]
+        for expected, sha, source in marks:
+            expected = int(expected)
             if expected > len(lines):
                 return ChainCheck(False, len(lines), len(lines) + 1,
                                   f"{expected - len(lines)} line(s) were removed from the end of the log "
-                                  f"(the head file records {expected}).", prev_hash)
-            if expected and _sha(lines[expected - 1]) != head.get("last_sha256"):
+                                  f"({source} records {expected}).", prev_hash)
+            if expected and _sha(lines[expected - 1]) != sha:
                 return ChainCheck(False, len(lines), expected,
-                                  "the line does not match the hash recorded in the head file.", prev_hash)
+                                  f"the line does not match the hash recorded in {source}.", prev_hash)
         return ChainCheck(True, len(lines), None, "", prev_hash)
 
     def _read_head(self) -> dict | None:

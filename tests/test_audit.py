@@ -85,6 +85,27 @@ def test_lines_cut_off_the_end_are_found_through_the_head_file(log):
     assert not check.ok and check.first_bad_line == 4 and "removed from the end" in check.problem
 
 
+def test_a_cut_log_without_its_head_file_is_not_called_intact(log):
+    lines = _lines(log)
+    head = audit.AuditLog(log.path).head()
+    log.path.write_bytes(b"\n".join(lines[:3]) + b"\n")
+    log.head_path.unlink()
+    check = log.verify()
+    assert not check.ok and "head file" in check.problem and "missing" in check.problem
+    assert "NOT CONFIRMED" in check.summary()
+
+
+def test_a_rewritten_head_file_is_caught_by_a_head_recorded_elsewhere(log):
+    lines = _lines(log)
+    anchor = (len(lines), log.head()["last_sha256"])  # what a report exported now records
+    assert log.verify((anchor,)).ok
+    log.path.write_bytes(b"\n".join(lines[:3]) + b"\n")
+    audit.atomic.write_json(log.head_path, {"lines": 3, "last_sha256": audit._sha(lines[2])})  # forged to match
+    assert log.verify().ok  # the head file alone cannot tell
+    check = log.verify((anchor,))
+    assert not check.ok and "removed from the end" in check.problem and "anchor" in check.problem
+
+
 def test_a_replaced_last_line_is_found_through_the_head_file(log):
     lines = _lines(log)
     o = json.loads(lines[3])

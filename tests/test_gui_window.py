@@ -110,7 +110,7 @@ def test_end_to_end_open_analyse_verdict_and_cached_reopen(qtbot, harness, tmp_p
     result = w.current_result()
     assert result is not None and result.complete and len(result.frames) == 40
     assert w.review.source == "analysed" and harness.made == 1
-    label = result.verdict.label.replace("_", " ").upper()
+    label = result.verdict.label.replace("_", " ").upper() + f" (track {result.verdict.track})"
     assert w.analysis.verdict_label.text() == label
     detail = re.sub("<[^>]+>", "", w.analysis.verdict_detail.text())
     assert f"{result.verdict.frames_scored} of 40 analysed frames scored" in detail

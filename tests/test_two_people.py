@@ -12,6 +12,8 @@ import pytest
 from media import astronaut, write_video
 
 from core.analysis import AnalysisParams, Engine
+from core.models.bundle import DEFAULT_FILE, read_bundle
+from core.paths import shipped_models_dir
 from core.training.self_blend import self_blend
 
 pytestmark = pytest.mark.slow
@@ -30,7 +32,9 @@ def _two_people(path, n: int = 30):
 
 
 def test_one_swapped_face_beside_a_real_one_is_fake_and_names_its_track(tmp_path):
-    result = Engine().analyze(_two_people(tmp_path / "two.avi"), AnalysisParams(), use_cache=False)
+    shipped = shipped_models_dir()
+    default = read_bundle(shipped / (shipped / DEFAULT_FILE).read_text().strip(), read_only=True)
+    result = Engine(default).analyze(_two_people(tmp_path / "two.avi"), AnalysisParams(), use_cache=False)
     assert len(result.tracks) == 2
     left = {x.track for f in result.frames for x in f.faces if x.box[2] < 240}
     assert len(left) == 1

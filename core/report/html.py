@@ -557,7 +557,8 @@ def _exports(d: ReportData) -> str:
         n = head.get("lines", 0)
         parts.append(f'<p class="small">Before this export the audit log held {n} entr{"y" if n == 1 else "ies"}; '
                      f'the last one has SHA-256 <span class="mono">{esc(head.get("last_sha256"))}</span>. '
-                     "This anchors the log: a later check of the log must contain this entry unchanged.</p>")
+                     "This anchors the log: a later check of the log must contain this entry unchanged "
+                     f'(<span class="mono">audit --check --anchor {n}:{esc(head.get("last_sha256"))}</span>).</p>')
     return "\n".join(parts)
 
 
