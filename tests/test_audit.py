@@ -87,7 +87,6 @@ def test_lines_cut_off_the_end_are_found_through_the_head_file(log):
 
 def test_a_cut_log_without_its_head_file_is_not_called_intact(log):
     lines = _lines(log)
-    head = audit.AuditLog(log.path).head()
     log.path.write_bytes(b"\n".join(lines[:3]) + b"\n")
     log.head_path.unlink()
     check = log.verify()
