@@ -33,3 +33,41 @@ def test_a_failed_block_leaves_the_target_and_no_half_folder(tmp_path):
             raise OSError(errno.ENOSPC, "No space left on device")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
     assert (target / "old.txt").read_text() == "old"
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def test_the_next_write_removes_what_a_killed_writer_left_and_nothing_else(tmp_path):
+    import os
+
+    from core.atomic import _HOST, staged_folder, write_json
+
+    dead = _dead_pid()
+    left_file = tmp_path / f".r.json.dfi-{_HOST}-{dead}.k3j_x9ab.tmp"
+    left_file.write_text("{half")
+    left_dir = tmp_path / f".bundle.dfi-{_HOST}-{dead}.q8w2e1r0"
+    (left_dir).mkdir()
+    (left_dir / "model.keras").write_bytes(b"")
+    mine = tmp_path / f".other.dfi-{_HOST}-{os.getpid()}.aaaaaaaa.tmp"  # a live writer's: kept
+    mine.write_text("")
+    elsewhere = tmp_path / f".r.json.dfi-otherhost-{dead}.bbbbbbbb.tmp"  # another machine's: kept
+    elsewhere.write_text("")
+    hidden = tmp_path / ".notes"  # the analyst's own hidden file: kept
+    hidden.write_text("mine")
+
+    write_json(tmp_path / "r.json", {"ok": 1})
+    assert not left_file.exists() and not left_dir.exists()
+    assert mine.exists() and elsewhere.exists() and hidden.read_text() == "mine"
+
+    left_file.write_text("{half")
+    with staged_folder(tmp_path / "bundle", "write") as tmp:
+        (tmp / "card.json").write_text("{}")
+    assert not left_file.exists() and (tmp_path / "bundle" / "card.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["bundle", "r.json"]
