@@ -19,7 +19,6 @@ from pathlib import Path
 
 from core.errors import OutputNotWritable
 
-
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", platform.node())[:40] or "host"
 _DEBRIS = re.compile(rf"^\..+\.dfi-{re.escape(_HOST)}-(\d+)\.[A-Za-z0-9_]+(\.tmp)?$")
 
