@@ -54,7 +54,8 @@ ANALYSIS_FAILED = "analysis_failed"  # path, error
 EVIDENCE_CHANGED = "evidence_changed"  # path, changes
 REPORT_EXPORTED = "report_exported"  # path, format, sha256, evidence_sha256, and the files beside it
 FRAME_HASHES_EXPORTED = "frame_hashes_exported"  # path, sha256, evidence_sha256, frames
-CASE_SAVED = "case_saved"  # path, sha256, case_number, evidence
+CASE_SAVED = "case_saved"  # path, sha256, case_number, evidence (logged just before the file is written)
+CASE_SAVE_FAILED = "case_save_failed"  # path, sha256 (of what was not written), error
 CASE_OPENED = "case_opened"  # path, case_number, problems
 VERIFY_FINISHED = "verify_finished"  # path, sha256, matches, video_matches, scores_match, max_abs_diff
 

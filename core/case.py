@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core import atomic, audit
-from core.errors import CaseFileInvalid, ResultFileInvalid
+from core.errors import CaseFileInvalid, OutputNotWritable, ResultFileInvalid
 from core.hashing import sha256_file
 from core.integrity import EvidenceHashes, hash_evidence
 from core.result import AnalysisResult
@@ -310,14 +310,22 @@ def from_json(d: dict[str, Any]) -> Case:
 
 
 def save_case(case: Case, path: str | os.PathLike, log: audit.AuditLog | None = None) -> str:
-    """Write the case atomically and record it in the audit log; returns the file's SHA-256."""
+    """Record the case in the audit log, then write it atomically; returns the file's SHA-256.
+
+    Logged first, so no case file exists without its ``case_saved`` entry: a process killed between
+    the two leaves an entry whose hash the file on disk does not match, which a check can see.
+    """
     p = Path(path)
     data = json.dumps(to_json(case, p), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    atomic.write_text(p, data)
     sha = _sha_bytes(data.encode("utf-8"))
-    (log or audit.default_log()).append(
-        audit.CASE_SAVED, path=str(p.resolve()), sha256=sha, case_number=case.case_number,
-        evidence=[e.sha256 for e in case.evidence], notes=len(case.notes), bookmarks=len(case.bookmarks))
+    log = log or audit.default_log()
+    log.append(audit.CASE_SAVED, path=str(p.resolve()), sha256=sha, case_number=case.case_number,
+               evidence=[e.sha256 for e in case.evidence], notes=len(case.notes), bookmarks=len(case.bookmarks))
+    try:
+        atomic.write_text(p, data)
+    except OutputNotWritable as exc:
+        log.append(audit.CASE_SAVE_FAILED, path=str(p.resolve()), sha256=sha, error=str(exc))
+        raise
     return sha
 
 

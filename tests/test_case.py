@@ -167,3 +167,17 @@ def test_bad_case_files_are_named(tmp_path):
         cs.read_case(p)
     with pytest.raises(CaseFileInvalid, match="No case file"):
         cs.read_case(tmp_path / "missing.dficase")
+
+
+def test_a_case_that_cannot_be_written_is_logged_as_not_saved(tmp_path, log):
+    import pytest
+
+    from core.errors import OutputNotWritable
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the case's folder should be")
+    with pytest.raises(OutputNotWritable):
+        cs.save_case(cs.new_case("42", "A. Analyst"), blocker / "case42.dficase", log=log)
+    saved, failed = log.entries()
+    assert (saved.event, failed.event) == (audit.CASE_SAVED, audit.CASE_SAVE_FAILED)
+    assert failed.data["sha256"] == saved.data["sha256"] and not (blocker / "case42.dficase").exists()
