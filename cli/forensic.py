@@ -16,7 +16,6 @@ from pathlib import Path
 import cv2
 
 from core import atomic, audit, record
-from core.errors import InspectorError
 from core.hashing import sha256_text
 from core.integrity import EvidenceHashes, frame_hashes, framemd5_text, refuse_beside_evidence
 from core.version import app_version
@@ -90,7 +89,7 @@ class Session:
         except KeyboardInterrupt:
             record.analysis_cancelled(before, "interrupted", self.log)
             raise
-        except InspectorError as exc:
+        except Exception as exc:  # expected (InspectorError) or not: the start never stays without an end
             record.analysis_failed(before, exc, self.log)
             raise
 

@@ -67,7 +67,14 @@ def analysis_cancelled(before: EvidenceHashes, reason: str = "cancelled", log: a
 
 def analysis_failed(before: EvidenceHashes, exc: BaseException, log: audit.AuditLog | None = None) -> None:
     (log or audit.default_log()).append(audit.ANALYSIS_FAILED, path=before.path, sha256=before.sha256,
-                                        error=type(exc).__name__, message=str(exc))
+                                        error=type(exc).__name__, message=_bounded(str(exc)))
+
+
+MAX_MESSAGE = 2000  # characters of an error message kept in the log (a message can quote a whole input)
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + f"… ({len(text):,} characters)"
 
 
 def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, analyst: str = "",
