@@ -69,6 +69,27 @@ def _lock_for(path: Path) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
+MAX_STRING = 4096  # characters of any one string an event carries; a longer one is cut and fingerprinted
+
+
+def bounded(value: Any) -> Any:
+    """``value`` with every string longer than MAX_STRING cut, keeping its length and SHA-256.
+
+    Whatever a user supplies (a card's name, a case number, an error quoting its input) can then
+    make a line only so long, so no append ever reads or writes megabytes.
+    """
+    if isinstance(value, str):
+        if len(value) <= MAX_STRING:
+            return value
+        digest = _sha(value.encode("utf-8", "surrogatepass"))
+        return f"{value[:MAX_STRING]}… [cut: {len(value):,} characters, SHA-256 {digest}]"
+    if isinstance(value, dict):
+        return {bounded(k): bounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [bounded(v) for v in value]
+    return value
+
+
 def _dumps(obj: dict) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
@@ -161,6 +182,7 @@ class AuditLog:
                             seq = int(_parse(last)["seq"]) + 1
                         except (ValueError, UnicodeDecodeError):  # a damaged last line: count lines instead
                             seq = count + 1
+                    data = bounded(data)
                     obj = {
                         "seq": seq,
                         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),

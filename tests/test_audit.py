@@ -204,3 +204,15 @@ def test_finding_the_last_line_reads_each_byte_a_bounded_number_of_times():
     last, count, needs_newline = _tail(fh)
     assert last == huge[:-1] and count == 2 and not needs_newline
     assert Counting.read_bytes <= 3 * len(first + huge)  # the newline count, then the tail once
+
+
+def test_a_huge_string_enters_the_log_cut_and_fingerprinted(log):
+    import hashlib
+
+    name = "n" * 5_000_000  # a model card's name, a case number: whatever a user can type or a file can hold
+    e = log.append("model_used", name=name, nested={"why": ["x" * 10_000]})
+    assert len(log.path.read_bytes().splitlines()[-1]) < 20_000
+    assert e.data["name"].startswith("n" * audit.MAX_STRING) and "5,000,000 characters" in e.data["name"]
+    assert hashlib.sha256(name.encode()).hexdigest() in e.data["name"]
+    assert "10,000 characters" in e.data["nested"]["why"][0]
+    assert log.verify().ok and log.entries()[-1].data == e.data
