@@ -26,8 +26,8 @@ def _table(headers: list[str]) -> QTableWidget:
     t.setFocusPolicy(Qt.ClickFocus)
     t.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
     h = t.horizontalHeader()
-    h.setSectionResizeMode(QHeaderView.Stretch)
-    h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+    h.setSectionResizeMode(QHeaderView.ResizeToContents)  # numbers are never cut to "0.1…"
+    h.setStretchLastSection(True)
     h.setMinimumSectionSize(28)
     return t
 
@@ -60,8 +60,9 @@ class SegmentsPanel(QTabWidget):
         self.threshold = 0.5  # scores are coloured relative to it
         self.segment_table = _table(["#", "Track", "Start", "End", "Peak"])
         self.segment_table.setToolTip("Click: go to the segment's start. Double-click: go to its peak frame.")
-        self.track_table = _table(["Track", "Verdict", "First", "Last", "Scored", "Mean", "Peak"])
-        self.track_table.setToolTip("Click: go to the track's first frame.")
+        self.track_table = _table(["Track", "Verdict", "Frames", "n", "Mean"])
+        self.track_table.horizontalHeaderItem(3).setToolTip("frames scored")
+        self.track_table.setToolTip("Click: go to the track's first frame. n: frames scored.")
         self.addTab(self.segment_table, "Segments")
         self.addTab(self.track_table, "Tracks")
         self.segment_table.cellClicked.connect(lambda r, _c: self._seek(self.segment_table, r, START))
@@ -83,14 +84,15 @@ class SegmentsPanel(QTabWidget):
         for r, s in enumerate(self.segments):
             length = (s.end_frame - s.start_frame + 1) / self.fps
             who = "" if s.track is None else f" in track {s.track}"
-            tip = (f"Segment {r + 1}{who}: frames {s.start_frame}–{s.end_frame} ({length:.2f} s)\n"
+            tip = (f"Segment {r + 1}{who}: frames {s.start_frame}–{s.end_frame}, "
+                   f"{format_short(s.start_s)}–{format_short(s.end_s)} ({length:.2f} s)\n"
                    f"peak {s.peak:.3f} at frame {s.peak_frame}, mean {s.mean:.3f}\n"
                    "Click: go to the start. Double-click: go to the peak.")
             cells = [
                 _item(str(r + 1)),
                 _track_item(s.track),
-                _item(f"{s.start_frame} · {format_short(s.start_s)}", s.start_frame),
-                _item(f"{s.end_frame} · {format_short(s.end_s)}", s.end_frame),
+                _item(f"{s.start_frame} · {s.start_s:.1f}s", s.start_frame),
+                _item(f"{s.end_frame} · {s.end_s:.1f}s", s.end_frame),
                 _item(f"{s.peak:.2f}", s.peak_frame, theme.score_colour(s.peak, self.threshold)),
             ]
             for c, it in enumerate(cells):
@@ -109,14 +111,13 @@ class SegmentsPanel(QTabWidget):
             cells = [
                 _track_item(s.track),
                 label,
-                _item(str(s.first_frame), s.first_frame),
-                _item(str(s.last_frame), s.last_frame),
+                _item(f"{s.first_frame}–{s.last_frame}", s.first_frame),
                 _item(str(s.frames_scored)),
                 _item("–" if s.mean is None else f"{s.mean:.2f}", None, theme.score_colour(s.mean, self.threshold)),
-                _item("–" if s.peak is None else f"{s.peak:.2f}", None, theme.score_colour(s.peak, self.threshold)),
             ]
             tip = (f"Track {s.track}: frames {s.first_frame}–{s.last_frame}, {s.frames_scored} scored, "
-                   f"{s.frames_above} at or above the threshold")
+                   f"{s.frames_above} at or above the threshold"
+                   + ("" if s.peak is None else f", peak {s.peak:.2f}"))
             if v is not None:
                 tip += f"\nverdict {v.label}" + (f" ({v.reason})" if v.reason else "")
             for c, it in enumerate(cells):
