@@ -32,11 +32,6 @@ BAND_DEFAULT = 0.1  # sureness under which a verdict is inconclusive (0.05 eithe
 MIN_FRAMES_DEFAULT = 3
 
 
-def frame_scores(frames: Sequence[FrameResult]) -> np.ndarray:
-    """Scores of the scored frames, in frame order (unscored frames left out)."""
-    return np.array([f.score for f in frames if f.score is not None], dtype=np.float64)
-
-
 def sureness(scores: np.ndarray, threshold: float) -> np.ndarray:
     """0 at the threshold, 1 at 0 or 1: a score's distance from the threshold over the room on its side."""
     scores = np.asarray(scores, dtype=np.float64)

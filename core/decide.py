@@ -25,10 +25,10 @@ class Rules:
     segments: SegmentRules = SegmentRules()
 
     @classmethod
-    def of(cls, params: Mapping[str, Any], strategy: str | None = None) -> Rules:
+    def of(cls, params: Mapping[str, Any]) -> Rules:
         """The rules recorded in a result's parameters (defaults for what older results lack)."""
         return cls(
-            strategy=strategy or params.get("strategy", "mean"),
+            strategy=params.get("strategy", "mean"),
             band=float(params.get("band", aggregate.BAND_DEFAULT)),
             min_frames=int(params.get("min_frames") or aggregate.MIN_FRAMES_DEFAULT),
             segments=SegmentRules(**params.get("segments", {})),

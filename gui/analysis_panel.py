@@ -264,11 +264,7 @@ class AnalysisPanel(QWidget):
             self.warnings.hide()
             return
         v, cov = result.verdict, result.coverage
-        label = verdict_text(v)
-        if not result.complete:
-            label += "  (partial)"
-        elif cov is not None and not cov.whole:
-            label += f"  (on {cov.share_decoded:.0%} of the file)"
+        label = verdict_text(v, cov) if result.complete else verdict_text(v) + "  (partial)"
         self.verdict_label.setText(label)
         self.verdict_label.setToolTip(verdict_text(v, cov) + (f" · {v.reason}" if v.reason else ""))
         self.verdict_label.setStyleSheet(f"color: {theme.VERDICT_COLOURS.get(v.label, theme.TEXT)};")
