@@ -155,3 +155,23 @@ def test_temporal_self_blends_drift_from_frame_to_frame_and_jump_when_asked(face
     jumping = temporal_self_blend(frames, np.random.default_rng(4), [BOX] * 6, [MARKS] * 6, step=0.05, jump_p=1.0)
     assert 0 < mask_change(drifting) < mask_change(jumping)
     assert all(r.mask.max() > 0 for r in drifting)  # every frame is blended
+
+
+def test_black_bands_outside_the_frame_stay_black():
+    """A face near the frame's edge is cropped with black bands; a self-blend must not tint them
+    (a tinted border is a shortcut to 'fake' that no real crop offers)."""
+    from core.faces import crop_face
+
+    photo = face_image(120, seed=4)  # a tight photo crop: the face's square leaves the picture
+    box = (14.0, 10.0, 106.0, 112.0)
+    crop = crop_face(photo, box, 0.3, S)
+    dark_rows = int((crop.max(axis=(1, 2)) == 0).sum())
+    assert dark_rows >= 3  # the crop does have bands
+    tinted = 0
+    for seed in range(12):
+        r = self_blend(crop, np.random.default_rng(seed), default_box(S, 0.3), None)
+        band = crop.max(axis=2) == 0
+        assert (r.image[band] == 0).all()
+        inside = r.mask > 0.5
+        tinted += np.abs(r.image[inside].astype(int) - crop[inside]).mean() > 1.0
+    assert tinted >= 10  # the face itself still changes

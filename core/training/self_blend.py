@@ -14,7 +14,11 @@ One fake, :func:`self_blend`:
    (:mod:`core.landmarks`) as in the paper, or, with only MTCNN's five points, their hull
    extended to the forehead, cheeks and chin, or, without landmarks, an ellipse inscribed in the
    face box; deformed by a smooth random warp, eroded or dilated, blurred, scaled by a blend ratio;
-4. ``fake = source * mask + target * (1 - mask)``.
+4. ``fake = source * mask + target * (1 - mask)``;
+5. the black bands :func:`core.faces.crop_face` adds where a face's square leaves the frame stay
+   exactly black: a colour-shifted copy would tint them, and a tinted border, which no real crop
+   has, is a shortcut a detector learns at once (tight photo crops such as UTKFace's all have them)
+   and that tells nothing about a face swap.
 """
 
 from __future__ import annotations
@@ -250,6 +254,34 @@ def _move(img: np.ndarray, p: BlendParams, face: float) -> np.ndarray:
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
 
 
+def frame_padding(face: np.ndarray) -> np.ndarray:
+    """True on the black bands outside the frame: whole rows or columns of zeros at the crop's edges,
+    and the one resampled pixel beside them that mixes picture and black."""
+    dark = face.max(axis=2) == 0
+    out = np.zeros(dark.shape, bool)
+
+    def band(lines) -> int:
+        n = 0
+        for line in lines:
+            if not line.all():
+                break
+            n += 1
+        return n
+
+    top, bottom = band(dark), band(dark[::-1])
+    left, right = band(dark.T), band(dark.T[::-1])
+    h, w = dark.shape
+    if top:
+        out[: min(h, top + 1)] = True
+    if bottom:
+        out[max(0, h - bottom - 1):] = True
+    if left:
+        out[:, : min(w, left + 1)] = True
+    if right:
+        out[:, max(0, w - right - 1):] = True
+    return out
+
+
 def _check(face: np.ndarray, landmarks):
     if face.ndim != 3 or face.shape[2] != 3 or face.dtype != np.uint8:
         raise ValueError("self_blend needs an (S, S, 3) uint8 RGB image")
@@ -270,6 +302,11 @@ def blend_with(face: np.ndarray, p: BlendParams, box=None, landmarks=None,
     changed = _frequency(_colour(face, p), p)
     source, target = (changed, face) if p.changed_is_source else (face, changed)
     source = _move(source, p, _face_size(base_mask(size, box, landmarks)))
+    pad = frame_padding(face)
+    if pad.any():
+        mask[pad] = 0.0
+        source, target = source.copy(), target.copy()
+        source[pad], target[pad] = face[pad], face[pad]
     m = mask[..., None]
     fake = np.clip(source.astype(np.float32) * m + target.astype(np.float32) * (1.0 - m) + 0.5, 0, 255)
     return BlendResult(fake.astype(np.uint8), mask, source, target)
