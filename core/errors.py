@@ -35,6 +35,14 @@ class UnreadableVideo(VideoError):
     """The file exists but no frame can be decoded from it."""
 
 
+class FrameNotInFile(UnreadableVideo):
+    """A frame the container announces but the stream does not hold (the file ends before it)."""
+
+    def __init__(self, message: str, end: int):
+        super().__init__(message)
+        self.end = end  # frames 0 .. end - 1 are all the stream can give
+
+
 class EvidenceChanged(InspectorError):
     """The evidence file's hash changed while it was being analysed."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.errors import EmptyFile, NotAFile, UnreadableVideo, VideoNotFound
+from core.errors import EmptyFile, FrameNotInFile, NotAFile, UnreadableVideo, VideoNotFound
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,8 @@ def iter_frames(
 
     Frames in between are grabbed (demuxed and decoded just enough) but not converted, which
     is far cheaper than seeking. ``None`` means the frame was announced but could not be
-    decoded. Iteration ends where the stream ends, which may be before the announced count.
+    decoded. Iteration ends where the stream ends, which may be before the announced count (or
+    before ``start``).
     """
     if every < 1:
         raise ValueError("every must be >= 1")
@@ -154,6 +155,8 @@ def iter_frames(
         while stop is None or index < stop:
             if not cap.grab():
                 return
+            if index == start > 0 and int(round(cap.get(cv2.CAP_PROP_POS_FRAMES))) - 1 != start:
+                return  # the seek landed elsewhere (the stream ends before ``start``): no frame under another number
             if (index - start) % every == 0:
                 ok, bgr = cap.retrieve()
                 yield index, index / rate, (to_rgb(bgr) if ok and bgr is not None else None)
@@ -162,8 +165,18 @@ def iter_frames(
         cap.release()
 
 
+def past_end_text(index: int, end: int, announced: int) -> str:
+    return (f"Frame {index} is not in the file: its stream ends after frame {end - 1} of the {announced} "
+            "the container announces (the file is truncated or damaged).")
+
+
 class FrameReader:
     """Random access to frames for the player: sequential reads are cheap, jumps seek.
+
+    Every frame returned is the one asked for: after a seek, OpenCV's own position says which
+    frame it decoded, and a file cut short with its index intact (a seek past the data lands on
+    the last frame that is there) gives :class:`FrameNotInFile`, never a picture under another
+    number. :attr:`end` is the decodable frame count once known (:meth:`find_end` looks at once).
 
     Not thread-safe; the GUI owns one per decode thread.
     """
@@ -172,21 +185,49 @@ class FrameReader:
         self.info = probe(path)
         self._cap = _open(Path(self.info.path))
         self._next = 0  # index the capture will deliver on the next read
+        self.end: int | None = None  # frames 0 .. end - 1 decode; None: not known to end early
+
+    def _past_end(self, index: int, end: int) -> FrameNotInFile:
+        end = max(1, end)
+        if self.end is None or end < self.end:
+            self.end = end
+        return FrameNotInFile(past_end_text(index, self.end, self.info.frames), self.end)
 
     def read(self, index: int) -> np.ndarray:
         if not 0 <= index < self.info.frames:
             raise IndexError(index)
+        if self.end is not None and index >= self.end:
+            raise self._past_end(index, self.end)
         if index < self._next or index > self._next + 30:
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
             self._next = index
         while self._next < index:  # short hops forward: decode through, faster than a seek
-            self._cap.grab()
+            if not self._cap.grab():
+                raise self._past_end(index, self._next)
             self._next += 1
         ok, bgr = self._cap.read()
-        self._next += 1
+        delivered = int(round(self._cap.get(cv2.CAP_PROP_POS_FRAMES))) - 1  # what OpenCV decoded
+        self._next = index + 1
         if not ok or bgr is None:
+            if delivered < index:  # the stream ended before it
+                self._next = max(0, delivered + 1)
+                raise self._past_end(index, index if delivered < 0 else delivered + 1)
             raise UnreadableVideo(f"Frame {index} of {Path(self.info.path).name} cannot be decoded.")
+        if delivered != index:
+            self._next = delivered + 1
+            if delivered < index:
+                raise self._past_end(index, delivered + 1)
+            raise UnreadableVideo(f"Frame {index} of {Path(self.info.path).name} cannot be told apart: "
+                                  f"seeking to it gave frame {delivered}.")
         return to_rgb(bgr)
+
+    def find_end(self) -> int | None:
+        """Read the last announced frame: returns :attr:`end` (None when the stream is whole)."""
+        try:
+            self.read(self.info.frames - 1)
+        except UnreadableVideo:
+            pass
+        return self.end
 
     def close(self) -> None:
         self._cap.release()

@@ -19,7 +19,7 @@ from collections import OrderedDict
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from core.errors import UnreadableVideo
+from core.errors import FrameNotInFile, UnreadableVideo
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ class _DecodeThread(QThread):
     open_failed = Signal(int, object, str)  # generation, exception, traceback
     decoded = Signal(int, int, object)  # generation, index, rgb
     decode_failed = Signal(int, int, str)  # generation, index, message
+    stream_end = Signal(int, int)  # generation, frames the stream holds (fewer than announced)
 
     def __init__(self, cache: FrameCache):
         super().__init__()
@@ -104,6 +105,8 @@ class _DecodeThread(QThread):
         self._generation = 0
         self._reader = None
         self._bad: set[int] = set()
+        self._end: int | None = None  # decodable frames, once the stream is known to end early
+        self._failure: dict[int, str] = {}
         self.decodes = 0  # frames decoded, for tests and benchmarks
 
     # -- called from the GUI thread -------------------------------------------------------
@@ -161,16 +164,33 @@ class _DecodeThread(QThread):
         self._reader = reader
         self.cache.clear()
         self._bad.clear()
+        self._failure.clear()
+        self._end = None
         with self._cv:
             self._generation, self._want, self._anchor, self._mode = generation, None, 0, IDLE
         self.opened.emit(generation, reader.info)
+        self._learn_end(reader.find_end())  # one seek: a truncated file says so before any frame is asked for
+
+    def _learn_end(self, end: int | None) -> None:
+        if end is not None and (self._end is None or end < self._end):
+            self._end = end
+            self.stream_end.emit(self._generation, end)
 
     def _decode(self, index: int) -> np.ndarray | None:
         if self._reader is None:
             return None
         try:
             rgb = self._reader.read(index)
-        except (UnreadableVideo, IndexError):
+        except FrameNotInFile as exc:
+            self._bad.add(index)
+            self._failure[index] = str(exc)
+            self._learn_end(exc.end)
+            return None
+        except UnreadableVideo as exc:
+            self._bad.add(index)
+            self._failure[index] = str(exc)
+            return None
+        except IndexError:
             self._bad.add(index)
             return None
         except Exception:  # an OpenCV failure must not end the thread; the frame is shown as failed
@@ -187,7 +207,7 @@ class _DecodeThread(QThread):
             rgb = self._decode(index)
         if rgb is None:
             if self._reader is not None:
-                self.decode_failed.emit(gen, index, f"Frame {index} cannot be decoded.")
+                self.decode_failed.emit(gen, index, self._failure.get(index, f"Frame {index} cannot be decoded."))
             return
         self.decoded.emit(gen, index, rgb)
 
@@ -196,7 +216,7 @@ class _DecodeThread(QThread):
         r = self._reader
         if r is None:
             return None
-        n, a = r.info.frames, self._anchor
+        n, a = (self._end if self._end is not None else r.info.frames), self._anchor
         frame_bytes = r.info.width * r.info.height * 3
         room = self.cache.capacity_frames(frame_bytes) // 3
         ahead = min(self._ahead, room)
@@ -221,6 +241,7 @@ class Decoder(QObject):
     open_failed = Signal(object, str)  # exception, traceback
     frame_ready = Signal(int, object)  # index, rgb
     frame_failed = Signal(int, str)
+    stream_end = Signal(int)  # the stream holds only this many of the announced frames
 
     def __init__(self, cache_bytes: int = 384 * 1024 * 1024, parent: QObject | None = None):
         super().__init__(parent)
@@ -232,6 +253,7 @@ class Decoder(QObject):
         self._thread.open_failed.connect(self._on_open_failed)
         self._thread.decoded.connect(self._on_decoded)
         self._thread.decode_failed.connect(self._on_failed)
+        self._thread.stream_end.connect(self._on_stream_end)
         self._thread.start()
 
     @property
@@ -275,3 +297,8 @@ class Decoder(QObject):
     def _on_failed(self, gen: int, index: int, message: str) -> None:
         if gen == self._active:
             self.frame_failed.emit(index, message)
+
+    @Slot(int, int)
+    def _on_stream_end(self, gen: int, end: int) -> None:
+        if gen == self._active:
+            self.stream_end.emit(end)

@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
 
         self.decoder.opened.connect(self._on_opened)
         self.decoder.open_failed.connect(self._on_open_failed)
+        self.decoder.stream_end.connect(self._on_stream_end)
         pb.frame_shown.connect(self._on_frame_shown)
         pb.frame_failed.connect(self._on_frame_failed)
         pb.position_changed.connect(self._on_position)
@@ -385,6 +386,21 @@ class MainWindow(QMainWindow):
         self.jobs.set_video(info)
         self._update_enabled()
         self.view.setFocus()
+
+    @Slot(int)
+    def _on_stream_end(self, end: int) -> None:
+        """The decoder found the stream ends before the announced count: the player stops at its last
+        frame, the timeline marks the rest as not decodable, the Video panel says so."""
+        if self.info is None:
+            return
+        self.playback.set_end(end)
+        self.review.store.set_end(end)
+        self.timeline.refresh(force=True)
+        self.metadata.set_end(end, self.info.frames)
+        self.statusBar().showMessage(
+            f"{Path(self.info.path).name} is truncated or damaged: its stream ends after frame {end - 1:,} "
+            f"of the {self.info.frames:,} announced.", 15000)
+        self._on_position(self.playback.position)
 
     @Slot(object, str)
     def _on_open_failed(self, exc: BaseException, tb: str) -> None:

@@ -96,10 +96,19 @@ class MetadataPanel(QGroupBox):
         v["Resolution"].setText(f"{info.width} × {info.height}")
         v["Frame rate"].setText(f"{info.fps:.3f} fps")
         v["Frames"].setText(f"{info.frames:,} (announced)")
+        v["Frames"].setStyleSheet("")
+        v["Frames"].setToolTip("")
         v["Duration"].setText(format_time(info.duration_s))
         v["Codec"].setText(info.codec)
         v["Rotation"].setText(f"{info.rotation}°" + (" (applied)" if info.rotation else ""))
         self.set_sha_state("computing…")
+
+    def set_end(self, end: int, announced: int) -> None:
+        """The stream holds fewer frames than the container announces."""
+        lab = self.values["Frames"]
+        lab.setText(f"{end:,} decodable of {announced:,} announced")
+        lab.setStyleSheet("color: #f85149")
+        lab.setToolTip(f"The file is truncated or damaged: frames {end:,} to {announced - 1:,} are not in it.")
 
     def set_sha_state(self, text: str) -> None:
         self.sha_state.setText(text)

@@ -12,6 +12,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from core.video import past_end_text
 from gui.decoder import BACKWARD, FORWARD, IDLE, Decoder
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 4.0, 8.0)
@@ -28,6 +29,7 @@ class Playback(QObject):
         super().__init__(parent)
         self.decoder = decoder
         self.frames, self.fps = 0, 25.0
+        self.end: int | None = None  # the stream holds only frames 0 .. end - 1, once known
         self.position = 0  # the frame asked for
         self.shown = -1  # the frame on screen
         self.shown_exact = False
@@ -44,18 +46,27 @@ class Playback(QObject):
     def set_video(self, frames: int, fps: float) -> None:
         self.pause()
         self.frames, self.fps = max(1, frames), fps or 25.0
+        self.end = None
         self.position, self.shown, self.shown_exact = 0, -1, False
+
+    def set_end(self, end: int) -> None:
+        """The stream ends before the announced count: End, playing and stepping stop at its last frame;
+        a frame past it can still be asked for (the timeline shows it) and says it is not in the file."""
+        self.end = max(1, min(int(end), self.frames))
+        if self.position >= self.end:
+            self._go(self.position)
 
     @property
     def last(self) -> int:
-        return max(0, self.frames - 1)
+        """The last frame there is: the announced count's, or the stream's when it ends early."""
+        return max(0, (self.end if self.end is not None else self.frames) - 1)
 
     # -- moving ---------------------------------------------------------------------------
     def seek(self, index: int) -> None:
         """Show ``index`` (clamped): at once if decoded, else the nearest decoded frame until it is."""
         if self.frames <= 0:
             return
-        index = int(min(max(index, 0), self.last))
+        index = int(min(max(index, 0), self.frames - 1))
         if self.playing:
             self._anchor_frame, self._anchor_t = index, time.perf_counter()
         self._go(index)
@@ -63,6 +74,13 @@ class Playback(QObject):
     def _go(self, index: int) -> None:
         changed = index != self.position
         self.position = index
+        if self.end is not None and index >= self.end:
+            self.pause()
+            self.shown, self.shown_exact = index, True
+            self.frame_failed.emit(index, past_end_text(index, self.end, self.frames))
+            if changed:
+                self.position_changed.emit(index)
+            return
         mode = (self.direction if self.playing else IDLE)
         ahead = int(max(8, min(90, self.fps * self.speed * 1.5))) if self.playing else 8
         rgb = self.decoder.request(index, mode, ahead)
@@ -77,7 +95,10 @@ class Playback(QObject):
 
     def step(self, frames: int) -> None:
         self.pause()
-        self.seek(self.position + frames)
+        target = self.position + frames
+        if frames > 0 and self.position <= self.last:
+            target = min(target, self.last)  # stepping does not walk off the stream's end
+        self.seek(target)
 
     def jump_seconds(self, seconds: float) -> None:
         self.seek(self.position + int(round(seconds * self.fps)))

@@ -59,7 +59,7 @@ class ReviewState(QObject):
     def begin(self, every: int, threshold: float, rules: Rules) -> None:
         """A new analysis starts streaming: forget the old scores."""
         self._generation += 1
-        self.store.reset(self.store.video_frames, self.store.fps, every)
+        self.store.reset(self.store.video_frames, self.store.fps, every, self.store.end)
         self.result, self.source = None, ""
         self.rules, self.analysed_strategy = rules, rules.strategy
         self.set_analysed_threshold(threshold)

@@ -1,7 +1,9 @@
 """The scores of the open video as arrays for drawing, filled as analysis results stream in.
 
 One slot per sampled frame (frame ``index`` is slot ``index // every``). Curves hold NaN
-where there is no score, so the timeline draws gaps, never a made-up value.
+where there is no score, so the timeline draws gaps, never a made-up value. Once the player
+finds that the stream ends before the announced count (:meth:`ScoreStore.set_end`), the frames
+past it read "decode error" whether or not an analysis reached them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from core.result import STATUSES, FrameResult
+from core.result import DECODE_ERROR, STATUSES, FrameResult
 
 NOT_ANALYSED = -1
 STATUS_CODE = {s: i for i, s in enumerate(STATUSES)}
@@ -21,12 +23,14 @@ class ScoreStore:
     def __init__(self, frames: int = 0, fps: float = 25.0, every: int = 1):
         self.reset(frames, fps, every)
 
-    def reset(self, frames: int, fps: float, every: int = 1) -> None:
+    def reset(self, frames: int, fps: float, every: int = 1, end: int | None = None) -> None:
         self.fps, self.every = float(fps or 25.0), max(1, int(every))
         self.video_frames = max(0, int(frames))
+        self.end = end
         n = math.ceil(self.video_frames / self.every) if self.video_frames else 0
         self.max = np.full(n, np.nan)
         self.status = np.full(n, NOT_ANALYSED, np.int8)
+        self._mark_end()
         self.tracks: dict[int, np.ndarray] = {}
         self._frames: dict[int, FrameResult] = {}
         self._sorted: list[FrameResult] | None = []
@@ -41,6 +45,17 @@ class ScoreStore:
         self.status = np.concatenate([self.status, np.full(extra, NOT_ANALYSED, np.int8)])
         for t, arr in self.tracks.items():
             self.tracks[t] = np.concatenate([arr, np.full(extra, np.nan)])
+
+    def set_end(self, end: int) -> None:
+        """The stream holds only frames ``0 .. end - 1`` of the announced ones."""
+        self.end = max(0, int(end))
+        self._mark_end()
+        self.version += 1
+
+    def _mark_end(self) -> None:
+        if self.end is not None:
+            tail = self.status[-(-self.end // self.every):]
+            tail[tail == NOT_ANALYSED] = STATUS_CODE[DECODE_ERROR]
 
     def add(self, frames: Iterable[FrameResult]) -> int:
         n = 0
@@ -65,7 +80,7 @@ class ScoreStore:
 
     def set_frames(self, frames: Iterable[FrameResult], every: int | None = None) -> None:
         """Replace everything with a finished result's frames (its stride wins)."""
-        self.reset(self.video_frames, self.fps, every or self.every)
+        self.reset(self.video_frames, self.fps, every or self.every, self.end)
         self.add(frames)
 
     # -- reading -------------------------------------------------------------------------

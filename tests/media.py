@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 
 def face_image(size: int = 96, seed: int = 0) -> np.ndarray:
@@ -28,6 +29,24 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0, fourcc:
     for f in frames:
         writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR) if f.ndim == 3 else f)
     writer.release()
+    return path
+
+
+def write_h264(path: Path, frames: list[np.ndarray], fps: int = 10, gop: int = 30, faststart: bool = True) -> Path:
+    """Write RGB frames as H.264 in MP4 with PyAV (OpenCV's wheel cannot); ``faststart`` puts the
+    index at the front, as streaming encoders do, so a file cut short still announces every frame."""
+    av = pytest.importorskip("av")
+    h, w = frames[0].shape[:2]
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), "w", options=options) as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.options = {"g": str(gop), "crf": "18", "bf": "0"}
+        for f in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
     return path
 
 

@@ -163,3 +163,48 @@ def test_frame_cache_evicts_least_recent_and_finds_nearest():
     assert cache.nearest(0)[0] == 10
     cache.clear()
     assert cache.nearest(5) is None
+
+
+def _stripes(n: int) -> list[np.ndarray]:
+    out = []
+    for i in range(n):
+        img = np.zeros((H, W, 3), np.uint8)
+        for b in range(8):
+            if (i >> b) & 1:
+                img[:, b * STRIPE:(b + 1) * STRIPE] = 255
+        out.append(img)
+    return out
+
+
+def test_a_file_cut_short_greys_its_missing_tail_and_never_shows_another_frame_there(qtbot, window, tmp_path):
+    """H.264 with its index at the front, cut at 55 %: the container announces every frame.
+    The player finds the end as it opens, End stops on the last real frame, the timeline marks the
+    rest 'decode error' before any analysis, and a frame past the end says it is not in the file."""
+    from media import write_h264
+
+    from core.result import DECODE_ERROR
+    from gui.scores import STATUS_CODE
+
+    data = write_h264(tmp_path / "whole.mp4", _stripes(120), fps=25).read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.55)])
+    w = window
+    _open(qtbot, w, cut)
+    qtbot.waitUntil(lambda: w.playback.end is not None, timeout=5000)
+    end = w.playback.end
+    assert 20 < end < 100 and w.info.frames == 120
+    status = w.review.store.status
+    assert (status[end:] == STATUS_CODE[DECODE_ERROR]).all() and (status[:end] != STATUS_CODE[DECODE_ERROR]).all()
+    assert "decode error" in w.timeline.describe_frame(end + 5)
+    assert f"{end:,} decodable of 120" in w.metadata.values["Frames"].text()
+
+    w.playback.go_end()
+    _assert_on_screen(qtbot, w, end - 1)
+    w.playback.step(1)  # stepping does not walk into the missing tail
+    _assert_on_screen(qtbot, w, end - 1)
+    w.playback.seek(110)  # a click on the timeline past the end
+    qtbot.waitUntil(lambda: w.view.failed_message != "", timeout=5000)
+    assert w.view.rgb is None and w.view.shown_index == 110
+    assert f"Frame 110 is not in the file: its stream ends after frame {end - 1} of the 120" in w.view.failed_message
+    w.playback.seek(3)
+    _assert_on_screen(qtbot, w, 3)

@@ -3,9 +3,9 @@ import os
 
 import numpy as np
 import pytest
-from media import set_mp4_rotation, write_video
+from media import set_mp4_rotation, write_h264, write_video
 
-from core.errors import EmptyFile, NotAFile, UnreadableVideo, VideoNotFound
+from core.errors import EmptyFile, FrameNotInFile, NotAFile, UnreadableVideo, VideoNotFound
 from core.hashing import file_digests, sha256_file
 from core.video import FrameReader, iter_frames, probe, to_rgb
 
@@ -126,6 +126,66 @@ def test_truncated_video_is_reported_not_crashed(tmp_path, index_video):
         assert "truncated" in str(exc)
     else:  # a demuxer that copes delivers fewer frames than announced, never garbage
         assert 0 < len(got) < 20
+
+
+def _numbered(n: int) -> list[np.ndarray]:
+    """Frames whose index is written in big digits (survives H.264) and in a grey level."""
+    import cv2
+
+    out = []
+    for i in range(n):
+        f = np.zeros((96, 128, 3), np.uint8)
+        f[..., 0] = 2 * i
+        cv2.putText(f, str(i), (4, 70), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (255, 255, 255), 5)
+        out.append(f)
+    return out
+
+
+def _which(rgb: np.ndarray, frames: list[np.ndarray]) -> int:
+    return int(np.argmin([np.abs(rgb.astype(int) - f.astype(int)).mean() for f in frames]))
+
+
+def test_a_file_cut_short_with_its_index_at_the_front_never_shows_a_frame_under_another_number(tmp_path):
+    """The container announces every frame; a seek past the data lands on the last frame there.
+    That picture must not come back as the frame asked for."""
+    frames = _numbered(90)
+    whole = write_h264(tmp_path / "whole.mp4", frames)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.55)])
+    with FrameReader(cut) as reader:
+        assert reader.info.frames == 90
+        end = reader.find_end()
+        assert end is not None and 20 < end < 80 and reader.end == end
+        for i in (end - 1, 3, end - 5):
+            assert _which(reader.read(i), frames) == i  # what is there still reads, frame-exact
+        for i in (end, 70, 89):
+            with pytest.raises(FrameNotInFile, match=f"ends after frame {end - 1} of the 90") as exc:
+                reader.read(i)
+            assert exc.value.end == end
+    with FrameReader(cut) as fresh:  # a seek past the end teaches it without find_end
+        with pytest.raises(FrameNotInFile):
+            fresh.read(80)
+        assert fresh.end == end
+    assert list(iter_frames(cut, start=80)) == []  # streaming from past the end gives nothing
+    assert [_which(rgb, frames) for _, _, rgb in iter_frames(cut, start=end - 3)] == [end - 3, end - 2, end - 1]
+    with FrameReader(whole) as ok:
+        assert ok.find_end() is None
+        assert _which(ok.read(89), frames) == 89 and _which(ok.read(10), frames) == 10
+
+
+def test_a_cut_avi_reports_its_end(tmp_path):
+    frames = _numbered(40)
+    data = write_video(tmp_path / "whole.avi", frames).read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])
+    with FrameReader(cut) as reader:
+        end = reader.find_end()
+        assert end is not None and 10 < end < 30
+        assert _which(reader.read(end - 2), frames) == end - 2  # the last one may be torn in half
+        reader.read(end - 1)
+        with pytest.raises(FrameNotInFile):
+            reader.read(end)
 
 
 def test_hashes_are_streamed_and_correct(tmp_path):
