@@ -121,6 +121,12 @@ class Case:
         return tuple(a for a in self.analyses if a.evidence_sha256 == sha256)
 
 
+def with_suffix(path: str | os.PathLike) -> Path:
+    """``path`` ending in the case suffix (added when missing), so Open case lists it."""
+    p = Path(path)
+    return p if p.suffix.lower() == SUFFIX else p.with_name(p.name + SUFFIX)
+
+
 def new_case(case_number: str = "", analyst: str = "", title: str = "") -> Case:
     now = _now()
     return Case(case_number=case_number, analyst=analyst, title=title, created=now, modified=now)

@@ -27,11 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from core import case as cs
+from core.errors import InspectorError
 from core.integrity import EvidenceHashes
 from gui import messages
 from gui.workers import Worker
 
-CASE_FILTER = "Deepfake Inspector case (*.dficase)"
+CASE_FILTER = f"Deepfake Inspector case (*{cs.SUFFIX})"
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
 
 class OpenCaseWorker(Worker):
@@ -50,6 +52,7 @@ class CasePanel(QWidget):
         super().__init__(window)
         self.window = window
         self.case = cs.new_case()
+        self._saved = self.case  # the case as last saved or opened: anything else is unsaved work
         self.path: str | None = None
         form = QFormLayout()
         self.number = QLineEdit()
@@ -147,22 +150,57 @@ class CasePanel(QWidget):
             self.window.playback.seek(int(frame))
 
     # -- case files ----------------------------------------------------------------------
+    def unsaved(self) -> bool:
+        """Bookmarks, notes or case details added or changed since the case was last saved or opened."""
+        self._details_changed()
+        return self.case != self._saved
+
+    def may_discard(self, doing: str) -> bool:
+        """Before ``doing`` something that drops this case (quitting, opening another): with unsaved
+        work, ask to save it, discard it or stay. True when it may go ahead."""
+        if not self.unsaved():
+            return True
+        answer = self.window.ask_unsaved(
+            self.window, f"The case has unsaved bookmarks, notes or details. Save them before {doing}?")
+        if answer == SAVE:
+            return self.save() is not None
+        return answer == DISCARD
+
+    def _ask_path(self, title: str) -> str:
+        start = self.path or str(Path(self.window.settings.get("case/last_dir", str(Path.home()), str))
+                                 / (self.case.case_number or "case"))
+        return QFileDialog.getSaveFileName(self.window, title, start, CASE_FILTER)[0]
+
     def save(self, path: str | None = None) -> str | None:
-        path = path or self.path or QFileDialog.getSaveFileName(self.window, "Save case", str(Path.home()),
-                                                                CASE_FILTER)[0]
-        if not path:
-            return None
+        """Save to ``path``, else where the case was saved or opened, else where the analyst chooses;
+        the name always ends in .dficase. Returns the path written, or None (cancelled or failed)."""
+        path = path or self.path or self._ask_path("Save case")
+        return self._write(path) if path else None
+
+    def save_as(self, path: str | None = None) -> str | None:
+        path = path or self._ask_path("Save case as")
+        return self._write(path) if path else None
+
+    def _write(self, path: str) -> str | None:
+        target = str(cs.with_suffix(path))
         self._details_changed()
         _info, sha = self.window.current_video()
         result = self.window.current_result()
         if sha is not None and result is not None and self._evidence_sha() is not None:
             self.case, _ref = cs.add_analysis(self.case, result)
-        cs.save_case(self.case, path)
-        self.path = path
-        self.window.statusBar().showMessage(f"Case saved: {path}")
-        return path
+        try:
+            cs.save_case(self.case, target)
+        except InspectorError as exc:  # not writable, disk full: the case stays open and unsaved
+            self.window.show_error(exc)
+            return None
+        self.path, self._saved = target, self.case
+        self.window.settings.set("case/last_dir", str(Path(target).parent))
+        self.window.statusBar().showMessage(f"Case saved: {target}")
+        return target
 
     def open(self, path: str | None = None) -> OpenCaseWorker | None:
+        if not self.may_discard("opening another case"):
+            return None
         path = path or QFileDialog.getOpenFileName(self.window, "Open case", str(Path.home()), CASE_FILTER)[0]
         if not path:
             return None
@@ -174,6 +212,7 @@ class CasePanel(QWidget):
 
     def _opened(self, opened) -> None:
         self.case, self.path = cs.with_found_paths(opened), opened.path
+        self._saved = self.case
         self.number.setText(self.case.case_number)
         self.analyst.setText(self.case.analyst)
         self.refresh()
@@ -194,6 +233,7 @@ def install(window) -> CasePanel:
         docks[0].raise_()
     acts = []
     for text, keys, slot in (("&Save case…", "Ctrl+S", lambda: panel.save()),
+                             ("Save case &as…", "Ctrl+Shift+S", lambda: panel.save_as()),
                              ("Open &case…", "Ctrl+Shift+O", lambda: panel.open()),
                              ("&Bookmark frame", "Ctrl+B", lambda: panel.add_bookmark())):
         act = QAction(text, window)

@@ -58,12 +58,14 @@ APP_TITLE = "Deepfake Inspector"
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, engines: EnginePool | None = None,
                  notify: Callable[[QWidget, messages.Message], None] | None = None,
-                 confirm: Callable[[QWidget, str, str], bool] | None = None):
+                 confirm: Callable[[QWidget, str, str], bool] | None = None,
+                 ask_unsaved: Callable[[QWidget, str], str] | None = None):
         super().__init__()
         self.settings = settings or Settings()
         self.engines = engines or EnginePool()
         self.notify = notify or messages.show_dialog
         self.confirm = confirm or _ask_yes_no
+        self.ask_unsaved = ask_unsaved or _ask_save_discard_cancel
         self.last_message: messages.Message | None = None
         self.workers = WorkerPool(self)
         self.decoder = Decoder(parent=self)
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self.review = ReviewState(self.workers, self)
         self.info: VideoInfo | None = None
         self._closing = False
+        self._leaving = False
         self._shut_down = False
 
         self.setWindowTitle(APP_TITLE)
@@ -632,7 +635,13 @@ class MainWindow(QMainWindow):
 
     # -- closing --------------------------------------------------------------------------
     def closeEvent(self, e) -> None:  # noqa: N802
-        """Cancel workers; the window closes once their threads have ended (within a chunk)."""
+        """Unsaved case work is saved or discarded first (or the window stays); then workers are
+        cancelled, and the window closes once their threads have ended (within a chunk)."""
+        if not self._leaving and not self._shut_down:
+            if not self.case_panel.may_discard("quitting"):
+                e.ignore()
+                return
+            self._leaving = True  # asked once: closing after the workers stop does not ask again
         if self.workers.running():
             self._closing = True
             self.training.shutting_down = True
@@ -668,4 +677,12 @@ class MainWindow(QMainWindow):
 
 def _ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
     return QMessageBox.question(parent, title, text) == QMessageBox.Yes
+
+
+def _ask_save_discard_cancel(parent: QWidget, text: str) -> str:
+    box = QMessageBox(QMessageBox.Warning, "Unsaved case", text,
+                      QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, parent)
+    box.setDefaultButton(QMessageBox.Save)
+    answer = box.exec()
+    return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
 

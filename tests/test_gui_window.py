@@ -60,7 +60,8 @@ class Harness:
 
     def window(self) -> MainWindow:
         settings = Settings(QSettings(str(self.settings_file), QSettings.IniFormat))
-        w = MainWindow(settings, EnginePool(self.factory), notify=lambda _p, m: None, confirm=lambda *_: True)
+        w = MainWindow(settings, EnginePool(self.factory), notify=lambda _p, m: None, confirm=lambda *_: True,
+                       ask_unsaved=lambda *_: "discard")
         self.qtbot.addWidget(w)
         w.resize(1200, 800)
         w.show()
@@ -455,6 +456,42 @@ def test_bookmarks_and_notes_are_saved_with_the_case_and_reach_the_report(qtbot,
         pass
     html = out.read_text()
     assert "mouth edge flickers" in html and "2026-117" in html
+
+
+def test_unsaved_case_work_is_saved_discarded_or_kept_on_quit_and_always_saved_as_dficase(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 12, seed=8))
+    asked = []
+
+    def never(_parent, text):
+        raise AssertionError(f"asked with nothing unsaved: {text}")
+
+    w.ask_unsaved = never
+    assert not w.case_panel.unsaved()
+    w.case_panel.add_bookmark("mouth")
+    assert w.case_panel.unsaved()
+
+    w.ask_unsaved = lambda _p, text: asked.append(text) or "cancel"
+    w.close()  # Ctrl+Q with an unsaved bookmark: asked, and Cancel keeps the window and the bookmark
+    assert len(asked) == 1 and "unsaved" in asked[0] and w.isVisible() and not w._shut_down
+    assert w.case_panel.items.count() == 1
+
+    saved = w.case_panel.save(str(tmp_path / "case42"))  # no suffix typed
+    assert saved == str(tmp_path / "case42.dficase") and (tmp_path / "case42.dficase").is_file()
+    assert not (tmp_path / "case42").exists() and not w.case_panel.unsaved()
+    w.case_panel.add_bookmark("eyes")
+    copy = w.case_panel.save_as(str(tmp_path / "copy.DFICASE"))
+    assert copy == str(tmp_path / "copy.DFICASE") and w.case_panel.path == copy
+    w.case_panel.number.setText("2026-9")  # a detail typed but not yet committed counts too
+    assert w.case_panel.unsaved()
+
+    w.ask_unsaved = lambda _p, text: asked.append(text) or "save"
+    w.close()  # Save: written where it was saved last, then the window closes
+    assert len(asked) == 2 and w._shut_down
+    from core import case as cs
+
+    opened = cs.open_case(copy)
+    assert opened.case.case_number == "2026-9" and len(opened.case.bookmarks) == 2
 
 
 def test_window_analyses_are_in_the_audit_log(qtbot, harness, tmp_path):
