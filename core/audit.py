@@ -45,7 +45,8 @@ HEAD_FILE = "audit.head.json"
 GENESIS = "0" * 64
 
 # The events the app writes, and what their ``data`` holds.
-FILE_OPENED = "file_opened"  # path, size_bytes, mtime_ns, sha256 (+ md5, sha1 when taken)
+FILE_OPENED = "file_opened"  # path, size_bytes, mtime_ns, sha256 (+ md5, sha1 when taken), purpose
+STORED_RESULT_VIEWED = "stored_result_viewed"  # path, sha256, model_id, model_sha256, verdict, finished
 MODEL_USED = "model_used"  # id, name, architecture, sha256
 ANALYSIS_STARTED = "analysis_started"  # path, sha256, model_id, model_sha256, params
 ANALYSIS_FINISHED = "analysis_finished"  # path, sha256, verdict, score, frames, segments, complete, result_sha256

@@ -31,12 +31,21 @@ def _now() -> str:
 def open_evidence(path: str | os.PathLike, extra_hashes: Iterable[str] = (), *, analyst: str = "",
                   case_number: str = "", log: audit.AuditLog | None = None,
                   progress: Callable[[int, int], None] | None = None,
-                  should_cancel: Callable[[], bool] | None = None) -> EvidenceHashes:
-    """Hash the evidence (SHA-256 and ``extra_hashes``: md5, sha1) and log ``file_opened``."""
+                  should_cancel: Callable[[], bool] | None = None, purpose: str = "analysis") -> EvidenceHashes:
+    """Hash the evidence (SHA-256 and ``extra_hashes``: md5, sha1) and log ``file_opened``;
+    ``purpose``: "analysis", or "view" for a file opened in the player (looked at is on record too)."""
     before = hash_evidence(path, ["sha256", *extra_hashes], progress, should_cancel)
     (log or audit.default_log()).append(audit.FILE_OPENED, **before.to_json(), analyst=analyst or "",
-                                        case_number=case_number or "")
+                                        case_number=case_number or "", purpose=purpose)
     return before
+
+
+def stored_result_viewed(path: str, result, *, log: audit.AuditLog | None = None) -> None:
+    """A stored analysis was shown for the file (no new analysis ran): which one, of which model."""
+    (log or audit.default_log()).append(
+        audit.STORED_RESULT_VIEWED, path=path, sha256=result.sha256, model_id=result.model.id,
+        model_sha256=result.model.sha256, verdict=result.verdict.label, score=result.verdict.score,
+        finished=result.finished, frames=len(result.frames))
 
 
 def model_used(engine, log: audit.AuditLog | None = None) -> None:

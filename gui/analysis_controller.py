@@ -53,8 +53,13 @@ class AnalysisController(QObject):
         self.panel.show_idle(" ")
         if info is None:
             return
-        self._hash = self._start(HashWorker(info.path), progress=self._on_hash_progress,
+        self._hash = self._start(HashWorker(info.path, **self._who()), progress=self._on_hash_progress,
                                  succeeded=self._on_hashed, failed=self._on_hash_failed)
+
+    def _who(self) -> dict[str, str]:
+        """Who works on which case, for the audit log (the Case panel's fields)."""
+        case = getattr(getattr(self.parent(), "case_panel", None), "case", None)
+        return {"analyst": case.analyst if case else "", "case_number": case.case_number if case else ""}
 
     def _start(self, worker, **slots):
         """Connect first, then start: a short job may finish before a later connect() is made."""
@@ -156,10 +161,8 @@ class AnalysisController(QObject):
         params = self.panel.params()
         resolved = params.resolved(bundle, self.info.fps)
         self.review.begin(params.every, resolved.threshold, Rules.of(resolved.to_json()))
-        case = getattr(getattr(self.parent(), "case_panel", None), "case", None)  # who and for which case
         w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
-                           use_cache=use_cache, analyst=case.analyst if case else "",
-                           case_number=case.case_number if case else "")
+                           use_cache=use_cache, **self._who())
         self.worker, self._active = w, True
         self.panel.set_running(True)
         self._start(w, progress=self._on_progress, succeeded=self._on_done, failed=self._on_failed,

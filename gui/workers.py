@@ -271,23 +271,23 @@ class WarmUpWorker(Worker):
 
 
 class HashWorker(Worker):
-    """SHA-256 of the evidence file, with progress as a fraction; cancel stops between chunks."""
+    """SHA-256 of a file opened for viewing, with progress as a fraction, logged as ``file_opened``
+    (purpose "view"): what the analyst looked at is on record even if nothing is analysed."""
 
     name = "hash"
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, analyst: str = "", case_number: str = ""):
         super().__init__()
-        self.path = path
+        self.path, self.who = path, {"analyst": analyst, "case_number": case_number}
 
     def work(self) -> str:
-        from core.hashing import file_digests
+        from core import record
 
         def step(done: int, total: int) -> None:
-            if self.cancelled():
-                raise Cancelled("Hashing cancelled.")
             self.report(done / total if total else 1.0)
 
-        return file_digests(self.path, ("sha256",), progress=step)["sha256"]
+        return record.open_evidence(self.path, progress=step, should_cancel=self.cancelled, purpose="view",
+                                    **self.who).sha256
 
 
 class LookupWorker(Worker):
@@ -300,6 +300,10 @@ class LookupWorker(Worker):
         self.args = (video_sha256, bundle, params, fps, video_path)
 
     def work(self):
+        from core import record
         from core.lookup import cached_result
 
-        return cached_result(*self.args)
+        result = cached_result(*self.args)
+        if result is not None and not self.cancelled():
+            record.stored_result_viewed(self.args[4], result)
+        return result

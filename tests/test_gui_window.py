@@ -494,6 +494,38 @@ def test_unsaved_case_work_is_saved_discarded_or_kept_on_quit_and_always_saved_a
     assert opened.case.case_number == "2026-9" and len(opened.case.bookmarks) == 2
 
 
+def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
+    """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
+    on reopening writes stored_result_viewed naming the model and the verdict shown."""
+    from core import audit
+
+    video = _face_video(tmp_path, 16, seed=9)
+    w = harness.window()
+    w.case_panel.number.setText("C-11")
+    w.case_panel._details_changed()
+    harness.open(w, video)
+
+    def events(sha):
+        return [e for e in audit.default_log().entries() if e.data.get("sha256") == sha]
+
+    viewed = [e for e in events(w.video_sha256) if e.event == audit.FILE_OPENED]
+    assert [e.data["purpose"] for e in viewed] == ["view"] and viewed[0].data["case_number"] == "C-11"
+    assert viewed[0].data["path"] == str(video)
+    assert not any(e.event == audit.STORED_RESULT_VIEWED for e in events(w.video_sha256))
+    harness.analyse(w)
+    verdict = w.current_result().verdict.label
+
+    w2 = harness.window()
+    harness.open(w2, video)
+    qtbot.waitUntil(lambda: w2.current_result() is not None, timeout=10_000)
+    shown = [e for e in events(w2.video_sha256) if e.event == audit.STORED_RESULT_VIEWED]
+    assert len(shown) == 1 and shown[0].data["verdict"] == verdict
+    assert shown[0].data["model_id"] == w2.current_result().model.id
+    assert [e.data["purpose"] for e in events(w2.video_sha256) if e.event == audit.FILE_OPENED] == [
+        "view", "analysis", "view"]
+    assert audit.verify_chain().ok
+
+
 def test_window_analyses_are_in_the_audit_log(qtbot, harness, tmp_path):
     from core import audit
 
