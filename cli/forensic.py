@@ -26,6 +26,8 @@ def add_arguments(p) -> None:
                    help="write a report: HTML, or PDF when OUT ends in .pdf, with the JSON, CSV and a .sha256 list "
                         "beside it (a folder when several videos)")
     p.add_argument("--pdf", action="store_true", help="with --report: also print the report to PDF")
+    p.add_argument("--overwrite", action="store_true",
+                   help="with --report: replace report files already there (the audit log keeps their hashes)")
     p.add_argument("--analyst", help="the analyst's name, recorded in the result, the report and the audit log")
     p.add_argument("--case", metavar="NUMBER", help="the case number, recorded like --analyst")
     p.add_argument("--hash", dest="extra_hashes", action="append", choices=["md5", "sha1"], default=[],
@@ -70,6 +72,19 @@ class Session:
                 out = output_path(arg, v, suffix, self.many)
                 if out is not None:
                     refuse_beside_evidence(out, videos)
+        if args.report and not args.overwrite:  # refuse now, not after a long analysis
+            from core.errors import OutputExists
+            from core.report.export import existing_outputs
+
+            for v in videos:
+                out = output_path(args.report, v, ".html", self.many)
+                pdf = out.suffix.lower() == ".pdf" or args.pdf
+                present = existing_outputs(out.with_suffix(".pdf") if pdf else out,
+                                           (out.suffix.lower() != ".pdf") if pdf else None)
+                if present:
+                    raise OutputExists(f"{', '.join(p.name for p in present)} already there from an earlier export "
+                                       f"(in {out.parent}); choose another --report or add --overwrite.",
+                                       tuple(map(str, present)))
         if args.report and (args.pdf or args.report.lower().endswith(".pdf")):
             import gui.report_pdf  # noqa: F401  (fail now, not after a long analysis, when Qt is missing)
 
@@ -109,11 +124,12 @@ class Session:
                 from gui.report_pdf import export_pdf
 
                 files = export_pdf(out.with_suffix(".pdf"), result, html=out.suffix.lower() != ".pdf",
-                                   analyst=a.analyst, case_number=a.case, log=self.log)
+                                   analyst=a.analyst, case_number=a.case, log=self.log, overwrite=a.overwrite)
             else:
                 from core.report import export_report
 
-                files = export_report(out, result, analyst=a.analyst, case_number=a.case, log=self.log)
+                files = export_report(out, result, analyst=a.analyst, case_number=a.case, log=self.log,
+                                      overwrite=a.overwrite)
             for name, sha in files.sha256.items():
                 lines.append(f"  wrote {name}  sha256 {sha}")
             if files.evidence_check is not None and not files.evidence_check.content_unchanged:

@@ -93,6 +93,14 @@ class OutputNotWritable(InspectorError):
     pass
 
 
+class OutputExists(OutputNotWritable):
+    """Files an export would replace; earlier audit entries name them by hash."""
+
+    def __init__(self, message: str, paths: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.paths = paths
+
+
 class OutputBesideEvidence(OutputNotWritable):
     """An export would be written in the evidence file's folder, which is never written to."""
 

@@ -49,6 +49,8 @@ TABLE: dict[type[BaseException], tuple[str, str]] = {
     errors.DatasetError: ("Dataset problem", ""),
     errors.TrainingError: ("Training cannot continue", "The last complete checkpoint stays loadable; adjust the "
                            "settings and resume or start again."),
+    errors.OutputExists: ("Report files already there", "Choose another name: an earlier export is not replaced "
+                          "without asking."),
     errors.OutputBesideEvidence: ("Not beside the evidence", "Exports never go into the evidence file's folder: "
                                   "choose another folder."),
     errors.CaseFileInvalid: ("Case file unreadable", ""),

@@ -18,12 +18,13 @@ class ExportReportWorker(Worker):
 
     name = "export report"
 
-    def __init__(self, out: str, result, video_path: str, case=None):
+    def __init__(self, out: str, result, video_path: str, case=None, overwrite: bool = False):
         super().__init__()
         self.out, self.result, self.video_path, self.case = out, result, video_path, case
+        self.overwrite = overwrite
 
     def work(self):
-        kw = dict(video_path=self.video_path, case=self.case, should_cancel=self.cancelled)
+        kw = dict(video_path=self.video_path, case=self.case, should_cancel=self.cancelled, overwrite=self.overwrite)
         if self.out.lower().endswith(".pdf"):
             from gui.report_pdf import export_pdf
 
@@ -43,11 +44,22 @@ def export_current(window, out: str | None = None) -> ExportReportWorker | None:
         return None
     if out is None:
         default = str(Path.home() / f"{Path(info.path).stem}-report.html")
-        out, _ = QFileDialog.getSaveFileName(window, "Export report", default, FILTERS)
+        # the one question about replacing is ours below: it names every file, not only the one typed
+        out, _ = QFileDialog.getSaveFileName(window, "Export report", default, FILTERS,
+                                             options=QFileDialog.DontConfirmOverwrite)
         if not out:
             return None
+    from core.report.export import existing_outputs
+
+    present = existing_outputs(out, True if out.lower().endswith(".pdf") else None)
+    if present and not window.confirm(
+            window, "Replace the earlier report?",
+            "These files of an earlier export would be replaced:\n" + "\n".join(f"  {p.name}" for p in present)
+            + "\n\nThe audit log keeps their hashes. Replace them?"):
+        return None
     panel = getattr(window, "case_panel", None)
-    worker = ExportReportWorker(out, result, info.path, panel.case if panel is not None else None)
+    worker = ExportReportWorker(out, result, info.path, panel.case if panel is not None else None,
+                                overwrite=bool(present))
     worker.succeeded.connect(lambda files: window.statusBar().showMessage(
         f"Report written: {files.pdf or files.html} (with {Path(files.json).name}, {Path(files.csv).name} and "
         f"{Path(files.manifest).name})"))

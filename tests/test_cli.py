@@ -136,3 +136,15 @@ def test_unexpected_errors_are_one_line_with_the_log_path(tmp_path, monkeypatch)
     assert "unexpected error: ZeroDivisionError" in r.stderr
     log = tmp_path / "logs" / "cli-errors.log"
     assert str(log) in r.stderr and "ZeroDivisionError" in log.read_text()
+
+
+def test_a_report_name_already_used_is_refused_before_analysing(tiny_bundle, tmp_path):
+    (tmp_path / "evidence").mkdir()
+    video = astronaut_face_video(tmp_path / "evidence" / "clip.avi", n=4)
+    (tmp_path / "out").mkdir()
+    earlier = tmp_path / "out" / "r.json"
+    earlier.write_text("{}")  # e.g. the JSON of an earlier report named r
+    r = cli("analyze", video, "--model", tiny_bundle.path, "--report", tmp_path / "out" / "r.pdf")
+    assert r.returncode != 0 and "r.json already there" in r.stderr and "--overwrite" in r.stderr
+    assert "analysis_started" not in r.stdout and earlier.read_text() == "{}"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["r.json"]

@@ -15,7 +15,7 @@ import pytest
 from core import audit
 from core import case as cs
 from core.analysis import AnalysisParams, Engine
-from core.errors import OutputBesideEvidence
+from core.errors import OutputBesideEvidence, OutputExists
 from core.integrity import check_unchanged, hash_evidence
 from core.provenance import annotate
 from core.report import export_report
@@ -114,7 +114,7 @@ def test_evidence_bytes_and_mtime_unchanged_by_analysis_and_export(tiny_bundle, 
     export_report(tmp_path / "out" / "r.html", r, log=log)
     from gui.report_pdf import export_pdf
 
-    export_pdf(tmp_path / "out" / "r.pdf", r, log=log)
+    export_pdf(tmp_path / "pdf" / "r.pdf", r, log=log)
     assert evidence.read_bytes() == data
     after = evidence.stat()
     assert (after.st_mtime_ns, after.st_size) == (st.st_mtime_ns, st.st_size)
@@ -140,6 +140,28 @@ def test_report_on_a_changed_file_says_so_and_draws_no_pictures_from_it(analysed
     assert "No pictures: the file found is not the analysed file" in html
     assert len(_png_images(html)) == 1  # the timeline only
     assert log.entries()[-1].data["evidence_unchanged"] is False
+
+
+def test_an_earlier_export_is_never_replaced_silently(analysed, tmp_path, log):
+    """A PDF export under an HTML report's name writes the same JSON, CSV and .sha256: refused, the
+    earlier files untouched; replacing them on purpose logs the hashes of what was replaced."""
+    from gui.report_pdf import export_pdf
+
+    r, c = analysed
+    first = export_report(tmp_path / "out" / "r.html", r, case=c, log=log)
+    before = {name: (tmp_path / "out" / name).read_bytes() for name in os.listdir(tmp_path / "out")}
+    entries = len(log.entries())
+    with pytest.raises(OutputExists, match="r.json, r.csv, r.html, r.sha256 already exist") as exc:
+        export_pdf(tmp_path / "out" / "r.pdf", r, case=c, html=True, log=log)
+    assert len(exc.value.paths) == 4
+    assert {name: (tmp_path / "out" / name).read_bytes() for name in os.listdir(tmp_path / "out")} == before
+    assert len(log.entries()) == entries
+    again = export_pdf(tmp_path / "out" / "r.pdf", r, case=c, html=True, log=log, overwrite=True)
+    entry = log.entries()[-1]
+    assert entry.event == audit.REPORT_EXPORTED
+    assert entry.data["replaced"] == {name: first.sha256[name] for name in ("r.json", "r.csv", "r.html")} | {
+        "r.sha256": hashlib.sha256(before["r.sha256"]).hexdigest()}
+    assert again.pdf is not None
 
 
 def test_pdf_report_is_printed_by_qt(analysed, tmp_path, log):

@@ -7,6 +7,10 @@ For ``OUT = /cases/42/report.html`` the folder receives::
     report.html     the report, self-contained (and/or report.pdf, printed by Qt from the same HTML)
     report.sha256   SHA-256 of each file above, in ``sha256sum -c`` format
 
+None of them is replaced silently: when any exists the export raises :class:`OutputExists`
+naming them, and with ``overwrite=True`` the audit entry records the hashes of the files it
+replaced, so an earlier entry that names them still explains what happened to them.
+
 The report shows the JSON's and CSV's SHA-256. Before anything is drawn, the evidence is
 hashed again: pictures of peak frames are only decoded from a file whose SHA-256 is the
 analysed one. Nothing is written in the evidence file's folder. The export is recorded in the
@@ -24,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core import atomic, audit
-from core.errors import OutputNotWritable
+from core.errors import OutputExists, OutputNotWritable
 from core.integrity import EvidenceHashes, IntegrityCheck, compare, hash_evidence, refuse_beside_evidence
 from core.provenance import annotate
 from core.report.html import MAX_THUMBNAILS, ExportedFile, ReportData, render
@@ -62,6 +66,31 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def report_paths(out: str | os.PathLike, html: bool | None = None) -> dict[str, Path | None]:
+    """The files an export to ``out`` writes, by kind (None: not written)."""
+    out = Path(out)
+    want_pdf = out.suffix.lower() == ".pdf"
+    want_html = (not want_pdf) if html is None else html
+    stem = out.with_suffix("")
+    return {
+        "json": stem.with_name(stem.name + ".json"),
+        "csv": stem.with_name(stem.name + ".csv"),
+        "html": stem.with_name(stem.name + ".html") if want_html else None,
+        "pdf": stem.with_name(stem.name + ".pdf") if want_pdf else None,
+        "manifest": stem.with_name(stem.name + ".sha256"),
+    }
+
+
+def existing_outputs(out: str | os.PathLike, html: bool | None = None) -> list[Path]:
+    return [p for p in report_paths(out, html).values() if p is not None and p.exists()]
+
+
+def _file_sha(path: Path) -> str:
+    from core.hashing import sha256_file
+
+    return sha256_file(path)
+
+
 def export_report(
     out: str | os.PathLike,
     result: AnalysisResult,
@@ -78,6 +107,7 @@ def export_report(
     log: audit.AuditLog | None = None,
     progress: ProgressFn | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    overwrite: bool = False,
 ) -> ReportFiles:
     """Write the report files for ``result`` next to ``out`` (``.html`` or ``.pdf``).
 
@@ -85,23 +115,23 @@ def export_report(
     bookmarks; ``analyst``/``case_number``/``notes``/``bookmarks`` add to or replace them.
     ``video_path``: where the evidence is now (default: the analysed path). ``html``: also write
     the HTML when ``out`` is a PDF (default: only when ``out`` is not .pdf). A PDF needs
-    ``pdf_writer`` (gui.report_pdf.write_pdf), which keeps Qt out of core.
+    ``pdf_writer`` (gui.report_pdf.write_pdf), which keeps Qt out of core. ``overwrite``: replace
+    report files already there (else :class:`OutputExists`).
     """
     out = Path(out)
     want_pdf = out.suffix.lower() == ".pdf"
     if want_pdf and pdf_writer is None:
         raise ValueError("a PDF report needs a pdf_writer (gui.report_pdf.write_pdf)")
-    want_html = (not want_pdf) if html is None else html
     video = Path(video_path) if video_path is not None else Path(result.video.path)
-    stem = out.with_suffix("")
-    paths = {
-        "json": stem.with_name(stem.name + ".json"),
-        "csv": stem.with_name(stem.name + ".csv"),
-        "html": stem.with_name(stem.name + ".html") if want_html else None,
-        "pdf": stem.with_name(stem.name + ".pdf") if want_pdf else None,
-        "manifest": stem.with_name(stem.name + ".sha256"),
-    }
+    paths = report_paths(out, html)
     refuse_beside_evidence(out, [result.video.path, video])
+    present = existing_outputs(out, html)
+    if present and not overwrite:
+        names = ", ".join(p.name for p in present)
+        raise OutputExists(f"{names} already exist{'s' if len(present) == 1 else ''} in {out.parent}: an earlier "
+                           "export, which the audit log names by hash. Choose another name, or replace them.",
+                           tuple(str(p) for p in present))
+    replaced = {p.name: _file_sha(p) for p in present if p.is_file()}
     step = progress or (lambda *_: None)
 
     # Who and what: case details, then explicit arguments.
@@ -198,7 +228,8 @@ def export_report(
     log.append(audit.REPORT_EXPORTED, path=str((paths["html"] or paths["pdf"]).resolve()),
                format="+".join(k for k in ("html", "pdf") if paths[k] is not None),
                evidence_sha256=sha, evidence_unchanged=same_file, model_sha256=result.model.sha256,
-               verdict=result.verdict.label, files=hashes, manifest_sha256=_sha(manifest.encode("utf-8")))
+               verdict=result.verdict.label, files=hashes, manifest_sha256=_sha(manifest.encode("utf-8")),
+               replaced=replaced)
     step("done", 1, 1)
     return ReportFiles(
         html=str(paths["html"]) if paths["html"] else None,
