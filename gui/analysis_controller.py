@@ -8,6 +8,7 @@ their signals to the review state and the panels, and ignores signals from jobs 
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -185,10 +186,22 @@ class AnalysisController(QObject):
         if p.frames:
             self.review.add_frames(p.frames)
 
+    def rehashed(self, sha: str, when: str) -> None:
+        """The open file was hashed again (by an analysis, by opening a case): the Video panel shows
+        that hash, saying when it was taken and that it differs from the one taken on opening."""
+        if self.info is None or sha == self.video_sha256:
+            return
+        opened_with = self.video_sha256
+        self.video_sha256 = sha
+        note = f" (the file changed: on opening it was {opened_with[:12]}…)" if opened_with else ""
+        self.metadata.set_sha(sha, f"computed from the file {when} at {time.strftime('%H:%M:%S')}{note}")
+        self.changed.emit()
+
     @Slot(object)
     def _on_done(self, result: AnalysisResult) -> None:
         if self.sender() is not self.worker:
             return
+        self.rehashed(result.sha256, "by the analysis")
         self.review.set_result(result, "analysed" if result.complete else "partial")
         if result.complete:
             self.panel.show_finished(f"Finished: {len(result.frames):,} frames in {result.elapsed_s:.1f} s.")

@@ -215,11 +215,22 @@ class CasePanel(QWidget):
         self._saved = self.case
         self.number.setText(self.case.case_number)
         self.analyst.setText(self.case.analyst)
+        info, _sha = self.window.current_video()
+        for check in opened.evidence:  # the file on screen was hashed again: its panel shows that hash
+            if info is not None and check.current_sha256 and _same_file(check.found_at, info.path):
+                self.window.jobs.rehashed(check.current_sha256, "when the case was opened")
         self.refresh()
         if opened.warnings:
             self.window.notify(self.window, messages.Message("Case evidence changed", "\n".join(opened.warnings)))
         elif self.case.evidence and self.window.current_video()[0] is None:
             self.window.open_video(self.case.evidence[0].path)
+
+
+def _same_file(a: str | None, b: str) -> bool:
+    try:
+        return a is not None and os.path.samefile(a, b)
+    except OSError:  # gone since it was checked
+        return False
 
 
 def install(window) -> CasePanel:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -115,9 +116,10 @@ class MetadataPanel(QGroupBox):
         self.sha.hide()
         self.copy_sha.setEnabled(False)
 
-    def set_sha(self, sha: str) -> None:
+    def set_sha(self, sha: str, state: str | None = None) -> None:
+        """The file's SHA-256 and where it comes from (default: hashed from the file just now)."""
         self.sha256 = sha
-        self.sha_state.setText("computed from the file")
+        self.sha_state.setText(state or f"computed from the file at {time.strftime('%H:%M:%S')}")
         self.sha.setText(f"{sha[:32]}\n{sha[32:]}")
         self.sha.show()
         self.copy_sha.setEnabled(True)

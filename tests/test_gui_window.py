@@ -494,6 +494,38 @@ def test_unsaved_case_work_is_saved_discarded_or_kept_on_quit_and_always_saved_a
     assert opened.case.case_number == "2026-9" and len(opened.case.bookmarks) == 2
 
 
+def test_the_video_panel_never_shows_a_stale_hash(qtbot, harness, tmp_path):
+    """The file changes after it was opened: a reopened case and a new analysis hash it again, and
+    the Video panel shows that hash, saying the file changed, not the one taken on opening."""
+    import hashlib
+
+    video = _face_video(tmp_path, 12, seed=10)
+    w = harness.window()
+    harness.open(w, video)
+    first = w.metadata.sha256
+    assert w.metadata.sha_state.text().startswith("computed from the file at")
+    w.case_panel.add_bookmark("x")
+    case_file = w.case_panel.save(str(tmp_path / "c.dficase"))
+    data = bytearray(video.read_bytes())
+    data[-10] ^= 0xFF  # one byte of the evidence changes on disk
+    video.write_bytes(bytes(data))
+    changed = hashlib.sha256(bytes(data)).hexdigest()
+
+    worker = w.case_panel.open(case_file)
+    with qtbot.waitSignal(worker.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: w.metadata.sha256 == changed, timeout=5000)
+    state = w.metadata.sha_state.text()
+    assert "when the case was opened" in state and f"on opening it was {first[:12]}" in state
+    assert w.video_sha256 == changed
+
+    data[-20] ^= 0xFF  # and again before an analysis
+    video.write_bytes(bytes(data))
+    harness.analyse(w)
+    assert w.metadata.sha256 == hashlib.sha256(bytes(data)).hexdigest() == w.current_result().sha256
+    assert "by the analysis" in w.metadata.sha_state.text()
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
