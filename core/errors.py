@@ -38,7 +38,7 @@ class UnreadableVideo(VideoError):
 class FrameNotInFile(UnreadableVideo):
     """A frame the container announces but the stream does not hold (the file ends before it)."""
 
-    def __init__(self, message: str, end: int):
+    def __init__(self, message: str, end: int = 0):
         super().__init__(message)
         self.end = end  # frames 0 .. end - 1 are all the stream can give
 

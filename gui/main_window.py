@@ -39,6 +39,7 @@ from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
 from gui.goto_dialog import GotoDialog
 from gui.icons import icon
+from gui.key_guard import KeyGuard
 from gui.metadata_panel import MetadataPanel
 from gui.playback import Playback
 from gui.player import FrameView
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.library = library_tab.install(self)
         self.training.bundle_saved.connect(lambda info: self.library.refresh(select=info.id))
         self._connect()
+        self.key_guard = KeyGuard(self, _player_keys(self.acts), lambda: self.tabs.currentIndex() == 0)
         self._restore()
         self.refresh_models()
         self._update_enabled()
@@ -673,6 +675,15 @@ class MainWindow(QMainWindow):
         self._save()
         self.workers.join_all()
         self.decoder.shutdown()
+
+
+PLAYER_ACTIONS = ("play", "step_back", "step_fwd", "back_1s", "fwd_1s", "back_10s", "fwd_10s", "start", "end",
+                  "shuttle_back", "pause", "shuttle_fwd", "slower", "faster", "normal_speed", "prev_seg", "next_seg",
+                  "overlay", "timeline_all", "timeline_in", "timeline_out")
+
+
+def _player_keys(acts) -> list:
+    return [k for name in PLAYER_ACTIONS for k in getattr(acts, name).shortcuts()]
 
 
 def _ask_yes_no(parent: QWidget, title: str, text: str) -> bool:

@@ -24,6 +24,8 @@ TABLE: dict[type[BaseException], tuple[str, str]] = {
     errors.VideoNotFound: ("Video not found", "Check the path; the file may have been moved or renamed."),
     errors.NotAFile: ("Not a video file", "Choose a video file, not a folder or a device."),
     errors.EmptyFile: ("Empty file", "The file holds no data; the copy may have been interrupted."),
+    errors.FrameNotInFile: ("Frame not in the file", "The file is truncated or damaged: the frames before it can "
+                            "still be viewed and analysed."),
     errors.UnreadableVideo: (
         "Cannot decode the video",
         "The format is unknown or the file is damaged. Try a working copy converted with a known tool, "

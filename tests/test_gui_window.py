@@ -526,6 +526,40 @@ def test_the_video_panel_never_shows_a_stale_hash(qtbot, harness, tmp_path):
     assert "by the analysis" in w.metadata.sha_state.text()
 
 
+def test_keys_go_to_the_focused_input_and_player_keys_only_work_on_the_review_page(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 30, seed=12))
+    vb = w.timeline.plot.getViewBox()
+    span = lambda: vb.viewRange()[0][1] - vb.viewRange()[0][0]  # noqa: E731
+    whole = span()
+    w.view.setFocus()
+    qtbot.keyClick(w.view, Qt.Key_Up)  # on the review page, Up zooms the timeline in
+    qtbot.waitUntil(lambda: span() < 0.9 * whole, timeout=2000)
+    w.acts.timeline_all.trigger()
+    qtbot.waitUntil(lambda: abs(span() - whole) < 1e-6, timeout=2000)
+
+    w.tabs.setCurrentWidget(w.training)
+    epochs = w.training.form.epochs
+    epochs.setFocus()
+    qtbot.waitUntil(epochs.hasFocus, timeout=2000)
+    before = epochs.value()
+    qtbot.keyClick(epochs, Qt.Key_Up)  # the spin box steps; the hidden timeline stays
+    assert epochs.value() == before + 1 and abs(span() - whole) < 1e-6
+    w.training.setFocus()
+    qtbot.keyClick(w.training, Qt.Key_Right)  # off the review page no player key acts
+    qtbot.keyClick(w.training, Qt.Key_Space)
+    assert w.playback.position == 0 and not w.playback.playing
+
+    w.show_review()
+    w.case_panel.note.setFocus()
+    qtbot.waitUntil(w.case_panel.note.hasFocus, timeout=2000)
+    qtbot.keyClicks(w.case_panel.note, "n p")  # typing a note: letters and spaces are text, not commands
+    assert w.case_panel.note.text() == "n p" and not w.playback.playing
+    w.view.setFocus()
+    qtbot.keyClick(w.view, Qt.Key_Right)
+    qtbot.waitUntil(lambda: w.playback.position == 1, timeout=2000)
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
