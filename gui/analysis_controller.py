@@ -207,7 +207,8 @@ class AnalysisController(QObject):
             self.panel.show_finished(f"Finished: {len(result.frames):,} frames in {result.elapsed_s:.1f} s.")
         else:
             total = -(-result.video.frames // int(result.params.get("every", 1)))
-            self.panel.show_finished(f"Cancelled: {len(result.frames):,} of {total:,} frames kept (not cached).")
+            self.panel.show_finished(f"Cancelled: {len(result.frames):,} of {total:,} frames kept (not cached).",
+                                     complete=False, done=len(result.frames), total=total)
         self.status.emit(f"Verdict: {result.verdict.label}", 8000)
 
     @Slot(object, str)

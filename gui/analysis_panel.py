@@ -27,6 +27,7 @@ from core.analysis import AnalysisParams, Progress
 from core.decide import coverage_text, verdict_text
 from core.models.bundle import BundleInfo
 from core.result import AnalysisResult
+from core.wording import plural
 from gui import theme
 from gui.icons import icon
 from gui.timecode import format_time
@@ -153,8 +154,9 @@ class AnalysisPanel(QWidget):
                                   "the timeline, or type it here.")
         self.threshold.valueChanged.connect(self._threshold_typed)
         row.addWidget(self.threshold, 1)
-        self.reset_threshold = QPushButton("Model's")
-        self.reset_threshold.setToolTip("Back to the threshold the analysis used (the model card's).")
+        self.reset_threshold = QPushButton("Reset")
+        self.reset_threshold.setToolTip("Reset the threshold to the one the analysis used (the model card's).")
+        self.reset_threshold.setAccessibleName("Reset threshold to the analysis's")
         self.reset_threshold.clicked.connect(self.threshold_reset.emit)
         row.addWidget(self.reset_threshold)
         v.addLayout(row)
@@ -243,10 +245,13 @@ class AnalysisPanel(QWidget):
             eta = "–" if p.eta_s is None else format_time(p.eta_s, millis=False)
             self.detail.setText(f"{p.done:,} / {p.total:,} frames · {speed:.1f} frames/s · ETA {eta}")
 
-    def show_finished(self, text: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
-        self.progress.setFormat("done")
+    def show_finished(self, text: str, complete: bool = True, done: int = 1, total: int = 1) -> None:
+        """The end of an analysis: a full bar reading "done", or, when it was cancelled, the bar where
+        it stopped reading "cancelled at N %"."""
+        total = max(1, total)
+        self.progress.setRange(0, total)
+        self.progress.setValue(total if complete else min(done, total))
+        self.progress.setFormat("done" if complete else f"cancelled at {100 * done / total:.0f} %")
         self.detail.setText(text)
 
     def show_idle(self, text: str = " ") -> None:
@@ -272,7 +277,8 @@ class AnalysisPanel(QWidget):
         sampled = len(result.frames)
         lines = [
             f"score <b>{score}</b> against {v.threshold:.2f} · strategy <b>{v.strategy}</b>",
-            f"<b>{v.frames_scored:,}</b> of {sampled:,} analysed frames scored · {len(result.segments)} segments",
+            f"<b>{v.frames_scored:,}</b> of {sampled:,} analysed frames scored · "
+            f"{plural(len(result.segments), 'segment')}",
             f"model {html.escape(result.model.name)}",
         ]
         if v.reason:

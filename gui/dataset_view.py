@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from core.training.dataset import CLASSES, DatasetSummary
 from core.training.splits import SPLITS
+from core.wording import plural
 from gui.pixmaps import rgb_pixmap
 
 COLUMNS = ("real images", "real videos", "fake images", "fake videos", "groups")
@@ -69,7 +70,7 @@ class DatasetView(QWidget):
 
     def set_summary(self, s: DatasetSummary) -> None:
         self.summary = s
-        self.header.setText(f"<b>{html.escape(s.root)}</b> — {html.escape(s.layout)}; {len(s.files)} files."
+        self.header.setText(f"<b>{html.escape(s.root)}</b> — {html.escape(s.layout)}; {plural(len(s.files), 'file')}."
                             f"<br>Split: {html.escape(s.split_rule)}.<br>Groups kept on one side: "
                             f"{html.escape(s.group_source)}.")
         for r, split in enumerate(SPLITS):
@@ -115,7 +116,7 @@ def _notes(s: DatasetSummary) -> str:
         shown = "".join(f"<li>{html.escape(k.path)}: {html.escape(k.reason)}</li>"
                         for k in s.skipped[:MAX_SKIPPED_SHOWN])
         more = f"<li>… and {len(s.skipped) - MAX_SKIPPED_SHOWN} more</li>" if len(s.skipped) > MAX_SKIPPED_SHOWN else ""
-        parts.append(f"<b>{len(s.skipped)} files cannot be used</b><ul>{shown}{more}</ul>")
+        parts.append(f"<b>{plural(len(s.skipped), 'file')} cannot be used</b><ul>{shown}{more}</ul>")
     if s.ignored:
         parts.append(f"{s.ignored} files are neither images nor videos and are ignored.")
     return "".join(parts) or "No problems found."

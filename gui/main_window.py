@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -604,8 +604,17 @@ class MainWindow(QMainWindow):
         self.last_message = msg
         self.notify(self, msg)
 
-    def _open_folder(self, folder: Path) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+    def _open_folder(self, folder: Path) -> bool:
+        """Show ``folder`` in the file manager; without one (a bare desktop), say where it is instead
+        and put the path on the clipboard (Qt's openUrl just returns False)."""
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            return True
+        QGuiApplication.clipboard().setText(str(folder))
+        msg = messages.info("No file manager", f"No program could show the folder. It is:\n{folder}",
+                            "The path is on the clipboard.")
+        self.last_message = msg
+        self.notify(self, msg)
+        return False
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

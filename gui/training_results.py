@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from core.training import metrics as M
 from core.training.plots import confusion_png
 from core.training.trainer import TrainResult
+from core.wording import plural
 from gui import theme
 from gui.pixmaps import rgb_pixmap
 
@@ -78,9 +79,9 @@ class ResultsView(QWidget):
         self.clear()
         best = f", best epoch {r.best_epoch}" if r.best_epoch else ""
         self.summary.setText(
-            f"<b>{r.status.replace('_', ' ')}</b> after {r.epochs_run} epochs{best} in {r.elapsed_s:.0f} s. "
+            f"<b>{r.status.replace('_', ' ')}</b> after {plural(r.epochs_run, 'epoch')}{best} in {r.elapsed_s:.0f} s. "
             f"Decision threshold <b>{r.threshold:.3f}</b> (chosen on validation). "
-            + (f"{len(r.skipped)} files gave no face crops and were left out." if r.skipped else ""))
+            + (f"Left out, no face crops: {plural(len(r.skipped), 'file')}." if r.skipped else ""))
         for c, (split, m, scores) in enumerate((("validation", r.val_metrics, r.val_scores),
                                                  ("test", r.test_metrics, r.test_scores))):
             if m is None:

@@ -112,7 +112,7 @@ def test_leaks_and_duplicates_are_reported(tmp_path):
     s = scan_dataset(str(root))
     text = " ".join(s.warnings)
     assert "more than one split folder" in text and "id1" in text
-    assert "identical copies across splits" in text and "copy_of_id0.png" in text
+    assert "Identical copies across splits" in text and "copy_of_id0.png" in text
 
 
 def test_automatic_split_keeps_identical_files_together(tmp_path):
@@ -170,7 +170,7 @@ def test_counts_warnings_and_card(tmp_path):
     card = s.to_card()
     assert card["counts"]["train"]["real"]["image"] == s.count("train", 0, "image")
     assert card["file_list_sha256"] == s.file_list_hash and card["skipped"][0]["path"] == "real/empty.jpg"
-    assert any("skipped 1 files" in line for line in s.lines())
+    assert any("skipped 1 file:" in line for line in s.lines())
 
 
 def test_file_list_hash_changes_with_content(tmp_path):

@@ -69,7 +69,7 @@ def test_scan_shows_the_counts_warnings_and_faces(qtbot, tab, data):
             assert (shown, videos) == (24, 2)
         assert tab.data_view.cell("train", "groups") == s.groups("train") > 1
         notes = tab.data_view.notes.text()
-        assert "1 files cannot be used" in notes and "broken.png" in notes and "empty file" in notes
+        assert "1 file cannot be used" in notes and "broken.png" in notes and "empty file" in notes
         assert tab.data_view.crop_count == {"real": 5, "fake": 5}
         assert w.name == "scan-dataset"
     finally:

@@ -290,6 +290,22 @@ def test_cancel_mid_run_keeps_partial_scores_within_a_second(qtbot, harness, tmp
     assert len(w.review.store) == len(result.frames)
     assert "(partial)" in w.analysis.verdict_label.text()
     assert np.isfinite(w.timeline.max_curve.getData()[1]).sum() >= 20
+    bar = w.analysis.progress  # the bar stays where it stopped, not "done"
+    share = 100 * len(result.frames) / 300
+    assert bar.text() == f"cancelled at {share:.0f} %" and bar.value() == len(result.frames) < bar.maximum()
+
+
+def test_open_log_folder_without_a_file_manager_says_where_the_folder_is(qtbot, harness, monkeypatch):
+    from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+    from core import paths
+
+    w = harness.window()
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda _url: False))
+    w.acts.log_folder.trigger()
+    msg = w.last_message
+    assert msg is not None and msg.title == "No file manager" and str(paths.log_dir()) in msg.text
+    assert QGuiApplication.clipboard().text() == str(paths.log_dir())
 
 
 def test_closing_during_analysis_cancels_and_joins_the_thread(qtbot, harness, tmp_path, colour_detector):

@@ -33,6 +33,7 @@ from core.training.config import TrainProgress
 from core.training.dataset import DataFile, DatasetSummary, Skipped
 from core.training.self_blend import default_box
 from core.video import iter_frames, probe, to_rgb
+from core.wording import plural
 
 CROPS_VERSION = "crops@1"
 SPLIT_CODES = {"train": 0, "validation": 1, "test": 2}
@@ -231,9 +232,9 @@ def _video(path: Path, s: CropSettings, detector, cancelled: Callable[[], bool])
         return FileCrops.failed(s.size, "no frame could be decoded (damaged or truncated video)")
     if not crops:
         return FileCrops.failed(s.size, f"no face found in the {read} sampled frames")
-    note = f"{len(crops)} crops from {read} sampled frames"
+    note = f"{plural(len(crops), 'crop')} from {plural(read, 'sampled frame')}"
     if failed:
-        note += f"; {failed} frames could not be decoded"
+        note += f"; {plural(failed, 'frame')} could not be decoded"
     if s.clip_len <= 1:
         runs = list(range(len(crops)))  # frame models: every crop stands alone
     return FileCrops(np.stack(crops), np.array(frames, np.int32), _renumber(runs), np.stack(boxes),

@@ -24,6 +24,7 @@ from core.errors import Cancelled, DatasetError, OutputNotWritable
 from core.hashing import sha256_file, sha256_text
 from core.training import splits
 from core.training.config import DataConfig, TrainProgress
+from core.wording import plural
 
 IMAGE_EXT = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 VIDEO_EXT = frozenset({".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v", ".webm", ".wmv"})
@@ -99,10 +100,10 @@ class DatasetSummary:
             parts = []
             for i, c in enumerate(CLASSES):
                 im, vi = self.count(s, i, "image"), self.count(s, i, "video")
-                parts.append(f"{c} {im} images + {vi} videos")
+                parts.append(f"{c} {plural(im, 'image')} + {plural(vi, 'video')}")
             out.append(f"  {s:10s} {', '.join(parts)}  ({self.groups(s)} groups)")
         if self.skipped:
-            out.append(f"skipped {len(self.skipped)} files:")
+            out.append(f"skipped {plural(len(self.skipped), 'file')}:")
             out += [f"  {s.path}: {s.reason}" for s in self.skipped]
         out += [f"warning: {w}" for w in self.warnings]
         return out
@@ -312,7 +313,7 @@ def scan_dataset(data: DataConfig | str | os.PathLike, progress: Callable[[Train
             by_group[g].add(s)
         shared = sorted(g for g, ss in by_group.items() if len(ss) > 1)
         if shared and purpose == "train":
-            warnings.append(f"{len(shared)} groups have files in more than one split folder (e.g. "
+            warnings.append(f"Files of one group in more than one split folder: {plural(len(shared), 'group')} (e.g. "
                             f"{', '.join(_show(g) for g in shared[:4])}): those splits are not independent.")
 
     files = tuple(
@@ -348,7 +349,7 @@ def _warnings(files: tuple[DataFile, ...], cfg: DataConfig, purpose: str) -> lis
     both = [fs for fs in by_digest.values() if len({f.label for f in fs}) > 1]
     if dup_cross:
         ex = ", ".join(" = ".join(f.path for f in fs[:2]) for fs in dup_cross[:3])
-        out.append(f"{len(dup_cross)} files are identical copies across splits ({ex}): they leak and flatter "
+        out.append(f"Identical copies across splits: {plural(len(dup_cross), 'file')} ({ex}); they leak and flatter "
                    "the validation/test figures.")
     if dup_same:
         ex = ", ".join(" = ".join(f.path for f in fs[:2]) for fs in dup_same[:3])
@@ -367,11 +368,11 @@ def _warnings(files: tuple[DataFile, ...], cfg: DataConfig, purpose: str) -> lis
     if real and fake and max(real, fake) / min(real, fake) > IMBALANCE_RATIO:
         how = {"weights": "balanced by class weights", "oversample": "balanced by oversampling the smaller class",
                "none": "NOT balanced (balance: none)"}[cfg.balance]
-        out.append(f"Class imbalance in train: {real} real vs {fake} fake files{fake_note}; {how}.")
+        out.append(f"Class imbalance in train: {real} real vs {plural(fake, 'fake file')}{fake_note}; {how}.")
     for label, cname in enumerate(CLASSES):
         k = n[("train", label)]
         if 0 < k < TINY_FILES and not (label == 1 and cfg.self_blend and not k):
-            out.append(f"Tiny training set: only {k} {cname} files in train; expect unreliable results.")
+            out.append(f"Tiny training set: only {plural(k, cname + ' file')} in train; expect unreliable results.")
         v = n[("validation", label)]
         if v == 0 and not (label == 1 and cfg.self_blend):
             out.append(f"The validation split has no {cname} files: validation metrics are incomplete.")
