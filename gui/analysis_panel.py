@@ -137,6 +137,7 @@ class AnalysisPanel(QWidget):
         f.setBold(True)
         self.verdict_label.setFont(f)
         self.verdict_label.setStyleSheet(f"color: {theme.MUTED};")
+        self.verdict_label.setWordWrap(True)  # "INCONCLUSIVE (partial, track 2)" wraps, never runs off the panel
         v.addWidget(self.verdict_label)
         self.verdict_detail = QLabel()
         self.verdict_detail.setWordWrap(True)

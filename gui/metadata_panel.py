@@ -59,9 +59,11 @@ class MetadataPanel(QGroupBox):
             lab = ElidedLabel("–") if name in ("File", "Folder") else QLabel("–")
             if name not in ("File", "Folder"):
                 lab.setTextInteractionFlags(Qt.TextSelectableByMouse)
+                lab.setWordWrap(True)  # a long value wraps in the side panel, never widens it past its edge
             form.addRow(name, lab)
             self.values[name] = lab
         self.sha_state = QLabel("–")
+        self.sha_state.setWordWrap(True)
         self.copy_sha = QPushButton("Copy")
         self.copy_sha.setEnabled(False)
         self.copy_sha.setFocusPolicy(Qt.NoFocus)

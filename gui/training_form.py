@@ -132,7 +132,7 @@ class TrainingForm(QWidget):
     def _model_box(self) -> QGroupBox:
         box = QGroupBox("Model")
         form = QFormLayout(box)
-        self.arch = QComboBox()
+        self.arch = _combo()
         self.fill_architectures()
         self.arch.currentIndexChanged.connect(self._on_arch)
         form.addRow("Architecture", self.arch)
@@ -140,10 +140,10 @@ class TrainingForm(QWidget):
         self.arch_help.setWordWrap(True)
         self.arch_help.setObjectName("hint")
         form.addRow(self.arch_help)
-        self.start = QComboBox()
+        self.start = _combo()
         self.start.currentIndexChanged.connect(self._suggest_name)
         form.addRow("Starting point", self.start)
-        self.depth = QComboBox()
+        self.depth = _combo()
         form.addRow("Trainable depth", self.depth)
         self.name = QLineEdit()
         self.name.textEdited.connect(lambda _t: setattr(self, "_name_edited", True))
@@ -317,6 +317,15 @@ class TrainingForm(QWidget):
             init_from=start if start not in (IMAGENET, SCRATCH) else None,
             freeze_backbone=freeze,
         )
+
+
+def _combo() -> QComboBox:
+    """A combo box that shrinks with its column (long entries are elided; the list shows them whole)
+    instead of widening the form past the column, which cut off every field to its right."""
+    w = QComboBox()
+    w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    w.setMinimumContentsLength(16)
+    return w
 
 
 def _share(value: float) -> QDoubleSpinBox:

@@ -412,12 +412,15 @@ def _eta(seconds: float | None) -> str:
 
 
 def _scroll(widget: QWidget, min_width: int) -> QScrollArea:
+    """Scrolls up and down only, so it is never narrower than what it holds: no field is cut off
+    at its right edge without a scroll bar to reach it."""
     area = QScrollArea()
     area.setWidget(widget)
     area.setWidgetResizable(True)
-    area.setMinimumWidth(min_width)
     area.setFrameShape(QScrollArea.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    room = widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 2
+    area.setMinimumWidth(max(min_width, room))
     return area
 
 

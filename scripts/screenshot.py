@@ -4,7 +4,7 @@ Starts Xvfb when there is no display (``apt-get install xvfb`` on Debian/Ubuntu)
 clip, runs the analysis with an installed model (or a demo bundle, see scripts/demo_model.py)
 and the real MTCNN, and saves PNGs of the whole screen area of the window: one while the
 analysis streams in, one with the verdict at each size, with the player on the most suspicious
-frame.
+frame, and the Training and Library pages at each size.
 
     python scripts/screenshot.py [VIDEO] [--model ID] [--every N] [--out DIR] [--sizes 1366x768,1920x1080]
 
@@ -137,6 +137,11 @@ def shoot(video: Path, args, sizes, out: Path) -> int:
         w.setGeometry(0, 0, *size)
         wait(0.5)
         save("review", size)
+        for name, page in (("training", w.training), ("library", w.library)):
+            w.tabs.setCurrentWidget(page)
+            wait(0.5)
+            save(name, size)
+        w.show_review()
     w.shutdown()
     return 0
 

@@ -576,6 +576,40 @@ def test_keys_go_to_the_focused_input_and_player_keys_only_work_on_the_review_pa
     qtbot.waitUntil(lambda: w.playback.position == 1, timeout=2000)
 
 
+def _clipped(area) -> list[str]:
+    """Widgets inside a scroll area that reach past its visible width (cut off, no scroll bar)."""
+    from PySide6.QtWidgets import QWidget
+
+    inner, room = area.widget(), area.viewport().width()
+    out = []
+    for c in inner.findChildren(QWidget):
+        if c.isVisible() and c.width() > 0:
+            right = c.mapTo(inner, c.rect().topRight()).x()
+            if right > room:
+                out.append(f"{type(c).__name__} {getattr(c, 'text', lambda: '')()!r} ends at {right} > {room}")
+    return out
+
+
+def test_side_panel_and_training_form_fit_a_laptop_screen(qtbot, harness, tmp_path):
+    """At 1366x768 nothing in the side panel or the Training form is cut off at the right edge
+    (the training form showed no browse buttons, spin arrows or third augmentation column)."""
+    w = harness.window()
+    w.resize(1366, 768)
+    harness.open(w, _face_video(tmp_path, 12, seed=13))
+    harness.analyse(w)
+    w.metadata.set_sha("ab" * 32, "computed from the file by the analysis at 12:00:00 (the file changed: on opening "
+                                   "it was 0123456789ab…)")
+    w.metadata.set_end(9_999, 12_345)
+    qtbot.wait(100)
+    clipped = _clipped(w.side_dock.widget())
+    assert clipped == [], "\n".join(clipped)
+    w.tabs.setCurrentWidget(w.training)
+    qtbot.wait(100)
+    form_area = w.training.form.parentWidget().parentWidget()
+    assert _clipped(form_area) == []
+    assert w.training.form.width() <= form_area.viewport().width()
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
