@@ -57,11 +57,14 @@ class CasePanel(QWidget):
         form = QFormLayout()
         self.number = QLineEdit()
         self.number.setPlaceholderText("case number")
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("what the case is about (shown as Case in reports)")
         self.analyst = QLineEdit()
         self.analyst.setPlaceholderText("your name")
-        self.number.editingFinished.connect(self._details_changed)
-        self.analyst.editingFinished.connect(self._details_changed)
-        form.addRow("Case", self.number)
+        for field in (self.number, self.title, self.analyst):
+            field.editingFinished.connect(self._details_changed)
+        form.addRow("Case number", self.number)
+        form.addRow("Title", self.title)
         form.addRow("Analyst", self.analyst)
         self.items = QListWidget()
         self.items.setToolTip("Bookmarks and notes on this video; double-click to go to the frame.")
@@ -101,7 +104,8 @@ class CasePanel(QWidget):
         return sha
 
     def _details_changed(self) -> None:
-        self.case = replace(self.case, case_number=self.number.text().strip(), analyst=self.analyst.text().strip())
+        self.case = replace(self.case, case_number=self.number.text().strip(), title=self.title.text().strip(),
+                            analyst=self.analyst.text().strip())
 
     # -- notes and bookmarks -------------------------------------------------------------
     def add_bookmark(self, label: str = "") -> None:
@@ -214,6 +218,7 @@ class CasePanel(QWidget):
         self.case, self.path = cs.with_found_paths(opened), opened.path
         self._saved = self.case
         self.number.setText(self.case.case_number)
+        self.title.setText(self.case.title)
         self.analyst.setText(self.case.analyst)
         info, _sha = self.window.current_video()
         for check in opened.evidence:  # the file on screen was hashed again: its panel shows that hash

@@ -449,6 +449,7 @@ def test_bookmarks_and_notes_are_saved_with_the_case_and_reach_the_report(qtbot,
     harness.analyse(w)
     panel = w.case_panel
     panel.number.setText("2026-117")
+    panel.title.setText("Exhibit 4, doorbell camera")
     panel.analyst.setText("R. Analyst")
     w.playback.seek(12)
     qtbot.waitUntil(lambda: w.current_frame() == 12, timeout=5000)
@@ -471,7 +472,8 @@ def test_bookmarks_and_notes_are_saved_with_the_case_and_reach_the_report(qtbot,
     with qtbot.waitSignal(worker.finished, timeout=60_000):
         pass
     html = out.read_text()
-    assert "mouth edge flickers" in html and "2026-117" in html
+    assert "mouth edge flickers" in html and "2026-117" in html and "Exhibit 4, doorbell camera" in html
+    assert w2.case_panel.title.text() == "Exhibit 4, doorbell camera"
 
 
 def test_unsaved_case_work_is_saved_discarded_or_kept_on_quit_and_always_saved_as_dficase(qtbot, harness, tmp_path):

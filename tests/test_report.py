@@ -142,6 +142,27 @@ def test_report_on_a_changed_file_says_so_and_draws_no_pictures_from_it(analysed
     assert log.entries()[-1].data["evidence_unchanged"] is False
 
 
+def test_the_model_section_states_the_card_in_plain_rows_not_its_raw_json(analysed, tmp_path, log):
+    """The shipped detector's card carries paths, commands and per-epoch history: the report shows
+    what the model was trained and measured on, its calibration and its limits, not those."""
+    import json
+    from pathlib import Path
+
+    card = json.loads((Path(__file__).resolve().parents[1] / "models/sbi-efficientnet-lite0/card.json").read_text())
+    from dataclasses import replace
+
+    r, c = analysed
+    r = replace(r, provenance={**r.provenance, "model_card": card})
+    html = open(export_report(tmp_path / "m" / "r.html", r, case=c, log=log).html, encoding="utf-8").read()
+    model = html[html.index(">Model</h2>"):html.index("<h2", html.index(">Model</h2>"))]
+    assert "Trained on" in model and "real / 0 fake files" in model and "self-blended" in model
+    assert f"frame AUC {card['metrics']['val_auc']:.3f}" in model
+    assert "celebdf_pairs/original: 0.65 [0.60, 0.79] (11 real, 11 fake)" in model
+    assert "platt scaling" in model and card["limits"][0].split(";")[0] in model
+    for internal in ("eval_unseen.py", "/tmp/dfi", "file_list_sha256", "history", "{&#34;", '{"'):
+        assert internal not in model, internal
+
+
 def test_an_earlier_export_is_never_replaced_silently(analysed, tmp_path, log):
     """A PDF export under an HTML report's name writes the same JSON, CSV and .sha256: refused, the
     earlier files untouched; replacing them on purpose logs the hashes of what was replaced."""

@@ -434,6 +434,8 @@ def _notes(d: ReportData) -> str:
 
 
 def _model(d: ReportData) -> str:
+    """What the model is and how far it can be trusted, in plain rows: never the raw card (its paths,
+    commands and internal notes are in the JSON beside the report)."""
     r, m = d.result, d.result.model
     card = r.provenance.get("model_card") or {}
     rows = [
@@ -449,30 +451,70 @@ def _model(d: ReportData) -> str:
                       f"margin {card.get('face_margin')}"),
             ("Description", card.get("description") or "(none)"),
             ("Card created", card.get("created") or "(unknown)"),
-            ("Training", Markup(_nested(card.get("training")))),
-            ("Metrics", Markup(_nested(card.get("metrics")))),
+            ("Trained on", _trained_on(card.get("training") or {})),
+            ("Validation", _validation(card.get("metrics") or {})),
         ]
+        unseen = _unseen(card.get("metrics") or {})
+        if unseen:
+            rows.append(("Unseen sources (video AUC)", Markup(unseen)))
+        cal = card.get("calibration") or {}
+        if cal.get("method"):
+            ece = cal.get("val_ece")
+            rows.append(("Calibration", f"{cal['method']} scaling fitted on {cal.get('fitted_on', 'validation')}"
+                         + (f"; expected calibration error {ece:.3f}" if isinstance(ece, (int, float)) else "")))
+        limits = card.get("limits") or []
+        if limits:
+            rows.append(("Limits stated by the card", Markup("<br>".join(esc(x) for x in limits))))
     else:
         rows.append(("Model card", "not recorded with this analysis"))
     return f"<h2{PAGE_BREAK}>Model</h2>\n" + _kv(rows, {"Weights SHA-256"})
 
 
-def _nested(v: Any) -> str:
-    if not v:
+def _count(counts: dict, split: str, label: str) -> int:
+    c = (counts.get(split) or {}).get(label) or {}
+    return int(sum(v for v in c.values() if isinstance(v, (int, float))))
+
+
+def _trained_on(training: dict) -> str:
+    data = training.get("data") or {}
+    counts = data.get("counts") or {}
+    if not counts:
         return "(not recorded)"
-    if isinstance(v, dict):
-        return "<br>".join(f"{esc(k)}: {_nested_value(x)}" for k, x in v.items())
-    return esc(v)
+    parts = []
+    for split in ("train", "validation", "test"):
+        real, fake = _count(counts, split, "real"), _count(counts, split, "fake")
+        if real or fake:
+            parts.append(f"{split}: {real:,} real / {fake:,} fake files")
+    text = "; ".join(parts)
+    if data.get("self_blended_fakes") or (training.get("self_blend") or {}).get("enabled"):
+        text += "; fakes for training self-blended from the real faces"
+    if training.get("epochs_run"):
+        text += f"; {training['epochs_run']} epochs, epoch {training.get('best_epoch', '?')} kept"
+    return text
 
 
-def _nested_value(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, dict):
-        return esc(json.dumps(v, ensure_ascii=False))
-    if isinstance(v, list):
-        return esc(", ".join(str(x) for x in v))
-    return esc(v)
+def _validation(metrics: dict) -> str:
+    if "val_auc" not in metrics:
+        return "(not recorded)"
+    out = f"frame AUC {metrics['val_auc']:.3f}"
+    if "val_accuracy" in metrics:
+        out += f", accuracy {metrics['val_accuracy']:.3f}"
+    if "val_eer" in metrics:
+        out += f", equal error rate {metrics['val_eer']:.3f}"
+    if "val_n" in metrics:
+        out += f" on {metrics['val_n']:,} validation samples"
+    return out
+
+
+def _unseen(metrics: dict) -> str:
+    by = ((metrics.get("unseen_sources") or {}).get("by_source")) or {}
+    rows = []
+    for name, m in by.items():
+        v = (m or {}).get("video") or {}
+        if isinstance(v.get("auc"), (int, float)):
+            ci = f" [{v['low']:.2f}, {v['high']:.2f}]" if isinstance(v.get("low"), (int, float)) else ""
+            rows.append(f"{esc(name)}: {v['auc']:.2f}{ci} ({v.get('real', '?')} real, {v.get('fake', '?')} fake)")
+    return "<br>".join(rows)
 
 
 PARAM_WORDS = {
