@@ -29,8 +29,8 @@ def trained(tmp_path_factory):
                       input_size=32, params=(("filters", (8, 16)),), epochs=6, batch_size=8, learning_rate=3e-3,
                       augment=AugmentConfig.none(), patience=6)
     result = train(cfg, detector=ColourFaceDetector())
-    held_out = make_images(base / "held_out", identities=3, per_identity=2)
-    make_videos(held_out, identities=3, frames=12)
+    held_out = make_images(base / "held_out", identities=3, per_identity=2, first=8)  # people it never saw
+    make_videos(held_out, identities=3, frames=12, first=4)
     return result.bundle, held_out
 
 
@@ -56,6 +56,24 @@ def test_frame_and_video_metrics(trained, colour_detector):
     strict = evaluate(info, DataConfig(str(data), frames_per_video=4), threshold=0.999, detector=colour_detector)
     assert strict.frame.confusion[1][1] <= r.frame.confusion[1][1]  # fewer fakes called at a higher threshold
     json.dumps(r.to_json(), allow_nan=False)
+
+
+def test_evaluating_on_what_the_model_learned_from_says_so(trained, colour_detector, tmp_path):
+    info, held_out = trained
+    clean = evaluate(info, DataConfig(str(held_out), frames_per_video=4), detector=colour_detector)
+    assert not any("not a fair measure" in w or "trained from" in w for w in clean.warnings)
+    train_root = Path(info.card.training["data"]["folder"])
+    same = evaluate(info, DataConfig(str(train_root), frames_per_video=4), split="all", detector=colour_detector)
+    assert any("the folder" in w and "was trained from" in w for w in same.warnings)
+    # copies of two training files in a new folder: found by content, whatever their names
+    mixed = tmp_path / "mixed"
+    shutil.copytree(held_out, mixed)
+    used = sorted((train_root / "real").glob("*.png"))[:2]
+    for k, f in enumerate(used):
+        shutil.copy(f, mixed / "real" / f"renamed_{k}.png")
+    r = evaluate(info, DataConfig(str(mixed), frames_per_video=4), detector=colour_detector)
+    hits = [w for w in r.warnings if "not a fair measure" in w]
+    assert len(hits) == 1 and hits[0].startswith("2 evaluated files of") and "renamed_0.png" in hits[0]
 
 
 def test_plots_and_json(trained, colour_detector, tmp_path):

@@ -50,13 +50,15 @@ def image_name(identity: int, clip: int, fake: bool) -> str:
 
 
 def make_images(root: Path, identities: int = 8, per_identity: int = 4, layout: str = "flat",
-                ext: str = ".png", faces_only: bool = False) -> Path:
-    """real/ and fake/ (``layout='flat'``) or train/ validation/ test/ each with real/ fake/."""
+                ext: str = ".png", faces_only: bool = False, first: int = 0) -> Path:
+    """real/ and fake/ (``layout='flat'``) or train/ validation/ test/ each with real/ fake/.
+    ``first``: the first identity's number (a held-out folder starts past the training one's)."""
     splits = {"flat": [""], "split": ["train", "validation", "test"]}[layout]
-    for i in range(identities):
-        split = splits[i % len(splits)] if layout == "split" else ""
+    for i in range(first, first + identities):
+        k = i - first
+        split = splits[k % len(splits)] if layout == "split" else ""
         if layout == "split":
-            split = "train" if i < identities - 2 else ("validation" if i == identities - 2 else "test")
+            split = "train" if k < identities - 2 else ("validation" if k == identities - 2 else "test")
         for j in range(per_identity):
             for fake in (False, True):
                 seed = i * 100 + j
@@ -69,9 +71,9 @@ def make_images(root: Path, identities: int = 8, per_identity: int = 4, layout: 
 
 
 def make_videos(root: Path, identities: int = 4, per_identity: int = 1, frames: int = 12,
-                split: str = "") -> Path:
+                split: str = "", first: int = 0) -> Path:
     """Short MJPG videos of a moving face, real and fake, Celeb-DF style names."""
-    for i in range(identities):
+    for i in range(first, first + identities):
         for j in range(per_identity):
             for fake in (False, True):
                 face = make_face(500 + i * 10 + j, fake)

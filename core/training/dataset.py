@@ -47,6 +47,9 @@ class DataFile:
     size_bytes: int
 
 
+DIGEST_CHARS = 16  # of a file's SHA-256 kept in the card (64 bits: no accidental collision among millions)
+
+
 @dataclass(frozen=True)
 class Skipped:
     path: str
@@ -91,6 +94,9 @@ class DatasetSummary:
             "split_rule": self.split_rule,
             "group_source": self.group_source,
             "warnings": list(self.warnings),
+            # what it learned from and was selected on, by content: an evaluation that reuses any of it says so
+            "file_digests": {s: sorted({f.sha256[:DIGEST_CHARS] for f in self.files if f.split == s})
+                             for s in ("train", "validation")},
         }
 
     def lines(self) -> list[str]:

@@ -26,7 +26,8 @@ from core.training import metrics as M
 from core.training import plots
 from core.training.config import DataConfig, TrainProgress
 from core.training.crops import CropSettings, CropTable, build_table
-from core.training.dataset import DatasetSummary, Skipped, scan_dataset
+from core.training.dataset import DIGEST_CHARS, DatasetSummary, Skipped, scan_dataset
+from core.wording import plural
 
 SCHEMA = "deepfake-inspector/evaluation@1"
 
@@ -130,7 +131,7 @@ def evaluate(model: str | BundleInfo | None, data: DataConfig | str, split: str 
             det["d"] = FaceDetector(cfg.detect_width, cfg.min_confidence)
         return det["d"]
 
-    warnings = list(summary.warnings)
+    warnings = list(summary.warnings) + overlap_warnings(card, summary.root, files)
     if seq and any(f.kind == "image" for f in files):
         warnings.append("A sequence model scores videos only; images were left out.")
         files = tuple(f for f in files if f.kind == "video")
@@ -176,6 +177,27 @@ def evaluate(model: str | BundleInfo | None, data: DataConfig | str, split: str 
         video_roc=vroc, files=tuple(per_file), skipped=tuple(summary.skipped) + tuple(skipped),
         warnings=tuple(warnings), elapsed_s=time.perf_counter() - t0,
     )
+
+
+def overlap_warnings(card, root: str, files) -> list[str]:
+    """Evaluated files the model trained or was selected on (by content, as its card lists them), or
+    the very folder it was trained from: figures on them flatter it."""
+    data = (card.training or {}).get("data") or {}
+    out = []
+    trained_from = data.get("folder")
+    if trained_from and Path(trained_from).expanduser().resolve() == Path(root).expanduser().resolve():
+        out.append(f"This is the folder {card.name} was trained from ({trained_from}): its train and validation "
+                   "files flatter it; only a test split it never saw measures it.")
+    digests = data.get("file_digests") or {}
+    for split, role in (("train", "trained on"), ("validation", "selected on (epoch, threshold, calibration)")):
+        seen = set(digests.get(split) or ())
+        both = [f for f in files if f.sha256[:DIGEST_CHARS] in seen]
+        if both:
+            ex = ", ".join(f.path for f in both[:3]) + (" …" if len(both) > 3 else "")
+            out.append(f"{plural(len(both), 'evaluated file')} of {len(files):,} {'is' if len(both) == 1 else 'are'} "
+                       f"what the model was {role} ({ex}): the figures on {'it' if len(both) == 1 else 'them'} "
+                       "are not a fair measure.")
+    return out
 
 
 def _select(summary: DatasetSummary, split: str | None):
