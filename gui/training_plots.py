@@ -33,9 +33,9 @@ class LivePlots(QWidget):
                                          symbolBrush=TRAIN, name="training")
         self.val_loss = self.loss.plot(pen=pg.mkPen(VAL, width=2), symbol="o", symbolSize=6, symbolBrush=VAL,
                                        name="validation")
-        self.running_acc = self.score.plot(pen=pg.mkPen(TRAIN, width=1), name="training accuracy (running)")
+        self.running_acc = self.score.plot(pen=pg.mkPen(TRAIN, width=1), name="training accuracy at 0.5 (running)")
         self.val_acc = self.score.plot(pen=pg.mkPen(VAL, width=2), symbol="o", symbolSize=6, symbolBrush=VAL,
-                                       name="validation accuracy")
+                                       name="validation accuracy at 0.5")
         self.val_auc = self.score.plot(pen=pg.mkPen(AUC, width=2), symbol="t", symbolSize=7, symbolBrush=AUC,
                                        name="validation AUC")
         self.reset()

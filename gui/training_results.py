@@ -22,8 +22,9 @@ from core.wording import plural
 from gui import theme
 from gui.pixmaps import rgb_pixmap
 
-ROWS = (("Accuracy", "accuracy"), ("Precision", "precision"), ("Recall", "recall"), ("F1", "f1"),
+ROWS = (("Accuracy (at the threshold)", "accuracy"), ("Precision", "precision"), ("Recall", "recall"), ("F1", "f1"),
         ("ROC AUC", "roc_auc"), ("Log loss", "log_loss"), ("EER", "eer"), ("Samples", "n"))
+CARD_KEYS = {"roc_auc": "auc"}  # a card's metric names where they differ from Metrics' fields
 SPLIT_COLOURS = {"validation": theme.THRESHOLD, "test": theme.ACCENT}
 
 
@@ -80,7 +81,8 @@ class ResultsView(QWidget):
         best = f", best epoch {r.best_epoch}" if r.best_epoch else ""
         self.summary.setText(
             f"<b>{r.status.replace('_', ' ')}</b> after {plural(r.epochs_run, 'epoch')}{best} in {r.elapsed_s:.0f} s. "
-            f"Decision threshold <b>{r.threshold:.3f}</b> (chosen on validation). "
+            f"Decision threshold <b>{r.threshold:.3f}</b> (chosen on validation): the table's accuracy, precision, "
+            f"recall and F1 are at it, the training curves' accuracy at 0.5. "
             + (f"Left out, no face crops: {plural(len(r.skipped), 'file')}." if r.skipped else ""))
         for c, (split, m, scores) in enumerate((("validation", r.val_metrics, r.val_scores),
                                                  ("test", r.test_metrics, r.test_scores))):
@@ -96,6 +98,16 @@ class ResultsView(QWidget):
                 auc = "" if m.roc_auc is None else f" (AUC {m.roc_auc:.3f})"
                 item = self.roc.plot(fpr, tpr, pen=pg.mkPen(SPLIT_COLOURS[split], width=2), name=split + auc)
                 self._roc_items.append(item)
+
+    def show_card_metrics(self, metrics: dict) -> None:
+        """A kept checkpoint has no result object: its card's validation (and test) figures fill the table."""
+        for c, split in enumerate(("validation", "test")):
+            prefix = "val_" if split == "validation" else "test_"
+            if not any(k.startswith(prefix) for k in metrics):
+                self.table.setItem(0, c, QTableWidgetItem("not measured" if split == "test" else "n/a"))
+                continue
+            for row, (_, key) in enumerate(ROWS):
+                self.table.setItem(row, c, _cell(metrics.get(prefix + CARD_KEYS.get(key, key))))
 
     def value(self, metric: str, split: str) -> str:
         row = [k for _, k in ROWS].index(metric)

@@ -350,8 +350,11 @@ class TrainingTab(QWidget):
     @Slot(object)
     def _on_kept(self, info: BundleInfo) -> None:
         self._stage(info)
+        self.results.clear()
+        self.results.show_card_metrics(info.card.metrics or {})
         self.results.summary.setText(f"Kept the best checkpoint: <b>{html.escape(info.card.name)}</b>, threshold "
-                                     f"{info.card.threshold:.3f} (validation metrics are on its card).")
+                                     f"{info.card.threshold:.3f}; the table shows its validation figures from "
+                                     "its card (no ROC curve: the run stopped before the final evaluation).")
 
     def _stage(self, info: BundleInfo) -> None:
         self.pages.setCurrentIndex(RESULT_PAGE)

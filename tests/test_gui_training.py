@@ -113,6 +113,9 @@ def test_cancel_mid_run_offers_the_best_checkpoint(qtbot, tab, data):
     best = tab.result.best_epoch
     assert best is not None and f"checkpoint, epoch {best}" in tab.staged.card.name
     assert read_bundle(tab.staged.path).card.training["epochs_run"] == best
+    auc = tab.staged.card.metrics["val_auc"]  # the kept checkpoint's figures fill the result table
+    assert tab.results.value("roc_auc", "validation") == f"{auc:.3f}"
+    assert tab.results.value("accuracy", "validation") not in ("", "n/a")
     tab.discard()
     assert tab.staged is None and not tab.save_button.isEnabled()
 
