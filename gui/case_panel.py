@@ -136,6 +136,8 @@ class CasePanel(QWidget):
     def refresh(self) -> None:
         self.items.clear()
         _info, sha = self.window.current_video()
+        self.window.timeline.set_bookmarks(
+            [(b.frame, b.label) for b in self.case.bookmarks_for(sha)] if sha is not None else [])
         if sha is None:
             return
         rows = [(b.frame, f"★ frame {b.frame}  {b.label}", ("bookmark", b.id), b.frame)

@@ -15,6 +15,7 @@ MUTED = "#9aa0a6"
 ACCENT = "#4c8bf5"
 PLAYHEAD = "#ffd166"
 THRESHOLD = "#ff9f43"
+BOOKMARK = "#c792ea"  # bookmarks on the timeline
 SEGMENT = (248, 81, 73, 60)  # translucent red bands
 MAX_CURVE = "#f0f0f0"
 

@@ -165,6 +165,7 @@ class Timeline(QWidget):
 
         self.status_image = pg.ImageItem()
         self.strip.addItem(self.status_image)
+        self.bookmark_lines: list[pg.InfiniteLine] = []
 
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.RichText)
@@ -202,6 +203,7 @@ class Timeline(QWidget):
         self._curves.clear()
         self.max_curve.setData([], [])
         self.set_segments(())
+        self.set_bookmarks([])
         self._drawn_version = -1
         duration = frames / self.fps if frames > 0 else 10.0  # an empty 10 s axis until a video opens
         self.playhead.setVisible(frames > 0)
@@ -255,6 +257,24 @@ class Timeline(QWidget):
         x0 = [s.start_s for s in self.segments]
         x1 = [s.end_s + step for s in self.segments]
         self.bands.setOpts(x0=x0, x1=x1, y0=-0.05, y1=1.05)
+
+    def set_bookmarks(self, marks) -> None:
+        """The case's bookmarks on this video as labelled markers: ``(frame, label)`` pairs; a click on
+        one's label goes to its frame like any click on the timeline."""
+        for line in self.bookmark_lines:
+            self.plot.removeItem(line)
+        self.bookmark_lines = []
+        for frame, label in sorted(marks):
+            line = pg.InfiniteLine(pos=frame / self.fps, angle=90, movable=False,
+                                   pen=pg.mkPen(theme.BOOKMARK, width=1, style=Qt.DotLine))
+            line.setZValue(25)
+            line.frame = int(frame)
+            text = f"★ {label}" if label else "★"
+            line.label = pg.InfLineLabel(line, text=text[:24] + ("…" if len(text) > 24 else ""), position=0.06,
+                                         anchors=[(0, 1), (0, 1)], color=theme.BOOKMARK, fill=(30, 31, 34, 200))
+            line.setToolTip(f"Bookmark, frame {frame}: {label}" if label else f"Bookmark, frame {frame}")
+            self.plot.addItem(line)
+            self.bookmark_lines.append(line)
 
     def set_threshold(self, value: float) -> None:
         self.threshold = value
@@ -352,6 +372,7 @@ class Timeline(QWidget):
         if len(tracks) > 8:
             items.append(f"+{len(tracks) - 8} tracks")
         items.append(f"<span style='color:rgb{theme.SEGMENT[:3]}'>▮</span> suspicious")
+        items.append(f"<span style='color:{theme.BOOKMARK}'>★</span> bookmark")
         strip = []
         for s in STATUSES:
             strip.append(f"<span style='color:rgb{theme.STATUS_COLOURS[s][:3]}'>■</span> {theme.STATUS_LABELS[s]}")

@@ -457,6 +457,9 @@ def test_bookmarks_and_notes_are_saved_with_the_case_and_reach_the_report(qtbot,
     panel.add_note()
     panel.add_bookmark("peak")
     assert panel.items.count() == 2
+    marks = w.timeline.bookmark_lines  # the bookmark is a labelled marker on the timeline at its frame
+    assert len(marks) == 1 and marks[0].frame == 12 and marks[0].value() == pytest.approx(12 / w.info.fps)
+    assert "peak" in marks[0].label.textItem.toPlainText()
     case_file = tmp_path / "cases" / "case.dficase"
     assert panel.save(str(case_file)) == str(case_file)
 
