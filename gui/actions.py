@@ -47,6 +47,7 @@ SPEC = {
     "cancel": ("&Cancel analysis", ["Esc"], "stop", "Cancel; scores so far are kept"),
     "shortcuts": ("&Keyboard shortcuts", ["F1"], None, ""),
     "log_folder": ("Open &log folder", [], None, ""),
+    "audit_log": ("&Audit log…", ["Ctrl+Shift+L"], None, "The audit log: entries, integrity check, verify an analysis"),
     "about": ("&About", [], None, ""),
 }
 

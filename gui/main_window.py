@@ -226,6 +226,9 @@ class MainWindow(QMainWindow):
         an.addAction("Open models folder").triggered.connect(
             lambda: self._open_folder(paths.ensure_dir(paths.user_models_dir())))
 
+        tools = mb.addMenu("&Tools")
+        tools.addAction(a.audit_log)
+
         hm = mb.addMenu("&Help")
         hm.addAction(a.shortcuts)
         hm.addAction(a.log_folder)
@@ -275,6 +278,7 @@ class MainWindow(QMainWindow):
         a.shortcuts.triggered.connect(lambda: actions_mod.shortcuts_dialog(self.acts, self).exec())
         a.log_folder.triggered.connect(lambda: self._open_folder(paths.ensure_dir(paths.log_dir())))
         a.about.triggered.connect(self._about)
+        a.audit_log.triggered.connect(self.show_audit_log)
 
         self.decoder.opened.connect(self._on_opened)
         self.decoder.open_failed.connect(self._on_open_failed)
@@ -603,6 +607,13 @@ class MainWindow(QMainWindow):
                             f"Logs: {messages.log_path()}")
         self.last_message = msg
         self.notify(self, msg)
+
+    def show_audit_log(self):
+        """Tools > Audit log: its entries, a chain check and verify of a recorded analysis."""
+        from gui import audit_viewer
+
+        self.audit_viewer = audit_viewer.show(self)
+        return self.audit_viewer
 
     def _open_folder(self, folder: Path) -> bool:
         """Show ``folder`` in the file manager; without one (a bare desktop), say where it is instead

@@ -615,6 +615,40 @@ def test_side_panel_and_training_form_fit_a_laptop_screen(qtbot, harness, tmp_pa
     assert w.training.form.width() <= form_area.viewport().width()
 
 
+def test_audit_log_viewer_lists_checks_and_verifies(qtbot, harness, tmp_path, colour_detector):
+    import json
+
+    from core import atomic, audit
+
+    w = harness.window()
+    video = _face_video(tmp_path, 12, seed=14)
+    harness.open(w, video)
+    harness.analyse(w)
+    saved = tmp_path / "out" / "r.json"
+    atomic.write_text(saved, json.dumps(w.current_result().to_json()))
+    w.acts.audit_log.trigger()
+    d = w.audit_viewer
+    qtbot.addWidget(d)
+    assert d.table.rowCount() == len(audit.default_log().entries()) > 0
+    d.filter.setText(video.name)
+    events = {d.table.item(r, 2).text() for r in range(d.table.rowCount())}
+    assert {"file opened", "analysis started", "analysis finished"} <= events
+    assert all(video.name in d.table.item(r, 3).text() for r in range(d.table.rowCount()))
+    d.table.selectRow(0)
+    assert video.name in d.details.text()
+
+    assert d.check() is not None
+    qtbot.waitUntil(lambda: "audit log intact" in d.status.text(), timeout=10_000)
+
+    d.detector = colour_detector
+    assert d.verify(str(saved), str(video)) is not None
+    qtbot.waitUntil(lambda: "MATCH" in d.status.text() or "⚠" in d.status.text(), timeout=60_000)
+    assert "DIFFERENT" not in d.status.text() and "⚠" not in d.status.text()
+    assert audit.default_log().entries()[-1].event == audit.VERIFY_FINISHED
+    d.filter.clear()
+    assert d.table.item(0, 2).text() == "verify finished"  # newest first, reloaded after the verify
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
