@@ -39,6 +39,8 @@ SPEC = {
     "zoom_in": ("Zoom in", ["Ctrl+="], None, ""),
     "zoom_out": ("Zoom out", ["Ctrl+-"], None, ""),
     "overlay": ("Face boxes", ["O"], "faces", "Show face boxes with track and probability"),
+    "loupe": ("Loupe (8x under the cursor)", ["M"], None, "Magnify the pixels under the cursor, unsmoothed"),
+    "adjust": ("View &adjustments…", ["Ctrl+Shift+A"], None, "Brightness, contrast, gamma for viewing only"),
     "timeline_all": ("Show whole timeline", ["Shift+Z"], None, ""),
     "timeline_in": ("Zoom timeline in", ["Up"], None, ""),
     "timeline_out": ("Zoom timeline out", ["Down"], None, ""),
@@ -69,6 +71,7 @@ def build(parent: QWidget) -> Actions:
         a.setToolTip(f"{hint} ({', '.join(keys)})" if keys else hint)
         parent.addAction(a)  # shortcuts work even where no menu shows the action
         out[name] = a
+    out["loupe"].setCheckable(True)
     out["overlay"].setCheckable(True)
     out["overlay"].setChecked(True)
     return Actions(**out)

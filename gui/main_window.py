@@ -205,7 +205,8 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(a.quit)
 
         self.view_menu = mb.addMenu("&View")
-        for name in ("zoom_fit", "zoom_100", "zoom_200", "zoom_in", "zoom_out", None, "overlay", None,
+        for name in ("zoom_fit", "zoom_100", "zoom_200", "zoom_in", "zoom_out", "loupe", "adjust", None, "overlay",
+                     None,
                      "timeline_all", "timeline_in", "timeline_out", None):
             self.view_menu.addSeparator() if name is None else self.view_menu.addAction(getattr(a, name))
         self.view_menu.addAction(self.side_dock.toggleViewAction())
@@ -269,6 +270,8 @@ class MainWindow(QMainWindow):
         a.zoom_in.triggered.connect(lambda: self.view.zoom_step(1))
         a.zoom_out.triggered.connect(lambda: self.view.zoom_step(-1))
         a.overlay.toggled.connect(self.view.set_overlay_visible)
+        a.loupe.toggled.connect(self.view.set_loupe)
+        a.adjust.triggered.connect(self.show_adjustments)
         a.timeline_all.triggered.connect(self.timeline.show_all)
         a.timeline_in.triggered.connect(lambda: self.timeline.zoom_time(0.5))
         a.timeline_out.triggered.connect(lambda: self.timeline.zoom_time(2.0))
@@ -608,6 +611,16 @@ class MainWindow(QMainWindow):
         self.last_message = msg
         self.notify(self, msg)
 
+    def show_adjustments(self):
+        """View > View adjustments: brightness, contrast, gamma of the picture on screen only."""
+        from gui.view_adjust import AdjustDialog
+
+        d = AdjustDialog(self.view.adjust, self)
+        d.changed.connect(self.view.set_adjust)
+        d.show()
+        self.adjust_dialog = d
+        return d
+
     def show_audit_log(self):
         """Tools > Audit log: its entries, a chain check and verify of a recorded analysis."""
         from gui import audit_viewer
@@ -699,7 +712,7 @@ class MainWindow(QMainWindow):
 
 PLAYER_ACTIONS = ("play", "step_back", "step_fwd", "back_1s", "fwd_1s", "back_10s", "fwd_10s", "start", "end",
                   "shuttle_back", "pause", "shuttle_fwd", "slower", "faster", "normal_speed", "prev_seg", "next_seg",
-                  "overlay", "timeline_all", "timeline_in", "timeline_out")
+                  "overlay", "loupe", "timeline_all", "timeline_in", "timeline_out")
 
 
 def _player_keys(acts) -> list:

@@ -1,8 +1,10 @@
 """The frame view: one decoded frame, fit to the widget or at an exact zoom, plus the face overlay.
 
 At 100 % and other whole zoom factors pixels are drawn without interpolation, so the analyst
-sees what the decoder produced. Drag pans a zoomed frame; Ctrl+wheel zooms at the cursor;
-double-click toggles fit / 100 %.
+sees what the decoder produced. Drag pans a zoomed frame; the wheel zooms at the cursor (up to
+1600 %); double-click toggles fit / 100 %. The loupe shows the pixels under the cursor at 8x,
+nearest neighbour. Brightness, contrast and gamma (:mod:`gui.view_adjust`) change only the
+painted copy; ``rgb`` stays the frame as decoded.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from core.result import FrameResult
 from gui import theme
 from gui.overlay import paint_faces
+from gui.view_adjust import Adjust, apply
 
-ZOOMS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+ZOOMS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+LOUPE_PIXELS, LOUPE_FACTOR = 24, 8  # a 24 x 24 pixel patch drawn 192 x 192
 
 
 class FrameView(QWidget):
@@ -41,14 +45,35 @@ class FrameView(QWidget):
         self.zoom: float | None = None  # None: fit
         self._pan = QPointF(0, 0)  # offset of the frame centre from the widget centre, in widget px
         self._drag_from: QPointF | None = None
+        self.adjust = Adjust()
+        self._shown: np.ndarray | None = None  # what is painted: rgb, or its adjusted copy
+        self.loupe = False
+        self._cursor: QPointF | None = None
         self.empty_text = "Open a video: File > Open (Ctrl+O), or drop a file here."
 
     # -- content --------------------------------------------------------------------------
     def set_frame(self, index: int, rgb: np.ndarray, exact: bool) -> None:
         rgb = np.ascontiguousarray(rgb)
         self.shown_index, self.exact, self.rgb, self.failed_message = index, exact, rgb, ""
-        h, w = rgb.shape[:2]
-        self._image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format_RGB888)
+        self._repaint_image()
+
+    def _repaint_image(self) -> None:
+        if self.rgb is None:
+            return
+        self._shown = np.ascontiguousarray(apply(self.rgb, self.adjust))
+        h, w = self._shown.shape[:2]
+        self._image = QImage(self._shown.data, w, h, self._shown.strides[0], QImage.Format_RGB888)
+        self.update()
+
+    def set_adjust(self, adjust: Adjust) -> None:
+        """Brightness / contrast / gamma of what is painted (the decoded frame stays as it is)."""
+        self.adjust = adjust
+        self._repaint_image()
+        self.update()
+
+    def set_loupe(self, on: bool) -> None:
+        self.loupe = on
+        self.setCursor(Qt.CrossCursor) if on else self.unsetCursor()
         self.update()
 
     def set_wanted(self, index: int) -> None:
@@ -57,11 +82,12 @@ class FrameView(QWidget):
 
     def set_failed(self, index: int, message: str) -> None:
         self.shown_index, self.exact, self.failed_message = index, True, message
-        self.rgb, self._image = None, None
+        self.rgb, self._image, self._shown = None, None, None
         self.update()
 
     def clear(self) -> None:
         self.shown_index, self.rgb, self._image, self.face_frame = -1, None, None, None
+        self._shown = None
         self.failed_message, self.wanted_index = "", -1
         self.update()
 
@@ -124,8 +150,40 @@ class FrameView(QWidget):
             p.setRenderHint(QPainter.Antialiasing, True)
             if self.overlay_visible and self.face_frame is not None and self.face_frame.faces:
                 paint_faces(p, self.face_frame, t, self.shown_index, self.threshold)
+            if self.loupe and self._cursor is not None:
+                self._paint_loupe(p, t)
         self._paint_notes(p)
         p.end()
+
+    def loupe_source(self) -> QRectF | None:
+        """The image pixels the loupe shows: LOUPE_PIXELS square around the pixel under the cursor."""
+        if self._image is None or self._cursor is None:
+            return None
+        pt = self.image_to_widget().inverted()[0].map(self._cursor)
+        half = LOUPE_PIXELS // 2
+        x0 = int(min(max(int(pt.x()) - half, 0), max(0, self._image.width() - LOUPE_PIXELS)))
+        y0 = int(min(max(int(pt.y()) - half, 0), max(0, self._image.height() - LOUPE_PIXELS)))
+        return QRectF(x0, y0, min(LOUPE_PIXELS, self._image.width()), min(LOUPE_PIXELS, self._image.height()))
+
+    def _paint_loupe(self, p: QPainter, _t: QTransform) -> None:
+        src = self.loupe_source()
+        if src is None:
+            return
+        side = LOUPE_PIXELS * LOUPE_FACTOR
+        x = self._cursor.x() + 24
+        y = self._cursor.y() + 24
+        if x + side > self.width():
+            x = self._cursor.x() - 24 - side
+        if y + side > self.height():
+            y = self._cursor.y() - 24 - side
+        dest = QRectF(x, y, src.width() * LOUPE_FACTOR, src.height() * LOUPE_FACTOR)
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QPainter.SmoothPixmapTransform, False)  # every pixel a sharp square
+        p.drawImage(dest, self._image, src)
+        p.setPen(QColor(theme.PLAYHEAD))
+        p.drawRect(dest)
+        p.restore()
 
     def _paint_notes(self, p: QPainter) -> None:
         p.setPen(QColor(theme.TEXT))
@@ -137,6 +195,14 @@ class FrameView(QWidget):
             p.setPen(QColor("#f85149"))
             p.drawText(self.rect(), Qt.AlignCenter, self.failed_message)
             return
+        if not self.adjust.neutral:
+            text = self.adjust.describe()
+            fm = p.fontMetrics()
+            r = QRectF(8, self.height() - fm.height() - 16, fm.horizontalAdvance(text) + 16, fm.height() + 8)
+            p.fillRect(r, QColor(0, 0, 0, 180))
+            p.setPen(QColor(theme.THRESHOLD))
+            p.drawText(r, Qt.AlignCenter, text)
+            p.setPen(QColor(theme.TEXT))
         if not self.exact:
             text = f"≈ frame {self.shown_index} shown, decoding frame {self.wanted_index}…"
             fm = p.fontMetrics()
@@ -152,6 +218,9 @@ class FrameView(QWidget):
             self.setCursor(Qt.ClosedHandCursor)
 
     def mouseMoveEvent(self, e) -> None:  # noqa: N802
+        self._cursor = e.position()
+        if self.loupe:
+            self.update()
         if self._drag_from is not None:
             self._pan += e.position() - self._drag_from
             self._drag_from = e.position()
@@ -167,7 +236,7 @@ class FrameView(QWidget):
             self.set_zoom(None if self.zoom is not None else 1.0)
 
     def wheelEvent(self, e) -> None:  # noqa: N802
-        if not (e.modifiers() & Qt.ControlModifier) or self._image is None:
+        if self._image is None or e.angleDelta().y() == 0:
             e.ignore()
             return
         before = self.image_to_widget().inverted()[0].map(e.position())
@@ -177,6 +246,9 @@ class FrameView(QWidget):
         self.update()
 
     def leaveEvent(self, _e) -> None:  # noqa: N802
+        self._cursor = None
+        if self.loupe:
+            self.update()
         self.pixel_hovered.emit(None)
 
     def _hover(self, pos: QPointF) -> None:

@@ -208,3 +208,63 @@ def test_a_file_cut_short_greys_its_missing_tail_and_never_shows_another_frame_t
     assert f"Frame 110 is not in the file: its stream ends after frame {end - 1} of the 120" in w.view.failed_message
     w.playback.seek(3)
     _assert_on_screen(qtbot, w, 3)
+
+
+def test_view_adjustments_change_only_what_is_painted(qtbot, window, tmp_path):
+    from gui.view_adjust import Adjust, lut
+
+    _open(qtbot, window, _indexed_video(tmp_path / "idx.mp4", 10))
+    window.playback.seek(5)  # stripes 0 and 2 white
+    _assert_on_screen(qtbot, window, 5)
+    v = window.view
+    decoded = v.rgb.copy()
+    dark = Adjust(brightness=-0.3, contrast=1.0, gamma=1.0)
+    v.set_adjust(dark)
+    assert np.array_equal(v.rgb, decoded)  # the frame as decoded is untouched
+    img = v.grab().toImage()
+    t = v.image_to_widget()
+    p = t.map(QPointF(STRIPE / 2, H / 2))
+    want = int(lut(dark)[int(decoded[H // 2, STRIPE // 2, 0])])
+    assert abs(img.pixelColor(int(p.x()), int(p.y())).red() - want) <= 2 and want < 200
+    assert _index_in_array(v.rgb) == 5
+    window.playback.seek(6)  # the next frame is painted adjusted too
+    qtbot.waitUntil(lambda: v.shown_index == 6 and v.exact, timeout=5000)
+    assert np.array_equal(v._shown, lut(dark)[v.rgb])
+    v.set_adjust(Adjust())
+    assert v._shown is v.rgb
+
+
+def test_wheel_zooms_to_1600_percent_and_the_loupe_shows_pixels_unsmoothed(qtbot, window, tmp_path):
+    from PySide6.QtCore import QPoint
+
+    from gui.player import LOUPE_FACTOR
+
+    _open(qtbot, window, _indexed_video(tmp_path / "idx.mp4", 10))
+    window.playback.seek(1)  # stripe 0 white: a hard edge at x = 8
+    _assert_on_screen(qtbot, window, 1)
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    v = window.view
+    centre = QPointF(v.width() / 2, v.height() / 2)
+    for _ in range(10):  # the plain wheel, no modifier
+        ev = QWheelEvent(centre, v.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 120), Qt.NoButton,
+                         Qt.NoModifier, Qt.NoScrollPhase, False)
+        QApplication.sendEvent(v, ev)
+    assert v.zoom == 16.0
+    v.set_zoom(None)
+    window.acts.loupe.setChecked(True)
+    edge = v.image_to_widget().map(QPointF(STRIPE, H / 2))  # the cursor on the white/black edge
+    qtbot.mouseMove(v, QPoint(int(edge.x()), int(edge.y())))
+    qtbot.waitUntil(lambda: v._cursor is not None, timeout=2000)
+    src = v.loupe_source()
+    assert src is not None and src.width() == 24
+    img = v.grab().toImage()
+    x0, y0 = int(v._cursor.x()) + 24, int(v._cursor.y()) + 24
+    if x0 + 24 * LOUPE_FACTOR > v.width():
+        x0 = int(v._cursor.x()) - 24 - 24 * LOUPE_FACTOR
+    if y0 + 24 * LOUPE_FACTOR > v.height():
+        y0 = int(v._cursor.y()) - 24 - 24 * LOUPE_FACTOR
+    row = [img.pixelColor(x0 + 2 + k, y0 + 12 * LOUPE_FACTOR).red() for k in range(24 * LOUPE_FACTOR - 4)]
+    assert all(c > 200 or c < 55 for c in row)  # only white and black: nothing blended at 8x
+    assert any(c > 200 for c in row) and any(c < 55 for c in row)
