@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from core import case as cs
 from core.errors import InspectorError
 from core.integrity import EvidenceHashes
+from core.wording import plural
 from gui import messages
 from gui.workers import Worker
 
@@ -66,6 +68,13 @@ class CasePanel(QWidget):
         form.addRow("Case number", self.number)
         form.addRow("Title", self.title)
         form.addRow("Analyst", self.analyst)
+        self.evidence = QListWidget()
+        self.evidence.setToolTip("The case's evidence files; double-click one to open it.")
+        self.evidence.setMaximumHeight(110)
+        self.evidence.itemDoubleClicked.connect(self._open_evidence)
+        add_file = QPushButton("Add this video to the case")
+        add_file.setToolTip("Record the open video (by its SHA-256) as evidence of this case")
+        add_file.clicked.connect(self.add_current)
         self.items = QListWidget()
         self.items.setToolTip("Bookmarks and notes on this video; double-click to go to the frame.")
         self.items.itemDoubleClicked.connect(self._go_to)
@@ -84,6 +93,10 @@ class CasePanel(QWidget):
             buttons.addWidget(b)
         v = QVBoxLayout(self)
         v.addLayout(form)
+        v.addWidget(QLabel("Evidence"))
+        v.addWidget(self.evidence)
+        v.addWidget(add_file)
+        v.addWidget(QLabel("Bookmarks and notes on this video"))
         v.addWidget(self.items, 1)
         v.addWidget(self.note)
         v.addWidget(self.whole_file)
@@ -133,8 +146,36 @@ class CasePanel(QWidget):
         self.case = cs.remove_bookmark(self.case, item_id) if kind == "bookmark" else cs.remove_note(self.case, item_id)
         self.refresh()
 
+    def add_current(self) -> None:
+        if self._evidence_sha() is not None:
+            self.refresh()
+
+    def _fill_evidence(self, sha: str | None) -> None:
+        self.evidence.clear()
+        for ref in self.case.evidence:
+            marks = len(self.case.bookmarks_for(ref.sha256)) + len(self.case.notes_for(ref.sha256))
+            item = QListWidgetItem(f"{'▶ ' if ref.sha256 == sha else ''}{ref.name}  ·  {ref.sha256[:12]}…  ·  "
+                                   f"{plural(marks, 'mark')}")
+            item.setToolTip(f"{ref.path}\nSHA-256 {ref.sha256}")
+            item.setData(Qt.UserRole, ref.path)
+            if ref.sha256 == sha:
+                f = item.font()
+                f.setBold(True)
+                item.setFont(f)
+            self.evidence.addItem(item)
+
+    def _open_evidence(self, item: QListWidgetItem) -> None:
+        path = item.data(Qt.UserRole)
+        if path and Path(path).is_file():
+            self.window.open_video(path)
+        else:
+            self.window.notify(self.window, messages.Message(
+                "Evidence not found", f"{path} is not there any more. Open the case again to look for it beside "
+                "the case file, or open the file where it now is.", icon="warning"))
+
     def refresh(self) -> None:
         self.items.clear()
+        self._fill_evidence(self.window.current_video()[1])
         _info, sha = self.window.current_video()
         self.window.timeline.set_bookmarks(
             [(b.frame, b.label) for b in self.case.bookmarks_for(sha)] if sha is not None else [])

@@ -649,6 +649,24 @@ def test_audit_log_viewer_lists_checks_and_verifies(qtbot, harness, tmp_path, co
     assert d.table.item(0, 2).text() == "verify finished"  # newest first, reloaded after the verify
 
 
+def test_the_case_panel_lists_every_evidence_file_and_opens_them(qtbot, harness, tmp_path):
+    w = harness.window()
+    first, second = _face_video(tmp_path, 10, seed=15), _face_video(tmp_path, 10, seed=16)
+    harness.open(w, first)
+    w.case_panel.add_current()
+    harness.open(w, second)
+    w.case_panel.add_bookmark("here")
+    ev = w.case_panel.evidence
+    assert ev.count() == 2
+    texts = [ev.item(i).text() for i in range(2)]
+    assert texts[0].startswith(first.name) and "0 marks" in texts[0]
+    assert texts[1].startswith(f"▶ {second.name}") and "1 mark" in texts[1] and ev.item(1).font().bold()
+    ev.itemDoubleClicked.emit(ev.item(0))
+    qtbot.waitUntil(lambda: w.info is not None and w.info.path == str(first) and w.video_sha256 is not None,
+                    timeout=5000)
+    qtbot.waitUntil(lambda: w.case_panel.evidence.item(0).text().startswith("▶"), timeout=5000)
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
