@@ -1,4 +1,5 @@
-"""``audit``: list the audit log; ``audit --check``: verify its hash chain."""
+"""``audit``: list the audit log; ``audit --check``: verify its hash chain; ``audit --seal``: after damage,
+keep the damaged log aside and start a new one that names it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ def add_parser(sub) -> None:
     p.add_argument("--anchor", action="append", default=[], metavar="LINES:SHA256",
                    help="with --check: a head recorded elsewhere (a report's 'audit log' line count and last "
                         "hash); the log must still hold that line unchanged (repeatable)")
+    p.add_argument("--seal", action="store_true",
+                   help="after --check found damage: keep the damaged log aside, untouched, and start a new one "
+                        "whose first entry records its SHA-256 and where it broke")
     p.set_defaults(func=run)
 
 
@@ -38,6 +42,13 @@ def run(args) -> int:
     from core.audit import AuditLog
 
     log = AuditLog(args.log) if args.log else AuditLog()
+    if args.seal:
+        kept, entry = log.seal()
+        d = entry.data
+        print(f"sealed: the damaged log is kept unchanged as {kept} (SHA-256 {d['sha256']}, {d['lines']} lines, "
+              f"broken at line {d['first_bad_line'] or 'the end'}: {d['problem']})")
+        print(f"{log.path}: a new log starts with a log_sealed entry naming it; 'audit --check' checks the new one")
+        return 0
     if args.check:
         try:
             anchors = tuple((int(n), sha.strip().lower()) for n, sha in (a.split(":", 1) for a in args.anchor))

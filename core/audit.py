@@ -58,6 +58,7 @@ FRAME_HASHES_EXPORTED = "frame_hashes_exported"  # path, sha256, evidence_sha256
 CASE_SAVED = "case_saved"  # path, sha256, case_number, evidence (logged just before the file is written)
 CASE_SAVE_FAILED = "case_save_failed"  # path, sha256 (of what was not written), error
 CASE_OPENED = "case_opened"  # path, case_number, problems
+LOG_SEALED = "log_sealed"  # sealed (the damaged log kept aside), sha256, lines, first_bad_line, problem
 VERIFY_FINISHED = "verify_finished"  # path, sha256, matches, video_matches, scores_match, max_abs_diff
 
 _locks: dict[str, threading.Lock] = {}
@@ -267,7 +268,11 @@ class AuditLog:
             if problem:
                 return ChainCheck(False, len(lines), n, problem, prev_hash)
             prev_hash = _sha(raw)
-        head = self._read_head()
+        try:
+            head = self._read_head()
+        except AuditLogError as exc:  # a garbage head file is damage to report, not a read failure
+            return ChainCheck(False, len(lines), None, f"{exc} Lines cut from the end cannot be ruled out "
+                              "(check against the head a report recorded: --anchor).", prev_hash)
         if head is None and lines:
             return ChainCheck(False, len(lines), None,
                               f"the head file {self.head_path.name} is missing, so lines cut from the end of the "
@@ -285,6 +290,33 @@ class AuditLog:
                 return ChainCheck(False, len(lines), expected,
                                   f"the line does not match the hash recorded in {source}.", prev_hash)
         return ChainCheck(True, len(lines), None, "", prev_hash)
+
+    def seal(self) -> tuple[Path, AuditEntry]:
+        """The way forward from a damaged log: keep it aside, untouched, and start a new log whose first
+        entry records what was sealed (its SHA-256, lines, where and why it broke). Refuses an intact log.
+
+        Nothing is repaired or deleted: the damaged file stays as evidence of the damage, and the new
+        chain starts from a line that names it by hash.
+        """
+        check = self.verify()
+        if check.ok:
+            raise AuditLogError(f"The audit log {self.path} is intact: there is nothing to seal.")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = self.path.with_name(f"{self.path.stem}.damaged-{stamp}{self.path.suffix}")
+        kept_head = kept.with_suffix(".head.json")
+        try:
+            digest = _sha(self.path.read_bytes()) if self.path.is_file() else GENESIS
+            with _lock_for(self.path):
+                if self.path.exists():
+                    os.replace(self.path, kept)
+                if self.head_path.exists():
+                    os.replace(self.head_path, kept_head)
+        except OSError as exc:
+            raise AuditLogError(f"Cannot set the damaged audit log aside: {exc.strerror or exc}.") from exc
+        entry = self.append(LOG_SEALED, sealed=str(kept), sha256=digest, lines=check.lines,
+                            first_bad_line=check.first_bad_line, problem=check.problem,
+                            head_file=str(kept_head) if kept_head.exists() else None)
+        return kept, entry
 
     def _read_head(self) -> dict | None:
         try:

@@ -216,3 +216,29 @@ def test_a_huge_string_enters_the_log_cut_and_fingerprinted(log):
     assert hashlib.sha256(name.encode()).hexdigest() in e.data["name"]
     assert "10,000 characters" in e.data["nested"]["why"][0]
     assert log.verify().ok and log.entries()[-1].data == e.data
+
+
+def test_a_damaged_log_is_sealed_kept_aside_untouched_and_named_by_a_new_chain(log, capsys):
+    with open(log.path, "ab") as fh:
+        fh.write(b'{"seq":5,"time":"20')  # a torn write: DAMAGED for ever without a way forward
+    damaged = log.path.read_bytes()
+    assert cli_run(["audit", "--check", "--log", str(log.path)]) == 1
+    assert cli_run(["audit", "--seal", "--log", str(log.path)]) == 0
+    out = capsys.readouterr().out
+    kept = next(p for p in log.path.parent.iterdir() if ".damaged-" in p.name and p.suffix == ".jsonl")
+    assert kept.read_bytes() == damaged and str(kept) in out  # nothing repaired, nothing deleted
+    first = log.entries()[0]
+    assert first.event == audit.LOG_SEALED and first.seq == 1 and first.prev == GENESIS
+    assert first.data["sha256"] == hashlib.sha256(damaged).hexdigest()
+    assert first.data["first_bad_line"] == 5 and "incomplete" in first.data["problem"]
+    assert log.verify().ok
+    assert AuditLog(kept).verify().first_bad_line == 5  # the kept file still reports its own damage
+    with pytest.raises(AuditLogError, match="intact"):
+        log.seal()
+
+
+def test_a_garbage_head_file_is_reported_as_damage_not_a_read_error(log):
+    log.head_path.write_text("not json {")
+    check = log.verify()
+    assert not check.ok and check.first_bad_line is None and "cannot be read" in check.problem
+    assert "NOT CONFIRMED" in check.summary()
