@@ -328,6 +328,22 @@ class AuditLog:
         return head if isinstance(head, dict) else None
 
 
+def check_anchor(anchor: dict | None, log: AuditLog | None = None) -> str | None:
+    """Whether the audit log still holds a head recorded in a result or a case (``{"log", "lines",
+    "last_sha256"}``): None when it does (or nothing was recorded), else what is wrong, in words."""
+    if not anchor or not anchor.get("lines"):
+        return None
+    recorded = Path(str(anchor.get("log") or ""))
+    target = AuditLog(recorded) if recorded.name and recorded.is_file() else (log or default_log())
+    try:
+        check = target.verify(((int(anchor["lines"]), str(anchor.get("last_sha256", ""))),))
+    except (AuditLogError, ValueError, TypeError) as exc:
+        return f"the audit log {target.path} cannot be checked: {exc}"
+    if check.ok:
+        return None
+    return f"the audit log {target.path} no longer holds the entry recorded at line {anchor['lines']}: {check.problem}"
+
+
 def _line_problem(raw: bytes, n: int, prev_hash: str) -> str:
     """Why line ``n`` breaks the log, or "" when it is sound and follows the previous line."""
     try:

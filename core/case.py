@@ -322,9 +322,11 @@ def save_case(case: Case, path: str | os.PathLike, log: audit.AuditLog | None = 
     the two leaves an entry whose hash the file on disk does not match, which a check can see.
     """
     p = Path(path)
-    data = json.dumps(to_json(case, p), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    sha = _sha_bytes(data.encode("utf-8"))
     log = log or audit.default_log()
+    doc = to_json(case, p)
+    doc["audit_anchor"] = log.head()  # the log as it stood: opening the case checks it still holds this
+    data = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    sha = _sha_bytes(data.encode("utf-8"))
     log.append(audit.CASE_SAVED, path=str(p.resolve()), sha256=sha, case_number=case.case_number,
                evidence=[e.sha256 for e in case.evidence], notes=len(case.notes), bookmarks=len(case.bookmarks))
     try:
@@ -378,6 +380,15 @@ def read_case(path: str | os.PathLike) -> Case:
     return from_json(d)
 
 
+def _anchor_of(path: Path) -> dict | None:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    a = d.get("audit_anchor") if isinstance(d, dict) else None
+    return a if isinstance(a, dict) else None
+
+
 def open_case(path: str | os.PathLike, progress: Callable[[str, int, int], None] | None = None,
               should_cancel: Callable[[], bool] | None = None, log: audit.AuditLog | None = None) -> OpenedCase:
     """Read a case and check every evidence file's SHA-256 and every referenced analysis file.
@@ -389,6 +400,9 @@ def open_case(path: str | os.PathLike, progress: Callable[[str, int, int], None]
     p = Path(path).resolve()
     case = read_case(p)
     checks, warnings = [], []
+    anchor_problem = audit.check_anchor(_anchor_of(p), log)
+    if anchor_problem:
+        warnings.append(f"Audit log: {anchor_problem}. The history this case was saved with is not all there.")
     for ref in case.evidence:
         candidates = [Path(ref.path)]
         if ref.relative_path:

@@ -111,4 +111,5 @@ def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, a
     log.append(event, path=before.path, sha256=before.sha256, model_sha256=result.model.sha256, verdict=v.label,
                score=v.score, frames=len(result.frames), segments=len(result.segments), complete=result.complete,
                from_cache=from_cache, evidence_unchanged=check.unchanged)
-    return result
+    # the log's head just after this analysis's entry: verify later checks the log still holds it
+    return replace(result, provenance={**result.provenance, "audit_anchor": log.head()})

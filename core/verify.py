@@ -70,6 +70,8 @@ class VerifyReport:
     segments_now: int = 0
     segments_match: bool = False
     rerun_complete: bool = False
+    audit_recorded: bool = False  # the result carries the audit log's head after its own entry
+    audit_problem: str | None = None  # what is wrong with that entry now (None: still there)
     rerun: AnalysisResult | None = field(default=None, compare=False)
 
     @property
@@ -127,6 +129,11 @@ class VerifyReport:
         out.append(f"Verdict   recorded {self.verdict_recorded}, now {self.verdict_now}  "
                    f"{mark(self.verdict_now == self.verdict_recorded)}")
         out.append(f"Segments  recorded {self.segments_recorded}, now {self.segments_now}  {mark(self.segments_match)}")
+        if self.audit_recorded:
+            out.append("Audit log the entry recording this analysis is still there  MATCH" if not self.audit_problem
+                       else f"Audit log {self.audit_problem}  DIFFERENT")
+        else:
+            out.append("Audit log the result records no audit log head (written before it was recorded)")
         if self.ok:
             out.append("RESULT: VERIFIED. The file is the analysed file and the analysis reproduces "
                        + ("bit for bit." if self.same_build else f"within {self.tolerance:g}."))
@@ -158,6 +165,7 @@ class VerifyReport:
             "verdict": {"recorded": self.verdict_recorded, "now": self.verdict_now},
             "segments": {"recorded": self.segments_recorded, "now": self.segments_now, "match": self.segments_match},
             "scores_match": self.scores_match,
+            "audit": {"recorded": self.audit_recorded, "problem": self.audit_problem},
         }
 
 
@@ -257,6 +265,8 @@ def verify(
         frames_recorded=len(recorded.frames),
         verdict_recorded=verdict_text(recorded.verdict),
         segments_recorded=len(recorded.segments),
+        audit_recorded=bool(recorded.provenance.get("audit_anchor")),
+        audit_problem=audit.check_anchor(recorded.provenance.get("audit_anchor"), log),
     )
     if weights_now != recorded.model.sha256:
         report = VerifyReport(**base)

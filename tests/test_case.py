@@ -181,3 +181,21 @@ def test_a_case_that_cannot_be_written_is_logged_as_not_saved(tmp_path, log):
     saved, failed = log.entries()
     assert (saved.event, failed.event) == (audit.CASE_SAVED, audit.CASE_SAVE_FAILED)
     assert failed.data["sha256"] == saved.data["sha256"] and not (blocker / "case42.dficase").exists()
+
+
+def test_reopening_a_case_checks_the_audit_log_still_holds_its_history(evidence, tmp_path, log):
+    import hashlib
+
+    log.append(audit.FILE_OPENED, path=str(evidence), sha256="x" * 64)
+    log.append(audit.ANALYSIS_FINISHED, path=str(evidence), verdict="fake")
+    path = tmp_path / "c.dficase"
+    cs.save_case(_case(evidence), path, log=log)
+    doc = json.loads(path.read_text())
+    assert doc["audit_anchor"]["lines"] == 2
+    assert cs.open_case(path, log=log).all_ok
+    lines = log.path.read_bytes().splitlines()[:1]  # the analysis entry cut, the head rewritten to match
+    log.path.write_bytes(b"\n".join(lines) + b"\n")
+    log.head_path.write_text(json.dumps({"lines": 1, "last_sha256": hashlib.sha256(lines[0]).hexdigest()}))
+    assert log.verify().ok
+    opened = cs.open_case(path, log=log)
+    assert any(w.startswith("Audit log:") and "line 2" in w for w in opened.warnings)

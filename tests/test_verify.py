@@ -143,3 +143,35 @@ def test_command_line_refuses_to_write_beside_the_evidence(evidence, capsys):
     assert cli_run(["analyze", str(evidence), "--report", str(evidence.parent / "r.html")]) == 2
     assert "Nothing is written beside evidence" in capsys.readouterr().err
     assert sorted(p.name for p in evidence.parent.iterdir()) == ["exhibit7.avi"]
+
+
+def _cut_log(log, keep: int) -> None:
+    """What a careful tamperer does: drop the last lines and rewrite the head file to match."""
+    import hashlib
+
+    lines = log.path.read_bytes().splitlines()[:keep]
+    log.path.write_bytes(b"\n".join(lines) + b"\n")
+    log.head_path.write_text(json.dumps({"lines": keep, "last_sha256": hashlib.sha256(lines[-1]).hexdigest(),
+                                         "seq": keep, "log": log.path.name}))
+
+
+def test_verify_checks_that_the_audit_log_still_holds_the_analysis_entry(tiny_bundle, evidence, log):
+    from core import record
+
+    engine = Engine(tiny_bundle, detector=ColourFaceDetector())
+    before = record.open_evidence(evidence, log=log)
+    started = record.analysis_started(before, engine, PARAMS, log=log)
+    r = record.analysis_finished(before, engine.analyze(evidence, PARAMS, use_cache=False), engine, started, log=log)
+    anchor = r.provenance["audit_anchor"]
+    assert anchor["lines"] == len(log.entries()) and log.entries()[-1].event == audit.ANALYSIS_FINISHED
+    saved = AnalysisResult.from_json(json.loads(json.dumps(r.to_json())))  # through its JSON
+    rep = _verify(saved, evidence, tiny_bundle, log)
+    assert rep.ok and rep.audit_recorded and rep.audit_problem is None
+    assert any(x.startswith("Audit log the entry recording this analysis is still there") for x in rep.lines())
+
+    _cut_log(log, anchor["lines"] - 1)  # its analysis_finished line is gone, the head file rewritten
+    assert log.verify().ok  # the log alone cannot tell
+    rep = _verify(saved, evidence, tiny_bundle, log)
+    assert rep.audit_problem is not None and "no longer holds the entry recorded at line" in rep.audit_problem
+    assert rep.to_json()["audit"]["problem"] == rep.audit_problem
+    assert any("DIFFERENT" in x and x.startswith("Audit log") for x in rep.lines())
