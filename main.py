@@ -11,6 +11,9 @@ def main(argv: list[str] | None = None) -> int:
         from core import offline
 
         offline.install()
+    from core.cleanup import startup_sweep
+
+    startup_sweep()  # debris of writes a killed run left in our folders (never anything else)
     from cli import command_names, run
 
     wants_window = not argv or (len(argv) == 1 and not argv[0].startswith("-")

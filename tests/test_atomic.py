@@ -71,3 +71,38 @@ def test_the_next_write_removes_what_a_killed_writer_left_and_nothing_else(tmp_p
         (tmp / "card.json").write_text("{}")
     assert not left_file.exists() and (tmp_path / "bundle" / "card.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["bundle", "r.json"]
+
+
+def test_start_up_removes_dead_writers_leftovers_from_our_folders_only(tmp_path, monkeypatch):
+    """A killed model save in the user's models folder and a killed cache write: gone when the app
+    starts, before anything else is written there; the user's own files and a live writer's stay."""
+    import os
+
+    from core import paths
+    from core.atomic import _HOST
+    from core.cleanup import startup_sweep
+
+    monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))
+    dead = _dead_pid()
+    models, analyses = paths.user_models_dir(), paths.cache_dir() / "analyses"
+    crops = paths.cache_dir() / "crops" / "ab"
+    for folder in (models, analyses, crops):
+        folder.mkdir(parents=True)
+    staging = models / f".my-model.dfi-{_HOST}-{dead}.q8w2e1r0"
+    staging.mkdir()
+    (staging / "model.keras").write_bytes(b"")  # a complete-looking bundle a kill left behind
+    half = analyses / f".k.json.dfi-{_HOST}-{dead}.k3j_x9ab.tmp"
+    half.write_text("{half")
+    torn = crops / f".ab12.npz.dfi-{_HOST}-{dead}.zz.tmp"
+    torn.write_bytes(b"PK")
+    live = analyses / f".j.json.dfi-{_HOST}-{os.getpid()}.aaaaaaaa.tmp"
+    live.write_text("")
+    user = models / "notes.txt"
+    user.write_text("mine")
+    elsewhere = tmp_path / f".x.dfi-{_HOST}-{dead}.aaaa.tmp"  # not one of our folders: not ours to clean
+    elsewhere.write_text("")
+
+    gone = startup_sweep()
+    assert set(gone) == {staging, half, torn}
+    assert live.exists() and user.read_text() == "mine" and elsewhere.exists()
+    assert startup_sweep() == []
