@@ -52,6 +52,8 @@ def test_p_real_output_is_turned_into_p_fake(tiny_bundle, tmp_path):
         (lambda c: c.update(calibration=7), "'calibration' must be an object or null"),
         (lambda c: c.update(face_margin=-1), "face_margin must lie between 0 and 3"),
         (lambda c: c.update(name="x" * 100_000), "'name' is 100,000 characters long"),
+        (lambda c: c.update(description="d" * 20_000), "'description' is 20,000 characters long"),
+        (lambda c: c.update(architecture="a" * 5_000), "'architecture' is 5,000 characters long"),
     ],
 )
 def test_card_problems_are_named(tiny_bundle, tmp_path, edit, message):
@@ -75,6 +77,18 @@ def test_a_card_nested_too_deeply_is_invalid_and_does_not_break_the_list(tiny_bu
         read_bundle(dst)
     found, problems = list_bundles()
     assert dst.name not in [b.id for b in found] and any("nested too deeply" in p for p in problems)
+
+
+def test_a_card_file_too_big_to_be_a_card_is_not_read(tiny_bundle, tmp_path, monkeypatch):
+    from core.models import bundle
+
+    dst = _copy(tiny_bundle, tmp_path)
+    monkeypatch.setattr(bundle, "MAX_CARD_BYTES", 4096)
+    card = json.loads((dst / "card.json").read_text())
+    card["training"] = {"notes": ["n" * 100] * 100}  # every string short, the file 10 KB
+    (dst / "card.json").write_text(json.dumps(card))
+    with pytest.raises(BundleInvalid, match="bytes, more than a model card can be"):
+        read_bundle(dst)
 
 
 def test_weights_that_do_not_match_the_card_are_refused(tiny_bundle, tmp_path):

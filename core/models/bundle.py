@@ -77,6 +77,8 @@ _OPTIONAL = {"threshold": _NUMBER, "output": str, "face_margin": _NUMBER, "min_f
              "limits": list, "created": str, "schema": str}
 _TYPE_WORDS = {str: "a string", int: "a whole number", _NUMBER: "a number", dict: "an object", list: "a list"}
 MAX_NAME = 200  # characters: a name is shown in lists and written into every audit entry
+MAX_TEXT = {"description": 10_000}  # other top-level strings: MAX_NAME
+MAX_CARD_BYTES = 16 * 1024 * 1024  # a card is read whole: a bigger one is not a card (ours are < 200 KB)
 
 
 def parse_card(data: Any, where: str) -> ModelCard:
@@ -94,8 +96,10 @@ def parse_card(data: Any, where: str) -> ModelCard:
             words = _TYPE_WORDS.get(typ, _TYPE_WORDS.get(typ[0] if isinstance(typ, tuple) else typ, str(typ)))
             problems.append(f"'{key}' must be {words}" + (" or null" if isinstance(typ, tuple)
                                                            and type(None) in typ else ""))
-    if isinstance(data.get("name"), str) and len(data["name"]) > MAX_NAME:
-        problems.append(f"'name' is {len(data['name']):,} characters long (at most {MAX_NAME})")
+    for key, value in data.items():
+        limit = MAX_TEXT.get(key, MAX_NAME)
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(f"'{key}' is {len(value):,} characters long (at most {limit:,})")
     known = set(ModelCard.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     if unknown:
@@ -154,6 +158,10 @@ def read_bundle(folder: str | Path, read_only: bool = False) -> BundleInfo:
         raise BundleInvalid(f"{folder.name}: {CARD_FILE} is missing; this folder is not a model bundle.")
     if not model_path.is_file():
         raise BundleInvalid(f"{folder.name}: {MODEL_FILE} is missing.")
+    size = card_path.stat().st_size
+    if size > MAX_CARD_BYTES:
+        raise BundleInvalid(f"{folder.name}: {CARD_FILE} is {size:,} bytes, more than a model card can be "
+                            f"({MAX_CARD_BYTES:,}); it is not read.")
     try:
         data = json.loads(card_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
