@@ -2,8 +2,10 @@
 
 The app installs the guard before it does anything else (only the explicit ``fetch-backbone``
 command for build machines goes without it). Local IPC (Unix sockets, which Qt and D-Bus use)
-stays allowed; every internet address family is refused at connect, DNS and send time, and the
-refusal names the code that tried, so a dependency that phones home is found, not hidden.
+stays allowed; every internet address family is refused at connect, bind (even to loopback: no
+listening endpoint either), DNS and send time, and the refusal names the code that tried, so a
+dependency that phones home is found, not hidden. (urllib3 probes IPv6 by binding to [::1] when
+it is imported; it takes the refusal as "no IPv6" and works on.)
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ def _caller() -> str:
     return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
 
 
-def _refuse(what: str):
+def _refuse(what: str, quiet: bool = False):
     where = _caller()
-    log.error("network access blocked: %s from %s", what, where)
+    (log.debug if quiet else log.error)("network access blocked: %s from %s", what, where)
     raise NetworkBlocked(f"Deepfake Inspector works offline; blocked {what} from {where}")
 
 
@@ -48,6 +50,7 @@ def install() -> None:
     _originals.update(
         connect=socket.socket.connect,
         connect_ex=socket.socket.connect_ex,
+        bind=socket.socket.bind,
         sendto=socket.socket.sendto,
         getaddrinfo=socket.getaddrinfo,
         create_connection=socket.create_connection,
@@ -62,6 +65,11 @@ def install() -> None:
         if self.family in _INTERNET:
             _refuse(f"a connection to {address!r}")
         return _originals["connect_ex"](self, address)
+
+    def bind(self, address):
+        if self.family in _INTERNET:
+            _refuse(f"binding a socket to {address!r}", quiet=True)  # a capability probe, refused without noise
+        return _originals["bind"](self, address)
 
     def sendto(self, data, *args):
         if self.family in _INTERNET:
@@ -78,6 +86,7 @@ def install() -> None:
 
     socket.socket.connect = connect
     socket.socket.connect_ex = connect_ex
+    socket.socket.bind = bind
     socket.socket.sendto = sendto
     socket.getaddrinfo = getaddrinfo
     socket.create_connection = create_connection
@@ -88,6 +97,7 @@ def uninstall() -> None:
         return
     socket.socket.connect = _originals["connect"]
     socket.socket.connect_ex = _originals["connect_ex"]
+    socket.socket.bind = _originals["bind"]
     socket.socket.sendto = _originals["sendto"]
     socket.getaddrinfo = _originals["getaddrinfo"]
     socket.create_connection = _originals["create_connection"]

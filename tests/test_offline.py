@@ -32,6 +32,18 @@ def test_connections_and_lookups_are_refused_with_the_caller_named(guard):
         socket.getaddrinfo("example.org", 443)
 
 
+def test_no_socket_is_bound_even_to_loopback_and_urllib3_still_imports(guard):
+    """urllib3 bound an IPv6 socket to [::1] on import during every analysis: no endpoint at all."""
+    for family, address in ((socket.AF_INET6, ("::1", 0)), (socket.AF_INET, ("127.0.0.1", 0))):
+        s = socket.socket(family, socket.SOCK_STREAM)
+        with pytest.raises(offline.NetworkBlocked, match=r"binding a socket .*test_offline.py:\d+"):
+            s.bind(address)
+        s.close()
+    code = "from core import offline; offline.install(); import urllib3.util.connection as c; print(c.HAS_IPV6)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr
+
+
 def test_keras_weight_download_is_refused(guard):
     keras = pytest.importorskip("keras")
     with pytest.raises(Exception, match="offline|blocked|URL fetch failure"):
