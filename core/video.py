@@ -77,6 +77,8 @@ def check_file(path: str | os.PathLike) -> Path:
         raise NotAFile(f"Not a file: {p} is a folder or a device, not a video.")
     if p.stat().st_size == 0:
         raise EmptyFile(f"The file {p.name} is empty (0 bytes).")
+    if not os.access(p, os.R_OK):  # else OpenCV calls it an unknown format
+        raise UnreadableVideo(f"{p.name} cannot be read: permission denied (ask for read access to {p.parent}).")
     return p
 
 

@@ -188,6 +188,15 @@ def test_a_cut_avi_reports_its_end(tmp_path):
             reader.read(end)
 
 
+def test_a_file_without_read_permission_says_so(tmp_path, index_video, monkeypatch):
+    import core.video
+
+    real = os.access
+    monkeypatch.setattr(core.video.os, "access", lambda p, mode: False if str(p) == str(index_video) else real(p, mode))
+    with pytest.raises(UnreadableVideo, match="permission denied"):
+        probe(index_video)
+
+
 def test_hashes_are_streamed_and_correct(tmp_path):
     f = tmp_path / "abc.bin"
     f.write_bytes(b"abc")

@@ -233,11 +233,27 @@ def _expected_input(card: ModelCard) -> tuple:
     return (None, s, s, 3)
 
 
+def _check_archive(info: BundleInfo) -> None:
+    """A .keras file is a zip archive: a cut or damaged one is named as such (Keras says "File not found")."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(info.weights_path) as z:
+            bad = z.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        size = info.weights_path.stat().st_size if info.weights_path.exists() else 0
+        raise BundleInvalid(f"{info.id}: {MODEL_FILE} is damaged or truncated: not a complete .keras archive "
+                            f"({size:,} bytes; {exc}). Reinstall or re-export the model.") from exc
+    if bad is not None:
+        raise BundleInvalid(f"{info.id}: {MODEL_FILE} is damaged: its member {bad} fails its checksum.")
+
+
 def load_keras_model(info: BundleInfo):
     """The bundle's Keras model, loaded with ``safe_mode`` and checked against its card."""
     from core.keras_env import keras
 
     k = keras()
+    _check_archive(info)
     try:
         model = k.models.load_model(info.weights_path, compile=False, safe_mode=True)
     except (ValueError, OSError, TypeError, KeyError) as exc:
