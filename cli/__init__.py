@@ -48,7 +48,10 @@ def run(argv: list[str]) -> int:
     try:
         return int(args.func(args) or 0)
     except InspectorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from core.messages import describe
+
+        hint = describe(exc).hint
+        print(f"error: {exc}" + (f"\nhint: {hint}" if hint else ""), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

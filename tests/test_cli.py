@@ -148,3 +148,12 @@ def test_a_report_name_already_used_is_refused_before_analysing(tiny_bundle, tmp
     assert r.returncode != 0 and "r.json already there" in r.stderr and "--overwrite" in r.stderr
     assert "analysis_started" not in r.stdout and earlier.read_text() == "{}"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["r.json"]
+
+
+def test_an_expected_error_prints_the_same_hint_as_the_window(tmp_path):
+    from core.errors import VideoNotFound
+    from core.messages import TABLE
+
+    r = cli("analyze", tmp_path / "nowhere.mp4")
+    assert r.returncode == 2 and "error: No such file" in r.stderr
+    assert f"hint: {TABLE[VideoNotFound][1]}" in r.stderr
