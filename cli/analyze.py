@@ -84,8 +84,8 @@ def run(args) -> int:
             print(line)
         for w in result.warnings:
             print(f"warning: {w}", file=sys.stderr)
-            if w.startswith("EVIDENCE CHANGED"):
-                status = CHANGED
+        if result.evidence_changed:
+            status = CHANGED
         if not json_path and not csv_path and not args.report:
             json.dump(doc["verdict"], sys.stdout)
             print()

@@ -215,7 +215,7 @@ class Engine:
         if use_cache:
             hit = cache.load(key)
             if hit is not None:
-                hit = decided_as(replace(hit, video=replace(hit.video, path=info.path)), p)
+                hit = decided_as(replace(hit, video=replace(hit.video, path=info.path), from_cache=True), p)
                 report(Progress("done", len(hit.frames), len(hit.frames), 0.0, 0.0, hit.frames))
                 return hit
 
@@ -255,6 +255,7 @@ class Engine:
         result = build_result(
             info, sha, self.model_ref(), p, all_frames, complete, warnings, started, time.perf_counter() - t0
         )
+        result = replace(result, evidence_changed=sha_after != sha)
         result = annotate(result, card=self.bundle.card)  # the card's training summary, with every analysis
         report(Progress("done", len(all_frames), len(all_frames), result.elapsed_s, 0.0, tuple(tail)))
         if complete and use_cache and sha_after == sha:

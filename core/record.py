@@ -91,18 +91,20 @@ def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, a
                       progress: Callable[[int, int], None] | None = None):
     """Hash the evidence again, add the record to the result's provenance and log the outcome.
 
-    Returns the annotated result. A content change adds an ``EVIDENCE CHANGED`` warning (when the
-    engine did not already) and an ``evidence_changed`` event. A result whose start precedes
-    ``started`` came from the cache and is marked ``from_cache``. A cancelled (incomplete) result
+    Returns the annotated result. A content change sets ``evidence_changed``, adds a warning saying
+    so (when the engine did not already) and logs an ``evidence_changed`` event. A result the engine
+    took from its cache is marked ``from_cache`` in the provenance. A cancelled (incomplete) result
     logs ``analysis_cancelled`` with the frames kept.
     """
     log = log or audit.default_log()
     check = check_unchanged(before, progress)
     warnings = list(result.warnings)
-    if not check.content_unchanged and not any(w.startswith("EVIDENCE CHANGED") for w in warnings):
+    if not check.content_unchanged and not result.evidence_changed:
         warnings.append("EVIDENCE CHANGED during analysis: " + " ".join(check.changes))
-    from_cache = bool(result.started) and result.started < started
-    result = annotate(replace(result, warnings=tuple(warnings)), card=engine.bundle.card, analyst=analyst or None,
+    from_cache = result.from_cache
+    changed = result.evidence_changed or not check.content_unchanged
+    result = annotate(replace(result, warnings=tuple(warnings), evidence_changed=changed), card=engine.bundle.card,
+                      analyst=analyst or None,
                       case_number=case_number or None, evidence=before, integrity=check, from_cache=from_cache)
     if not check.content_unchanged:
         log.append(audit.EVIDENCE_CHANGED, path=before.path, changes=list(check.changes))
@@ -110,6 +112,6 @@ def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, a
     event = audit.ANALYSIS_FINISHED if result.complete else audit.ANALYSIS_CANCELLED
     log.append(event, path=before.path, sha256=before.sha256, model_sha256=result.model.sha256, verdict=v.label,
                score=v.score, frames=len(result.frames), segments=len(result.segments), complete=result.complete,
-               from_cache=from_cache, evidence_unchanged=check.unchanged)
+               from_cache=from_cache, evidence_unchanged=check.unchanged, started=started)
     # the log's head just after this analysis's entry: verify later checks the log still holds it
     return replace(result, provenance={**result.provenance, "audit_anchor": log.head()})

@@ -161,6 +161,8 @@ class AnalysisResult:
     elapsed_s: float = 0.0
     provenance: dict[str, Any] = field(default_factory=dict)
     coverage: Coverage | None = None
+    evidence_changed: bool = False  # the file's SHA-256 after the analysis differed from the one analysed
+    from_cache: bool = field(default=False, compare=False)  # this run reused a stored result (not saved)
 
     def segments_of(self, track: int) -> tuple[Segment, ...]:
         return tuple(s for s in self.segments if s.track == track)
@@ -176,6 +178,7 @@ class AnalysisResult:
             "verdict": asdict(self.verdict),
             "coverage": None if self.coverage is None else asdict(self.coverage),
             "complete": self.complete,
+            "evidence_changed": self.evidence_changed,
             "warnings": list(self.warnings),
             "started": self.started,
             "finished": self.finished,
@@ -228,6 +231,9 @@ class AnalysisResult:
             finished=d.get("finished", ""),
             elapsed_s=d.get("elapsed_s", 0.0),
             provenance=d.get("provenance", {}),
+            # documents written before the field existed said it only in a warning's words
+            evidence_changed=bool(d.get("evidence_changed",
+                                        any(w.startswith("EVIDENCE CHANGED") for w in d.get("warnings", [])))),
         )
         if d.get("coverage"):
             return replace(result, coverage=Coverage(**d["coverage"]))

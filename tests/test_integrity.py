@@ -211,6 +211,10 @@ def test_record_detects_evidence_changed_during_analysis_and_logs_it(tiny_bundle
         fh.write(b"\x01\x02")
     result = record.analysis_finished(before, result, engine, started, analyst="A", case_number="7", log=log)
     assert result.warnings[-1].startswith("EVIDENCE CHANGED") and before.md5 in result.warnings[-1]
+    assert result.evidence_changed  # a typed field, kept through the JSON
+    from core.result import AnalysisResult
+
+    assert AnalysisResult.from_json(result.to_json()).evidence_changed
     prov = result.provenance
     assert prov["evidence"]["md5"] == before.md5 and not prov["integrity"]["content_unchanged"]
     assert prov["analyst"] == "A" and prov["case_number"] == "7" and prov["from_cache"] is False
@@ -231,7 +235,14 @@ def test_record_marks_a_cached_result(tiny_bundle, colour_detector, face_video, 
     result = engine.analyze(face_video, engine_params(), video_sha256=before.sha256)
     result = record.analysis_finished(before, result, engine, started, log=log)
     assert result.provenance["from_cache"] is True and result.provenance["integrity"]["unchanged"]
-    assert log.entries()[-1].data["from_cache"] is True
+    assert log.entries()[-1].data["from_cache"] is True and not result.evidence_changed
+    # the engine says it was a hit; no clock comparison (a stored result 'from the future' is still a hit)
+    hit = engine.analyze(face_video, engine_params(), video_sha256=before.sha256)
+    assert hit.from_cache and not engine.analyze(face_video, engine_params(), use_cache=False).from_cache
+    from dataclasses import replace
+
+    skewed = replace(hit, started="2999-01-01T00:00:00+00:00")
+    assert record.analysis_finished(before, skewed, engine, started, log=log).provenance["from_cache"] is True
 
 
 def engine_params():

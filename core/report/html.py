@@ -295,7 +295,7 @@ def _evidence(d: ReportData) -> str:
         return Markup(f'<span class="warn">CHANGED</span> {esc(" ".join(chk.get("changes", [])))}')
 
     after_note = status(d.integrity, "after the analysis")
-    if d.integrity is None and not any(w.startswith("EVIDENCE CHANGED") for w in r.warnings):
+    if d.integrity is None and not r.evidence_changed:
         after_note = Markup('<span class="ok">unchanged</span> (SHA-256 taken again by the engine after the '
                             "analysis)")
     rows.append(("After the analysis", after_note))
