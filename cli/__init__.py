@@ -51,7 +51,7 @@ def run(argv: list[str]) -> int:
         from core.messages import describe
 
         hint = describe(exc).hint
-        print(f"error: {exc}" + (f"\nhint: {hint}" if hint else ""), file=sys.stderr)
+        print(f"error: {exc}" + (f" (hint: {hint})" if hint else ""), file=sys.stderr)  # one line
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
