@@ -211,11 +211,10 @@ class Engine:
         report(Progress("hashing", 0, 0, 0.0, None))
         sha = video_sha256 or sha256_file(info.path)
         p = params.resolved(self.bundle, info.fps)
-        key = cache.key(sha, self.model_sha256, p.scoring_json())
+        key = result_key(sha, self.model_sha256, p)
         if use_cache:
-            hit = cache.load(key)
+            hit = stored_result(key, p, info.path)
             if hit is not None:
-                hit = decided_as(replace(hit, video=replace(hit.video, path=info.path), from_cache=True), p)
                 report(Progress("done", len(hit.frames), len(hit.frames), 0.0, 0.0, hit.frames))
                 return hit
 
@@ -261,6 +260,23 @@ class Engine:
         if complete and use_cache and sha_after == sha:
             cache.store(key, result)
         return result
+
+
+def result_key(video_sha256: str, model_sha256: str, resolved: AnalysisParams) -> str:
+    """The one cache key of an analysis: the file, the weights and the parameters that decide the scores
+    (``resolved``: after :meth:`AnalysisParams.resolved`; the decision rules are not part of it)."""
+    return cache.key(video_sha256, model_sha256, resolved.scoring_json())
+
+
+def stored_result(key: str, resolved: AnalysisParams, video_path: str | None = None) -> AnalysisResult | None:
+    """The stored analysis under ``key``, decided by ``resolved``'s rules and marked ``from_cache``;
+    with ``video_path`` it names that path (the same file may have moved)."""
+    hit = cache.load(key)
+    if hit is None:
+        return None
+    if video_path is not None:
+        hit = replace(hit, video=replace(hit.video, path=str(video_path)))
+    return decided_as(replace(hit, from_cache=True), resolved)
 
 
 def decided_as(result: AnalysisResult, p: AnalysisParams) -> AnalysisResult:

@@ -1,18 +1,17 @@
 """Cheap look-ups of finished analyses, without loading TensorFlow or any model.
 
-The cache key needs the model's weights hash and the resolved scoring parameters, exactly as
-:meth:`core.analysis.Engine.analyze` builds it; this module builds the same key from a
-bundle on disk so a window can show a cached result the moment a video is opened.
+The cache key needs the model's weights hash and the resolved scoring parameters; this module
+gets the hash from a bundle on disk (remembered) and uses the engine's own key and look-up
+(:func:`core.analysis.result_key`, :func:`core.analysis.stored_result`), so a window can show a
+cached result the moment a video is opened.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from pathlib import Path
 
-from core import cache
-from core.analysis import AnalysisParams, decided_as
+from core.analysis import AnalysisParams, result_key, stored_result
 from core.models.bundle import BundleInfo
 from core.result import AnalysisResult
 
@@ -36,7 +35,7 @@ def model_sha256(bundle: BundleInfo) -> str:
 
 def cache_key(video_sha256: str, bundle: BundleInfo, params: AnalysisParams, fps: float) -> str:
     """The engine's cache key; ``fps`` decides the automatic detection interval."""
-    return cache.key(video_sha256, model_sha256(bundle), params.resolved(bundle, fps).scoring_json())
+    return result_key(video_sha256, model_sha256(bundle), params.resolved(bundle, fps))
 
 
 def cached_result(video_sha256: str, bundle: BundleInfo, params: AnalysisParams, fps: float,
@@ -45,9 +44,5 @@ def cached_result(video_sha256: str, bundle: BundleInfo, params: AnalysisParams,
 
     With ``video_path`` the result names that path (the same file may have moved since).
     """
-    hit = cache.load(cache_key(video_sha256, bundle, params, fps))
-    if hit is None:
-        return None
-    if video_path is not None:
-        hit = replace(hit, video=replace(hit.video, path=str(video_path)))
-    return decided_as(hit, params.resolved(bundle, fps))
+    return stored_result(cache_key(video_sha256, bundle, params, fps), params.resolved(bundle, fps),
+                         None if video_path is None else str(video_path))
