@@ -40,6 +40,9 @@ SPEC = {
     "zoom_out": ("Zoom out", ["Ctrl+-"], None, ""),
     "overlay": ("Face boxes", ["O"], "faces", "Show face boxes with track and probability"),
     "loupe": ("Loupe (8x under the cursor)", ["M"], None, "Magnify the pixels under the cursor, unsmoothed"),
+    "heatmaps": ("Heatmaps (where the model looked)", ["H"], None,
+                 "Grad-CAM over each scored face of the frame on screen: where the model's features raised "
+                 "its fake score, not a map of manipulated pixels"),
     "adjust": ("View &adjustments…", ["Ctrl+Shift+A"], None, "Brightness, contrast, gamma for viewing only"),
     "timeline_all": ("Show whole timeline", ["Shift+Z"], None, ""),
     "timeline_in": ("Zoom timeline in", ["Up"], None, ""),
@@ -72,6 +75,7 @@ def build(parent: QWidget) -> Actions:
         parent.addAction(a)  # shortcuts work even where no menu shows the action
         out[name] = a
     out["loupe"].setCheckable(True)
+    out["heatmaps"].setCheckable(True)
     out["overlay"].setCheckable(True)
     out["overlay"].setChecked(True)
     return Actions(**out)

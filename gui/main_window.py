@@ -38,6 +38,7 @@ from gui.analysis_controller import AnalysisController
 from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
 from gui.goto_dialog import GotoDialog
+from gui.heatmaps import Heatmaps
 from gui.icons import icon
 from gui.key_guard import KeyGuard
 from gui.metadata_panel import MetadataPanel
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.decoder = Decoder(parent=self)
         self.playback = Playback(self.decoder, self)
         self.review = ReviewState(self.workers, self)
+        self.heatmaps = Heatmaps(self)
         self.info: VideoInfo | None = None
         self._closing = False
         self._leaving = False
@@ -206,7 +208,7 @@ class MainWindow(QMainWindow):
 
         self.view_menu = mb.addMenu("&View")
         for name in ("zoom_fit", "zoom_100", "zoom_200", "zoom_in", "zoom_out", "loupe", "adjust", None, "overlay",
-                     None,
+                     "heatmaps", None,
                      "timeline_all", "timeline_in", "timeline_out", None):
             self.view_menu.addSeparator() if name is None else self.view_menu.addAction(getattr(a, name))
         self.view_menu.addAction(self.side_dock.toggleViewAction())
@@ -271,6 +273,7 @@ class MainWindow(QMainWindow):
         a.zoom_out.triggered.connect(lambda: self.view.zoom_step(-1))
         a.overlay.toggled.connect(self.view.set_overlay_visible)
         a.loupe.toggled.connect(self.view.set_loupe)
+        a.heatmaps.toggled.connect(self.heatmaps.set_enabled)
         a.adjust.triggered.connect(self.show_adjustments)
         a.timeline_all.triggered.connect(self.timeline.show_all)
         a.timeline_in.triggered.connect(lambda: self.timeline.zoom_time(0.5))
@@ -513,6 +516,7 @@ class MainWindow(QMainWindow):
     def _on_frame_shown(self, index: int, rgb, exact: bool) -> None:
         self.view.set_frame(index, rgb, exact)
         self.view.set_face_frame(self.review.store.frame_result(index)[0])
+        self.heatmaps.refresh()
         if self.info:
             self.transport.set_position(index, self.info.frames, self.info.fps)
 
@@ -712,7 +716,7 @@ class MainWindow(QMainWindow):
 
 PLAYER_ACTIONS = ("play", "step_back", "step_fwd", "back_1s", "fwd_1s", "back_10s", "fwd_10s", "start", "end",
                   "shuttle_back", "pause", "shuttle_fwd", "slower", "faster", "normal_speed", "prev_seg", "next_seg",
-                  "overlay", "loupe", "timeline_all", "timeline_in", "timeline_out")
+                  "overlay", "loupe", "heatmaps", "timeline_all", "timeline_in", "timeline_out")
 
 
 def _player_keys(acts) -> list:

@@ -49,6 +49,9 @@ class FrameView(QWidget):
         self._shown: np.ndarray | None = None  # what is painted: rgb, or its adjusted copy
         self.loupe = False
         self._cursor: QPointF | None = None
+        self.heatmaps: dict = {}  # track -> ((x0, y0, x1, y1) crop square in frame pixels, cam in [0, 1])
+        self.heat_opacity = 0.45
+        self._heat_images: list = []
         self.empty_text = "Open a video: File > Open (Ctrl+O), or drop a file here."
 
     # -- content --------------------------------------------------------------------------
@@ -71,6 +74,21 @@ class FrameView(QWidget):
         self._repaint_image()
         self.update()
 
+    def set_heatmaps(self, maps: dict, opacity: float = 0.45) -> None:
+        """Grad-CAM maps over the faces of the frame on screen (gui/heatmaps.py); {} hides them."""
+        import cv2
+
+        from core.video import to_rgb
+
+        self.heatmaps, self.heat_opacity, self._heat_images = maps, opacity, []
+        for square, cam in maps.values():
+            bgr = cv2.applyColorMap(np.round(np.clip(cam, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)
+            rgba = np.dstack([to_rgb(bgr), np.round(cam * 255 * opacity).astype(np.uint8)])
+            rgba = np.ascontiguousarray(rgba)
+            img = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.strides[0], QImage.Format_RGBA8888).copy()
+            self._heat_images.append((square, img))
+        self.update()
+
     def set_loupe(self, on: bool) -> None:
         self.loupe = on
         self.setCursor(Qt.CrossCursor) if on else self.unsetCursor()
@@ -88,6 +106,7 @@ class FrameView(QWidget):
     def clear(self) -> None:
         self.shown_index, self.rgb, self._image, self.face_frame = -1, None, None, None
         self._shown = None
+        self.heatmaps, self._heat_images = {}, []
         self.failed_message, self.wanted_index = "", -1
         self.update()
 
@@ -146,6 +165,8 @@ class FrameView(QWidget):
             p.save()
             p.setTransform(t)
             p.drawImage(0, 0, self._image)
+            for (x0, y0, x1, y1), heat in self._heat_images:  # over the crop square, never into the picture
+                p.drawImage(QRectF(x0, y0, x1 - x0, y1 - y0), heat)
             p.restore()
             p.setRenderHint(QPainter.Antialiasing, True)
             if self.overlay_visible and self.face_frame is not None and self.face_frame.faces:

@@ -667,6 +667,31 @@ def test_the_case_panel_lists_every_evidence_file_and_opens_them(qtbot, harness,
     qtbot.waitUntil(lambda: w.case_panel.evidence.item(0).text().startswith("▶"), timeout=5000)
 
 
+def test_heatmaps_over_the_faces_on_screen_on_demand(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 12, seed=17))
+    harness.analyse(w)
+    scored = next(f for f in w.current_result().frames if any(x.score is not None for x in f.faces))
+    w.playback.seek(scored.index)
+    qtbot.waitUntil(lambda: w.view.exact and w.view.shown_index == scored.index, timeout=5000)
+    decoded = w.view.rgb.copy()
+    before = w.view.grab().toImage()
+    assert "not a map of manipulated pixels" in w.acts.heatmaps.toolTip()
+    w.acts.heatmaps.setChecked(True)
+    tracks = {x.track for x in scored.faces if x.score is not None}
+    qtbot.waitUntil(lambda: set(w.view.heatmaps) == tracks, timeout=30_000)
+    square, cam = w.view.heatmaps[min(tracks)]
+    size = w.analysis.bundle().card.input_size
+    assert cam.shape == (size, size) and square[2] - square[0] == square[3] - square[1]
+    assert 0.0 <= cam.min() and cam.max() <= 1.0
+    assert np.array_equal(w.view.rgb, decoded)  # painted over, the decoded frame untouched
+    after = w.view.grab().toImage()
+    centre = w.view.image_to_widget().map(QPointF((square[0] + square[2]) / 2, (square[1] + square[3]) / 2))
+    assert before.pixelColor(int(centre.x()), int(centre.y())) != after.pixelColor(int(centre.x()), int(centre.y()))
+    w.acts.heatmaps.setChecked(False)
+    assert w.view.heatmaps == {}
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
