@@ -4,7 +4,7 @@ Starts Xvfb when there is no display (``apt-get install xvfb`` on Debian/Ubuntu)
 clip, runs the analysis with an installed model (or a demo bundle, see scripts/demo_model.py)
 and the real MTCNN, and saves PNGs of the whole screen area of the window: one while the
 analysis streams in, one with the verdict at each size, with the player on the most suspicious
-frame, and the Training and Library pages at each size.
+frame, with heatmaps once, and the Training and Library pages at each size.
 
     python scripts/screenshot.py [VIDEO] [--model ID] [--every N] [--out DIR] [--sizes 1366x768,1920x1080]
 
@@ -133,6 +133,12 @@ def shoot(video: Path, args, sizes, out: Path) -> int:
         max((f for f in result.frames if f.score is not None), key=lambda f: f.score, default=result.frames[0]).index
     w.playback.seek(target)
     wait_until(lambda: w.view.exact and w.view.shown_index == target, 10)
+    w.acts.heatmaps.setChecked(True)  # Grad-CAM over the face on screen
+    wait_until(lambda: bool(w.view.heatmaps), 120)
+    w.setGeometry(0, 0, *sizes[0])
+    wait(0.5)
+    save("heatmaps", sizes[0])
+    w.acts.heatmaps.setChecked(False)
     for size in sizes:
         w.setGeometry(0, 0, *size)
         wait(0.5)
