@@ -92,6 +92,28 @@ def test_html_pictures_are_the_timeline_and_boxed_peak_frames(analysed, tmp_path
         assert np.abs(edge - np.array(THRESH)).max() <= 12, edge
 
 
+def test_each_peak_face_has_the_analysing_models_heatmap_beside_it(analysed, tiny_bundle, tmp_path, log):
+    import shutil
+
+    from core import paths
+
+    r, c = analysed
+    plain = open(export_report(tmp_path / "a" / "r.html", r, case=c, log=log).html, encoding="utf-8").read()
+    assert "No heatmaps" in plain  # the tiny model is not installed where the app looks for models
+    target = paths.user_models_dir() / tiny_bundle.id
+    if not target.exists():
+        shutil.copytree(tiny_bundle.path, target)
+    html = open(export_report(tmp_path / "b" / "r.html", r, case=c, log=log).html, encoding="utf-8").read()
+    imgs = _png_images(html)[1:]
+    assert len(imgs) == 3 * len(r.segments)  # frame, face, heatmap
+    for face, heat in zip(imgs[1::3], imgs[2::3], strict=True):
+        assert heat.shape == (160, 160, 3) and not np.array_equal(face, heat)
+    assert "not a map of manipulated pixels" in html and "No heatmaps" not in html
+    off = open(export_report(tmp_path / "c" / "r.html", r, case=c, log=log, heatmaps=False).html,
+               encoding="utf-8").read()
+    assert len(_png_images(off)) == 1 + 2 * len(r.segments)
+
+
 def test_manifest_lists_every_file_in_sha256sum_format(analysed, tmp_path, log):
     r, c = analysed
     files = export_report(tmp_path / "out" / "r.html", r, case=c, log=log)

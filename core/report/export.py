@@ -108,6 +108,7 @@ def export_report(
     progress: ProgressFn | None = None,
     should_cancel: Callable[[], bool] | None = None,
     overwrite: bool = False,
+    heatmaps: bool = True,
 ) -> ReportFiles:
     """Write the report files for ``result`` next to ``out`` (``.html`` or ``.pdf``).
 
@@ -173,12 +174,14 @@ def export_report(
         note = "No pictures: the file found is not the analysed file (its hash differs)."
     else:
         top = sorted(result.segments, key=lambda s: -s.peak)[:MAX_THUMBNAILS]
-        thumbs = peak_thumbnails(video, result, [s.peak_frame for s in top], should_cancel=should_cancel)
+        explain, why_not = _explainer(result) if heatmaps else (None, "")
+        thumbs = peak_thumbnails(video, result, [s.peak_frame for s in top], should_cancel=should_cancel,
+                                 explain=explain)
         missing = len(top) - sum(1 for s in top if s.peak_frame in thumbs)
-        if len(result.segments) > MAX_THUMBNAILS:
-            note = f"Pictures for the {MAX_THUMBNAILS} most suspicious of {len(result.segments)} segments."
-        if missing:
-            note = (note + " " if note else "") + f"{missing} peak frame(s) could not be decoded again."
+        said = [f"Pictures for the {MAX_THUMBNAILS} most suspicious of {len(result.segments)} segments."
+                if len(result.segments) > MAX_THUMBNAILS else "",
+                f"{missing} peak frame(s) could not be decoded again." if missing else "", why_not]
+        note = " ".join(x for x in said if x)
 
     # The data files, then the report that names their hashes.
     step("writing", 0, 1)
@@ -240,6 +243,32 @@ def export_report(
         sha256=hashes,
         evidence_check=check,
     )
+
+
+def _explainer(result: AnalysisResult):
+    """(face heatmap function, "") for the analysing model, or (None, why there are no heatmaps)."""
+    from core.errors import InspectorError
+    from core.explain import GradCam, overlay
+    from core.faces import crop_face
+    from core.models.bundle import resolve
+
+    try:
+        info = resolve(result.model.id)
+        if info.card.kind != "frame":
+            return None, ""
+        if info.weights_sha256() != result.model.sha256:
+            return None, (f"No heatmaps: the installed {result.model.id} is not the model that analysed "
+                          "(its weights' SHA-256 differs).")
+        cam = GradCam(info)
+    except InspectorError as exc:
+        return None, f"No heatmaps: {exc}"
+    card = info.card
+
+    def explain(rgb, box):
+        crop = crop_face(rgb, box, card.face_margin, card.input_size)
+        return overlay(crop, cam(crop).cam)
+
+    return explain, ""
 
 
 def _write_pdf(writer: PdfWriter, text: str, path: Path, title: str, footer: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.decide import coverage_text, verdict_text
+from core.explain import NOTE as HEATMAP_NOTE
 from core.report.images import STATUS_WORDS, Thumbnail
 from core.result import DECODE_ERROR, FACE_TOO_SMALL, NO_FACE, SCORED, AnalysisResult
 
@@ -364,11 +365,15 @@ def _segments(d: ReportData) -> str:
     if pics:
         parts.append('<p class="small">Each segment\'s most suspicious frame, decoded again from the evidence, '
                      "with the detected faces boxed (red: the highest-scored face, labelled with its track and "
-                     "score) and that face enlarged.</p>")
+                     "score) and that face enlarged."
+                     + (" Beside it, the model's heatmap: " + esc(HEATMAP_NOTE) if any(
+                         d.thumbnails[s.peak_frame].heat_png for _, s in pics) else "") + "</p>")
         for n, s in pics:
             t = d.thumbnails[s.peak_frame]
             fr = next((f for f in r.frames if f.index == s.peak_frame), None)
             face = " " + _img(t.face_png, f"face at frame {s.peak_frame}", 120) if t.face_png else ""
+            if t.heat_png:
+                face += " " + _img(t.heat_png, f"heatmap at frame {s.peak_frame}", 120)
             tracks = ", ".join(f"#{x.track}" for x in fr.faces) if fr else ""
             # pictures first, caption under them: a page break never separates a caption from its pictures
             shown = min(360, 2 * t.width)  # small videos are shown enlarged

@@ -171,6 +171,7 @@ class Thumbnail:
     face_png: bytes | None  # the most suspicious face, enlarged
     width: int
     height: int
+    heat_png: bytes | None = None  # that face's Grad-CAM heatmap over the model's own crop
 
 
 def draw_boxes(rgb: np.ndarray, fr: FrameResult, line: int = 2) -> np.ndarray:
@@ -205,9 +206,11 @@ def peak_thumbnails(
     max_width: int = 720,
     face_size: int = 160,
     should_cancel: Callable[[], bool] | None = None,
+    explain: Callable[[np.ndarray, tuple], np.ndarray] | None = None,
 ) -> dict[int, Thumbnail]:
     """Thumbnails for the given frame numbers, decoded from ``video_path`` (which the caller
-    has checked is the analysed file, by hash). Frames that cannot be decoded are left out."""
+    has checked is the analysed file, by hash). Frames that cannot be decoded are left out.
+    ``explain(frame_rgb, box)``: the face's heatmap picture (uint8 RGB), drawn beside its crop."""
     from core.errors import Cancelled, UnreadableVideo
     from core.video import FrameReader
 
@@ -230,12 +233,15 @@ def peak_thumbnails(
             small = cv2.resize(boxed, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) \
                 if scale < 1.0 else boxed
             _label_boxes(small, fr, scale)
-            face_png = None
+            face_png = heat_png = None
             scored = [f for f in fr.faces if f.score is not None]
             if scored:
                 top = max(scored, key=lambda f: f.score)
                 face_png = encode_png(_face_crop(rgb, top.box, face_size))
-            out[index] = Thumbnail(index, encode_png(small), face_png, small.shape[1], small.shape[0])
+                if explain is not None:
+                    heat = explain(rgb, top.box)
+                    heat_png = encode_png(cv2.resize(heat, (face_size, face_size), interpolation=cv2.INTER_NEAREST))
+            out[index] = Thumbnail(index, encode_png(small), face_png, small.shape[1], small.shape[0], heat_png)
     return out
 
 
