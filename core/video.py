@@ -189,36 +189,51 @@ class FrameReader:
         self._next = 0  # index the capture will deliver on the next read
         self.end: int | None = None  # frames 0 .. end - 1 decode; None: not known to end early
 
-    def _past_end(self, index: int, end: int) -> FrameNotInFile:
-        end = max(1, end)
-        if self.end is None or end < self.end:
-            self.end = end
+    def _reaches_last(self) -> bool:
+        """Whether a seek to the last announced frame delivers exactly it (the stream is not cut short)."""
+        last = self.info.frames - 1
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, last)
+        ok, _ = self._cap.read()
+        delivered = int(round(self._cap.get(cv2.CAP_PROP_POS_FRAMES))) - 1
+        self._next = max(0, delivered + 1)
+        return bool(ok) and delivered == last
+
+    def _failed_at(self, index: int, end: int) -> UnreadableVideo:
+        """A read of ``index`` failed as if the stream ended at ``end``: the end only when a seek to the
+        last announced frame cannot reach it either, else damage in the middle (later frames still
+        read), which must not hide the rest of the file."""
+        if self.end is not None and end >= self.end:
+            return FrameNotInFile(past_end_text(index, self.end, self.info.frames), self.end)
+        if self._reaches_last():
+            return UnreadableVideo(f"Frame {index} of {Path(self.info.path).name} cannot be decoded "
+                                   "(damaged; the frames after it are there).")
+        self.end = max(1, end)
         return FrameNotInFile(past_end_text(index, self.end, self.info.frames), self.end)
 
     def read(self, index: int) -> np.ndarray:
         if not 0 <= index < self.info.frames:
             raise IndexError(index)
         if self.end is not None and index >= self.end:
-            raise self._past_end(index, self.end)
+            raise FrameNotInFile(past_end_text(index, self.end, self.info.frames), self.end)
         if index < self._next or index > self._next + 30:
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
             self._next = index
         while self._next < index:  # short hops forward: decode through, faster than a seek
             if not self._cap.grab():
-                raise self._past_end(index, self._next)
+                raise self._failed_at(index, self._next)
             self._next += 1
         ok, bgr = self._cap.read()
         delivered = int(round(self._cap.get(cv2.CAP_PROP_POS_FRAMES))) - 1  # what OpenCV decoded
         self._next = index + 1
         if not ok or bgr is None:
-            if delivered < index:  # the stream ended before it
+            if delivered < index:  # as if the stream ended before it
                 self._next = max(0, delivered + 1)
-                raise self._past_end(index, index if delivered < 0 else delivered + 1)
+                raise self._failed_at(index, index if delivered < 0 else delivered + 1)
             raise UnreadableVideo(f"Frame {index} of {Path(self.info.path).name} cannot be decoded.")
         if delivered != index:
             self._next = delivered + 1
             if delivered < index:
-                raise self._past_end(index, delivered + 1)
+                raise self._failed_at(index, delivered + 1)
             raise UnreadableVideo(f"Frame {index} of {Path(self.info.path).name} cannot be told apart: "
                                   f"seeking to it gave frame {delivered}.")
         return to_rgb(bgr)

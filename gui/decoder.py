@@ -169,15 +169,42 @@ class _DecodeThread(QThread):
         with self._cv:
             self._generation, self._want, self._anchor, self._mode = generation, None, 0, IDLE
         self.opened.emit(generation, reader.info)
-        self._learn_end(reader.find_end())  # one seek: a truncated file says so before any frame is asked for
+        # Does the stream reach its last announced frame? One seek with an index, but a whole decode without
+        # one (minutes on a long export): asked on a reader of its own, in a thread of its own, so the first
+        # frame shows at once and opening or closing never waits for it.
+        threading.Thread(target=self._probe_end, args=(generation, path), name="decode-end", daemon=True).start()
 
-    def _learn_end(self, end: int | None) -> None:
-        if end is not None and (self._end is None or end < self._end):
+    def _probe_end(self, generation: int, path: str) -> None:
+        from core.video import FrameReader
+
+        try:
+            with FrameReader(path) as probe:
+                end = probe.find_end()
+        except Exception:  # a probe that fails tells nothing; the player still reads frame by frame
+            log.exception("looking for the end of %s failed", path)
+            return
+        with self._cv:
+            current = generation == self._generation and not self._stop
+        if current:
+            self._learn_end(end, generation)
+
+    def _learn_end(self, end: int | None, generation: int | None = None) -> None:
+        gen = self._generation if generation is None else generation
+        with self._cv:
+            if end is None or (self._end is not None and end >= self._end):
+                return
             self._end = end
-            self.stream_end.emit(self._generation, end)
+        self.stream_end.emit(gen, end)
 
     def _decode(self, index: int) -> np.ndarray | None:
         if self._reader is None:
+            return None
+        end = self._end
+        if end is not None and index >= end:  # known from the probe: no read, no seek
+            from core.video import past_end_text
+
+            self._bad.add(index)
+            self._failure[index] = past_end_text(index, end, self._reader.info.frames)
             return None
         try:
             rgb = self._reader.read(index)

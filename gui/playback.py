@@ -98,6 +98,8 @@ class Playback(QObject):
         target = self.position + frames
         if frames > 0 and self.position <= self.last:
             target = min(target, self.last)  # stepping does not walk off the stream's end
+        elif frames < 0 and self.position > self.last:
+            target = self.last  # back from the missing tail: to the last frame there is
         self.seek(target)
 
     def jump_seconds(self, seconds: float) -> None:
@@ -119,6 +121,8 @@ class Playback(QObject):
             self.seek(0)
         if direction == BACKWARD and self.position <= 0:
             return
+        if direction == BACKWARD and self.position > self.last:
+            self.seek(self.last)  # from the missing tail, play back from the last frame there is
         self._anchor_frame, self._anchor_t = self.position, time.perf_counter()
         interval = max(4, int(1000 / (self.fps * self.speed)))
         self._timer.start(min(interval, 40))

@@ -206,6 +206,8 @@ def test_a_file_cut_short_greys_its_missing_tail_and_never_shows_another_frame_t
     qtbot.waitUntil(lambda: w.view.failed_message != "", timeout=5000)
     assert w.view.rgb is None and w.view.shown_index == 110
     assert f"Frame 110 is not in the file: its stream ends after frame {end - 1} of the 120" in w.view.failed_message
+    w.playback.step(-1)  # back out of the missing tail: straight to the last real frame
+    _assert_on_screen(qtbot, w, end - 1)
     w.playback.seek(3)
     _assert_on_screen(qtbot, w, 3)
 

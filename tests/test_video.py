@@ -135,7 +135,7 @@ def _numbered(n: int) -> list[np.ndarray]:
     out = []
     for i in range(n):
         f = np.zeros((96, 128, 3), np.uint8)
-        f[..., 0] = 2 * i
+        f[..., 0] = i % 128 * 2
         cv2.putText(f, str(i), (4, 70), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (255, 255, 255), 5)
         out.append(f)
     return out
@@ -207,3 +207,26 @@ def test_hashes_are_streamed_and_correct(tmp_path):
     d = file_digests(big, ("sha256", "md5"))
     assert d["sha256"] == hashlib.sha256(payload).hexdigest()
     assert d["md5"] == hashlib.md5(payload).hexdigest()
+
+
+def test_damage_in_the_middle_is_not_taken_for_the_end_of_the_file(tmp_path):
+    """A few KB zeroed at 30 %: the frames there fail, the ones after them are still in the file, and
+    reading through the damage must not declare them missing."""
+    frames = _numbered(200)
+    data = bytearray(write_video(tmp_path / "whole.avi", frames).read_bytes())
+    at = int(len(data) * 0.3)
+    data[at:at + 3000] = bytes(3000)
+    damaged = tmp_path / "damaged.avi"
+    damaged.write_bytes(bytes(data))
+    failed = []
+    with FrameReader(damaged) as reader:
+        for i in range(0, 200, 1):
+            try:
+                reader.read(i)
+            except FrameNotInFile:
+                pytest.fail(f"frame {i} was called past the end")
+            except UnreadableVideo:
+                failed.append(i)
+        assert reader.end is None and reader.find_end() is None
+        assert _which(reader.read(150), frames) == 150 and _which(reader.read(199), frames) == 199
+    assert 0 < len(failed) < 20  # the damaged frames, not the rest of the file
