@@ -21,6 +21,7 @@ it (POSIX), an advisory ``flock`` across processes.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
@@ -171,48 +172,64 @@ class AuditLog:
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with _lock_for(self.path), open(self.path, "a+b") as fh:
-                if fcntl is not None:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-                try:
-                    last, count, needs_newline = _tail(fh)
-                    if last is None:
-                        seq, prev = 1, GENESIS
-                    else:
-                        prev = _sha(last)
-                        try:
-                            seq = int(_parse(last)["seq"]) + 1
-                        except (ValueError, UnicodeDecodeError):  # a damaged last line: count lines instead
-                            seq = count + 1
-                    data = bounded(data)
-                    obj = {
-                        "seq": seq,
-                        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                        "event": event,
-                        "data": data,
-                        "user": _user(),
-                        "host": platform.node(),
-                        "pid": os.getpid(),
-                        "app_version": app_version(),
-                        "prev": prev,
-                    }
-                    obj["hash"] = _self_hash(obj)
-                    line = _dumps(obj).encode("utf-8")
-                    fh.seek(0, os.SEEK_END)
-                    fh.write((b"\n" if needs_newline else b"") + line + b"\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                    atomic.write_json(self.head_path, {"lines": count + 1, "last_sha256": _sha(line),
-                                                       "seq": seq, "log": self.path.name})
-                finally:
-                    if fcntl is not None:
-                        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            with _lock_for(self.path), self._locked_file() as fh:
+                last, count, needs_newline = _tail(fh)
+                if last is None:
+                    seq, prev = 1, GENESIS
+                else:
+                    prev = _sha(last)
+                    try:
+                        seq = int(_parse(last)["seq"]) + 1
+                    except (ValueError, UnicodeDecodeError):  # a damaged last line: count lines instead
+                        seq = count + 1
+                data = bounded(data)
+                obj = {
+                    "seq": seq,
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    "event": event,
+                    "data": data,
+                    "user": _user(),
+                    "host": platform.node(),
+                    "pid": os.getpid(),
+                    "app_version": app_version(),
+                    "prev": prev,
+                }
+                obj["hash"] = _self_hash(obj)
+                line = _dumps(obj).encode("utf-8")
+                fh.seek(0, os.SEEK_END)
+                fh.write((b"\n" if needs_newline else b"") + line + b"\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+                atomic.write_json(self.head_path, {"lines": count + 1, "last_sha256": _sha(line),
+                                                   "seq": seq, "log": self.path.name})
         except (OSError, OutputNotWritable) as exc:
             raise AuditLogError(f"Cannot write the audit log {self.path}: {exc}") from exc
         except (TypeError, ValueError) as exc:  # data that is not JSON: a programming error, said plainly
             raise AuditLogError(f"Audit event {event!r} holds a value that is not JSON: {exc}") from exc
         return AuditEntry(count + 1, seq, obj["time"], event, data, obj["user"], obj["host"], obj["pid"],
                           obj["app_version"], prev, obj["hash"])
+
+    @contextlib.contextmanager
+    def _locked_file(self):
+        """The log file open for appending, under an exclusive lock across processes; if a seal
+        replaced the file while this process waited for the lock, the new file is opened instead."""
+        while True:
+            fh = open(self.path, "a+b")
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                    try:
+                        same = os.fstat(fh.fileno()).st_ino == os.stat(self.path).st_ino
+                    except FileNotFoundError:
+                        same = False
+                    if not same:  # sealed and replaced meanwhile: this inode is the kept file now
+                        continue
+                yield fh
+                return
+            finally:
+                if fcntl is not None and not fh.closed:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                fh.close()
 
     # -- reading ------------------------------------------------------------------------------
     def _read(self) -> tuple[list[bytes], bool]:
@@ -248,9 +265,25 @@ class AuditLog:
         return out
 
     def head(self) -> dict[str, Any]:
-        """Lines and last line's SHA-256 right now: what a report records to anchor the log."""
+        """Lines and last line's SHA-256 right now, and the first line's (which log this is): what a
+        report, a result or a case records to anchor the log."""
         lines = self._lines()
-        return {"log": str(self.path), "lines": len(lines), "last_sha256": _sha(lines[-1]) if lines else GENESIS}
+        return {"log": str(self.path), "lines": len(lines), "last_sha256": _sha(lines[-1]) if lines else GENESIS,
+                "first_sha256": _sha(lines[0]) if lines else GENESIS}
+
+    def holds(self, lines: int, sha: str) -> str | None:
+        """None when lines 1..``lines`` are sound, chained, and line ``lines`` has SHA-256 ``sha``;
+        else what is wrong. Damage after that line is not this question (``verify`` reports it)."""
+        raw, torn = self._read()
+        if lines > len(raw) or (torn and lines == len(raw)):
+            return f"it has {len(raw) - (1 if torn else 0)} complete lines, fewer than the {lines} recorded"
+        prev = GENESIS
+        for n, line in enumerate(raw[:lines], 1):
+            problem = _line_problem(line, n, prev)
+            if problem:
+                return f"line {n}: {problem}"
+            prev = _sha(line)
+        return None if prev == sha else f"line {lines} is not the one recorded (its SHA-256 differs)"
 
     def verify(self, anchors: tuple[tuple[int, str], ...] = ()) -> ChainCheck:
         """Check every line and the chain; name the first line where it breaks.
@@ -304,18 +337,26 @@ class AuditLog:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = self.path.with_name(f"{self.path.stem}.damaged-{stamp}{self.path.suffix}")
         kept_head = kept.with_suffix(".head.json")
+        fresh = AuditLog(self.path.with_name(f".{self.path.name}.sealing-{os.getpid()}"))
         try:
-            digest = _sha(self.path.read_bytes()) if self.path.is_file() else GENESIS
-            with _lock_for(self.path):
-                if self.path.exists():
-                    os.replace(self.path, kept)
+            # Under the log's lock, so no other process appends between the hash and the swap: hash the
+            # damaged file, write the new chain's first entry beside it, then swap both in. An appender
+            # that waited for the lock finds the file replaced and appends to the new chain, after it.
+            with _lock_for(self.path), self._locked_file() as fh:
+                fh.seek(0)
+                digest = _sha(fh.read())
+                entry = fresh.append(LOG_SEALED, sealed=str(kept), sha256=digest, lines=check.lines,
+                                     first_bad_line=check.first_bad_line, problem=check.problem,
+                                     head_file=str(kept_head) if self.head_path.exists() else None)
+                os.replace(self.path, kept)
                 if self.head_path.exists():
                     os.replace(self.head_path, kept_head)
+                os.replace(fresh.path, self.path)
+                head = json.loads(fresh.head_path.read_text(encoding="utf-8"))
+                atomic.write_json(self.head_path, {**head, "log": self.path.name})
+                fresh.head_path.unlink()
         except OSError as exc:
             raise AuditLogError(f"Cannot set the damaged audit log aside: {exc.strerror or exc}.") from exc
-        entry = self.append(LOG_SEALED, sealed=str(kept), sha256=digest, lines=check.lines,
-                            first_bad_line=check.first_bad_line, problem=check.problem,
-                            head_file=str(kept_head) if kept_head.exists() else None)
         return kept, entry
 
     def _read_head(self) -> dict | None:
@@ -325,23 +366,57 @@ class AuditLog:
             return None
         except (OSError, ValueError) as exc:
             raise AuditLogError(f"The audit head file {self.head_path} cannot be read ({exc}).") from exc
-        return head if isinstance(head, dict) else None
+        if not isinstance(head, dict):
+            raise AuditLogError(f"The audit head file {self.head_path} is not a JSON object.")
+        lines, sha = head.get("lines"), head.get("last_sha256")
+        if not isinstance(lines, int) or isinstance(lines, bool) or lines < 0 or not isinstance(sha, str):
+            raise AuditLogError(f"The audit head file {self.head_path} does not hold a line count and a hash.")
+        return head
+
+
+ELSEWHERE = "elsewhere"  # check_anchor: the anchor is into a log this machine does not have
+
+
+def _first_sha(log: AuditLog) -> str | None:
+    raw = log._lines()  # noqa: SLF001 - same module
+    return _sha(raw[0]) if raw else None
+
+
+def _the_log_of(anchor: dict, log: AuditLog | None) -> AuditLog | None:
+    """The log an anchor points into: the recorded file, or the sealed predecessor a new chain names."""
+    recorded = Path(str(anchor.get("log") or ""))
+    candidates = [AuditLog(recorded)] if recorded.name and recorded.is_file() else []
+    candidates.append(log or default_log())
+    first = anchor.get("first_sha256")
+    for cand in candidates:
+        if not cand.path.is_file():
+            continue
+        if first is None or _first_sha(cand) == first:
+            return cand
+        entries = cand.entries()  # a sealed log goes on in a new chain whose first entry names the old file
+        if entries and entries[0].event == LOG_SEALED:
+            kept = AuditLog(entries[0].data.get("sealed", ""))
+            if kept.path.is_file() and _first_sha(kept) == first:
+                return kept
+    return None
 
 
 def check_anchor(anchor: dict | None, log: AuditLog | None = None) -> str | None:
     """Whether the audit log still holds a head recorded in a result or a case (``{"log", "lines",
-    "last_sha256"}``): None when it does (or nothing was recorded), else what is wrong, in words."""
+    "last_sha256", "first_sha256"}``): None when it does (or nothing was recorded), :data:`ELSEWHERE`
+    when the anchor is into a log this machine does not have, else what is wrong, in words."""
     if not anchor or not anchor.get("lines"):
         return None
-    recorded = Path(str(anchor.get("log") or ""))
-    target = AuditLog(recorded) if recorded.name and recorded.is_file() else (log or default_log())
     try:
-        check = target.verify(((int(anchor["lines"]), str(anchor.get("last_sha256", ""))),))
+        target = _the_log_of(anchor, log)
+        if target is None:
+            return ELSEWHERE
+        problem = target.holds(int(anchor["lines"]), str(anchor.get("last_sha256", "")))
     except (AuditLogError, ValueError, TypeError) as exc:
-        return f"the audit log {target.path} cannot be checked: {exc}"
-    if check.ok:
+        return f"the audit log cannot be checked: {exc}"
+    if problem is None:
         return None
-    return f"the audit log {target.path} no longer holds the entry recorded at line {anchor['lines']}: {check.problem}"
+    return f"the audit log {target.path} no longer holds the entry recorded at line {anchor['lines']}: {problem}"
 
 
 def _line_problem(raw: bytes, n: int, prev_hash: str) -> str:

@@ -401,7 +401,7 @@ def open_case(path: str | os.PathLike, progress: Callable[[str, int, int], None]
     case = read_case(p)
     checks, warnings = [], []
     anchor_problem = audit.check_anchor(_anchor_of(p), log)
-    if anchor_problem:
+    if anchor_problem and anchor_problem != audit.ELSEWHERE:  # a case from another machine: nothing to check
         warnings.append(f"Audit log: {anchor_problem}. The history this case was saved with is not all there.")
     for ref in case.evidence:
         candidates = [Path(ref.path)]

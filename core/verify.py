@@ -129,7 +129,10 @@ class VerifyReport:
         out.append(f"Verdict   recorded {self.verdict_recorded}, now {self.verdict_now}  "
                    f"{mark(self.verdict_now == self.verdict_recorded)}")
         out.append(f"Segments  recorded {self.segments_recorded}, now {self.segments_now}  {mark(self.segments_match)}")
-        if self.audit_recorded:
+        if self.audit_recorded and self.audit_problem == audit.ELSEWHERE:
+            out.append("Audit log the analysis was recorded in another audit log (another machine or user): "
+                       "not checkable here")
+        elif self.audit_recorded:
             out.append("Audit log the entry recording this analysis is still there  MATCH" if not self.audit_problem
                        else f"Audit log {self.audit_problem}  DIFFERENT")
         else:

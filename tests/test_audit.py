@@ -231,7 +231,8 @@ def test_a_damaged_log_is_sealed_kept_aside_untouched_and_named_by_a_new_chain(l
     assert first.event == audit.LOG_SEALED and first.seq == 1 and first.prev == GENESIS
     assert first.data["sha256"] == hashlib.sha256(damaged).hexdigest()
     assert first.data["first_bad_line"] == 5 and "incomplete" in first.data["problem"]
-    assert log.verify().ok
+    assert log.verify().ok and json.loads(log.head_path.read_text())["log"] == log.path.name
+    assert sorted(p.name for p in log.path.parent.iterdir() if p.name.startswith(".")) == []  # no debris
     assert AuditLog(kept).verify().first_bad_line == 5  # the kept file still reports its own damage
     with pytest.raises(AuditLogError, match="intact"):
         log.seal()
@@ -242,3 +243,29 @@ def test_a_garbage_head_file_is_reported_as_damage_not_a_read_error(log):
     check = log.verify()
     assert not check.ok and check.first_bad_line is None and "cannot be read" in check.problem
     assert "NOT CONFIRMED" in check.summary()
+
+
+def test_anchors_survive_sealing_and_later_damage_and_say_when_they_point_elsewhere(log, tmp_path):
+    anchor = log.head()
+    assert audit.check_anchor(anchor, log) is None
+    log.append(audit.CASE_SAVED, path="/c.dficase")
+    with open(log.path, "ab") as fh:
+        fh.write(b'{"seq":6')  # a later torn write: the anchored line 4 is still there, unchanged
+    assert audit.check_anchor(anchor, log) is None
+    log.seal()  # the old chain kept aside, a new one started: the anchor is followed into the kept file
+    assert audit.check_anchor(anchor, log) is None
+    other = AuditLog(tmp_path / "elsewhere" / "audit.jsonl")
+    other.append(audit.FILE_OPENED, path="/x")
+    foreign = dict(other.head(), log="/home/someone-else/audit.jsonl")  # another machine's log
+    other.path.unlink()
+    assert audit.check_anchor(foreign, log) == audit.ELSEWHERE
+    cut = dict(anchor, lines=anchor["lines"] + 5)
+    assert "no longer holds the entry recorded at line" in audit.check_anchor(cut, log)
+
+
+def test_a_head_file_with_wrong_types_is_damage_and_can_be_sealed(log):
+    log.head_path.write_text('{"lines": null, "last_sha256": 7}')
+    check = log.verify()
+    assert not check.ok and "does not hold a line count" in check.problem
+    kept, entry = log.seal()
+    assert entry.event == audit.LOG_SEALED and log.verify().ok
