@@ -80,7 +80,7 @@ def run(args) -> int:
             print(f"  {coverage_text(cov)}")
             if result.complete and status != CHANGED:
                 status = PARTLY_READ
-        for line in record.outputs(video, result):
+        for line in record.outputs(video, result, written=[p for p in (json_path, csv_path) if p]):
             print(line)
         for w in result.warnings:
             print(f"warning: {w}", file=sys.stderr)

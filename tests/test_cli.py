@@ -157,3 +157,13 @@ def test_an_expected_error_prints_the_same_hint_as_the_window(tmp_path):
     r = cli("analyze", tmp_path / "nowhere.mp4")
     assert r.returncode == 2 and "error: No such file" in r.stderr
     assert f"(hint: {TABLE[VideoNotFound][1]})" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_json_and_report_into_one_folder_in_one_run_is_not_an_earlier_export(tiny_bundle, tmp_path):
+    (tmp_path / "evidence").mkdir()
+    video = astronaut_face_video(tmp_path / "evidence" / "clip.avi", n=4)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = cli("analyze", video, "--model", tiny_bundle.path, "--json", out, "--report", out)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["clip.csv", "clip.html", "clip.json", "clip.sha256"]

@@ -194,7 +194,7 @@ def test_an_earlier_export_is_never_replaced_silently(analysed, tmp_path, log):
     first = export_report(tmp_path / "out" / "r.html", r, case=c, log=log)
     before = {name: (tmp_path / "out" / name).read_bytes() for name in os.listdir(tmp_path / "out")}
     entries = len(log.entries())
-    with pytest.raises(OutputExists, match="r.json, r.csv, r.html, r.sha256 already exist") as exc:
+    with pytest.raises(OutputExists, match="r.json, r.csv, r.html, r.sha256 already exist in") as exc:
         export_pdf(tmp_path / "out" / "r.pdf", r, case=c, html=True, log=log)
     assert len(exc.value.paths) == 4
     assert {name: (tmp_path / "out" / name).read_bytes() for name in os.listdir(tmp_path / "out")} == before

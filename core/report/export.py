@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +109,7 @@ def export_report(
     should_cancel: Callable[[], bool] | None = None,
     overwrite: bool = False,
     heatmaps: bool = True,
+    own: Iterable[str | os.PathLike] = (),
 ) -> ReportFiles:
     """Write the report files for ``result`` next to ``out`` (``.html`` or ``.pdf``).
 
@@ -117,7 +118,8 @@ def export_report(
     ``video_path``: where the evidence is now (default: the analysed path). ``html``: also write
     the HTML when ``out`` is a PDF (default: only when ``out`` is not .pdf). A PDF needs
     ``pdf_writer`` (gui.report_pdf.write_pdf), which keeps Qt out of core. ``overwrite``: replace
-    report files already there (else :class:`OutputExists`).
+    report files already there (else :class:`OutputExists`); ``own``: files the caller wrote in this
+    same run (a --json of the same name), which are replaced without asking (and logged as replaced).
     """
     out = Path(out)
     want_pdf = out.suffix.lower() == ".pdf"
@@ -127,11 +129,13 @@ def export_report(
     paths = report_paths(out, html)
     refuse_beside_evidence(out, [result.video.path, video])
     present = existing_outputs(out, html)
-    if present and not overwrite:
-        names = ", ".join(p.name for p in present)
-        raise OutputExists(f"{names} already exist{'s' if len(present) == 1 else ''} in {out.parent}: an earlier "
-                           "export, which the audit log names by hash. Choose another name, or replace them.",
-                           tuple(str(p) for p in present))
+    mine = {Path(p).resolve() for p in own}
+    earlier = [p for p in present if p.resolve() not in mine]
+    if earlier and not overwrite:
+        names = ", ".join(p.name for p in earlier)
+        raise OutputExists(f"{names} already exist{'s' if len(earlier) == 1 else ''} in {out.parent}. Choose "
+                           "another name, or replace them (their hashes are then kept in the audit log).",
+                           tuple(str(p) for p in earlier))
     replaced = {p.name: _file_sha(p) for p in present if p.is_file()}
     step = progress or (lambda *_: None)
 
