@@ -53,8 +53,9 @@ TABLE: dict[type[BaseException], tuple[str, str]] = {
     errors.CaseFileInvalid: ("Case file unreadable", ""),
     errors.ResultFileInvalid: ("Result file unreadable", ""),
     errors.FrameHashesInvalid: ("Frame hashes unreadable", ""),
-    errors.AuditLogError: ("Audit log problem", "Nothing was analysed: an analysis that cannot be recorded is not "
-                           "started. Check the audit log with main.py audit --check."),
+    errors.AuditLogError: ("Audit log problem", "Work that cannot be recorded is not done (no analysis starts "
+                           "unrecorded). Check the log with main.py audit --check; after damage, audit --seal "
+                           "keeps it aside and starts a new one."),
     errors.OutputNotWritable: ("Cannot write", "Choose another folder or free some disk space."),
     errors.Cancelled: ("Cancelled", ""),
     errors.InspectorError: ("Cannot continue", ""),

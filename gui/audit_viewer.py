@@ -178,9 +178,14 @@ class AuditViewer(QDialog):
         if not result_json:
             return None
         if video is None:
+            from core.errors import InspectorError
             from core.verify import read_result
 
-            guess = read_result(result_json).video.path
+            try:
+                guess = read_result(result_json).video.path
+            except InspectorError as exc:  # not an analysis result: say so, here
+                self._failed(exc, "")
+                return None
             video = QFileDialog.getOpenFileName(self, "The video it analysed", guess)[0]
         if not video:
             return None

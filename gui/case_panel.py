@@ -230,6 +230,9 @@ class CasePanel(QWidget):
 
     def _write(self, path: str) -> str | None:
         target = str(cs.with_suffix(path))
+        if target != str(path) and target != self.path and Path(target).exists() and not self.window.confirm(
+                self.window, "Replace the case?", f"{Path(target).name} exists already (another case?). Replace it?"):
+            return None  # the dialog asked about the name typed, not the one with the suffix added
         self._details_changed()
         _info, sha = self.window.current_video()
         result = self.window.current_result()
@@ -259,7 +262,7 @@ class CasePanel(QWidget):
 
     def _opened(self, opened) -> None:
         self.case, self.path = cs.with_found_paths(opened), opened.path
-        self._saved = self.case
+        self._saved = opened.case  # as read: moved files' new paths are unsaved until the analyst saves
         self.number.setText(self.case.case_number)
         self.title.setText(self.case.title)
         self.analyst.setText(self.case.analyst)

@@ -692,6 +692,19 @@ def test_heatmaps_over_the_faces_on_screen_on_demand(qtbot, harness, tmp_path):
     assert w.view.heatmaps == {}
 
 
+def test_saving_under_a_name_whose_suffixed_file_exists_asks_first(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 10, seed=18))
+    w.case_panel.add_bookmark("x")
+    other = tmp_path / "other.dficase"
+    other.write_text("another case")
+    asked = []
+    w.confirm = lambda _p, title, text: asked.append(text) or False
+    assert w.case_panel.save_as(str(tmp_path / "other")) is None  # typed without the suffix: asked, declined
+    assert other.read_text() == "another case" and asked and "other.dficase exists" in asked[0]
+    assert w.case_panel.unsaved()
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""

@@ -131,13 +131,14 @@ def evaluate(model: str | BundleInfo | None, data: DataConfig | str, split: str 
             det["d"] = FaceDetector(cfg.detect_width, cfg.min_confidence)
         return det["d"]
 
-    warnings = list(summary.warnings) + overlap_warnings(card, summary.root, files)
+    warnings = list(summary.warnings)
     if seq and any(f.kind == "image" for f in files):
         warnings.append("A sequence model scores videos only; images were left out.")
         files = tuple(f for f in files if f.kind == "video")
         if not files:
             raise DatasetError(f"{info.id} is a sequence model: it scores videos, and {summary.root} holds only "
                                "images.")
+    warnings += overlap_warnings(card, summary.root, files)
     sub = replace(summary, files=files)
     table, skipped = build_table(sub, settings, get_detector, progress, cancelled,
                                  splits=tuple(sorted({f.split for f in files})))
