@@ -50,6 +50,23 @@ def write_h264(path: Path, frames: list[np.ndarray], fps: int = 10, gop: int = 3
     return path
 
 
+def numbered_frames(n: int, size: tuple[int, int] = (128, 96)) -> list[np.ndarray]:
+    """Frames that carry their own index in big digits (which survive H.264) and in their red level."""
+    w, h = size
+    out = []
+    for i in range(n):
+        f = np.zeros((h, w, 3), np.uint8)
+        f[..., 0] = i % 128 * 2
+        cv2.putText(f, str(i), (4, int(h * 0.73)), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (255, 255, 255), 5)
+        out.append(f)
+    return out
+
+
+def which_frame(rgb: np.ndarray, frames: list[np.ndarray]) -> int:
+    """The index of the frame in ``frames`` that ``rgb`` looks most like."""
+    return int(np.argmin([np.abs(rgb.astype(int) - f.astype(int)).mean() for f in frames]))
+
+
 def moving_face_frames(n: int = 30, size: tuple[int, int] = (160, 120), face: np.ndarray | None = None,
                        step: int = 2) -> list[np.ndarray]:
     """A face pasted on a plain background, moving right ``step`` px per frame."""

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from media import moving_face_frames, write_h264, write_video
+from media import moving_face_frames, numbered_frames, which_frame, write_h264, write_video
 
 from core.analysis import AnalysisParams, Engine
 from core.errors import InspectorError
 from core.result import DECODE_ERROR
-from core.video import FrameReader, probe
+from core.video import FrameReader
 
 
 def _png_bytes() -> bytes:
@@ -88,22 +88,42 @@ def test_each_bad_file_is_analysed_as_far_as_it_goes_or_refused_by_name(corpus, 
         assert r.warnings
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_the_player_opens_or_refuses_each_bad_file_and_never_shows_a_wrong_frame(corpus, name):
-    path = corpus[name]
-    try:
-        info = probe(path)
-    except InspectorError:
-        return
+def _zero(at: float):
+    return lambda d: d[: int(len(d) * at)] + bytes(3000) + d[int(len(d) * at) + 3000:]
+
+
+NUMBERED = {  # damaged copies of numbered clips: whatever the reader returns must be the frame asked for
+    "AVI cut at 30 %": (".avi", lambda d: d[: int(len(d) * 0.3)]),
+    "MP4 cut at 40 %": (".mp4", lambda d: d[: int(len(d) * 0.4)]),
+    "AVI with 3 KB zeroed at 30 %": (".avi", _zero(0.3)),
+    "AVI with 3 KB zeroed at 50 %": (".avi", _zero(0.5)),
+}
+# Known and not yet fixed: the demuxer drops a damaged packet, OpenCV's frame counter follows it, and the
+# frames after it come one or two early under their numbers. Telling it needs each packet's timestamp
+# (PyAV; the container-forensics issue). Strict: when it is fixed, these must be unmarked.
+KNOWN_WRONG = pytest.mark.xfail(strict=True, reason="a dropped packet shifts OpenCV's frame counter")
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=KNOWN_WRONG) if "zeroed" in n else n for n in NUMBERED])
+def test_the_player_never_returns_a_frame_under_another_number(name, tmp_path):
+    ext, damage = NUMBERED[name]
+    frames = numbered_frames(120)
+    whole = (write_h264 if ext == ".mp4" else write_video)(tmp_path / f"whole{ext}", frames)
+    path = tmp_path / f"damaged{ext}"
+    path.write_bytes(damage(whole.read_bytes()))
+    read = 0
     with FrameReader(path) as reader:
-        end = reader.find_end()
-        last = (end if end is not None else info.frames) - 1
-        for i in {0, last // 2, last}:
+        reader.find_end()
+        for i in list(range(0, 120, 7)) + list(range(119, -1, -13)):
             try:
                 rgb = reader.read(i)
             except InspectorError:
                 continue
-            assert rgb.ndim == 3 and rgb.dtype == np.uint8
+            if i == (reader.end or 0) - 1:
+                continue  # the last frame of a cut file may be torn in half
+            assert which_frame(rgb, frames) == i, f"asked for frame {i}"
+            read += 1
+    assert read >= 3
 
 
 def test_every_error_the_corpus_raises_has_a_plain_message(corpus, tiny_bundle, colour_detector):

@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 import pytest
-from media import set_mp4_rotation, write_h264, write_video
+from media import numbered_frames, set_mp4_rotation, which_frame, write_h264, write_video
 
 from core.errors import EmptyFile, FrameNotInFile, NotAFile, UnreadableVideo, VideoNotFound
 from core.hashing import file_digests, sha256_file
@@ -128,21 +128,7 @@ def test_truncated_video_is_reported_not_crashed(tmp_path, index_video):
         assert 0 < len(got) < 20
 
 
-def _numbered(n: int) -> list[np.ndarray]:
-    """Frames whose index is written in big digits (survives H.264) and in a grey level."""
-    import cv2
-
-    out = []
-    for i in range(n):
-        f = np.zeros((96, 128, 3), np.uint8)
-        f[..., 0] = i % 128 * 2
-        cv2.putText(f, str(i), (4, 70), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (255, 255, 255), 5)
-        out.append(f)
-    return out
-
-
-def _which(rgb: np.ndarray, frames: list[np.ndarray]) -> int:
-    return int(np.argmin([np.abs(rgb.astype(int) - f.astype(int)).mean() for f in frames]))
+_numbered, _which = numbered_frames, which_frame
 
 
 def test_a_file_cut_short_with_its_index_at_the_front_never_shows_a_frame_under_another_number(tmp_path):
