@@ -21,15 +21,23 @@ from gui.settings import Settings
 W, H, STRIPE = 64, 48, 8
 
 
-def _indexed_video(path, n: int, fourcc: str = "mp4v", fps: float = 25.0):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (W, H))
-    assert writer.isOpened()
+def _stripes(n: int) -> list[np.ndarray]:
+    """Frame i shows i in binary as 8 black/white stripes."""
+    out = []
     for i in range(n):
         img = np.zeros((H, W, 3), np.uint8)
         for b in range(8):
             if (i >> b) & 1:
                 img[:, b * STRIPE:(b + 1) * STRIPE] = 255
-        writer.write(img)
+        out.append(img)
+    return out
+
+
+def _indexed_video(path, n: int, fourcc: str = "mp4v", fps: float = 25.0):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (W, H))
+    assert writer.isOpened()
+    for img in _stripes(n):
+        writer.write(img)  # black and white: the same in BGR
     writer.release()
     return path
 
@@ -163,17 +171,6 @@ def test_frame_cache_evicts_least_recent_and_finds_nearest():
     assert cache.nearest(0)[0] == 10
     cache.clear()
     assert cache.nearest(5) is None
-
-
-def _stripes(n: int) -> list[np.ndarray]:
-    out = []
-    for i in range(n):
-        img = np.zeros((H, W, 3), np.uint8)
-        for b in range(8):
-            if (i >> b) & 1:
-                img[:, b * STRIPE:(b + 1) * STRIPE] = 255
-        out.append(img)
-    return out
 
 
 def test_a_file_cut_short_greys_its_missing_tail_and_never_shows_another_frame_there(qtbot, window, tmp_path):
