@@ -79,7 +79,7 @@ def test_html_report_holds_hashes_model_parameters_and_segments(analysed, eviden
 
 def test_html_pictures_are_the_timeline_and_boxed_peak_frames(analysed, tmp_path, log):
     r, c = analysed
-    files = export_report(tmp_path / "out" / "r.html", r, case=c, log=log)
+    files = export_report(tmp_path / "out" / "r.html", r, case=c, log=log, heatmaps=False)
     imgs = _png_images(open(files.html, encoding="utf-8").read())
     timeline, frames = imgs[0], imgs[1:]
     assert timeline.shape == (440, 1280, 3)
@@ -92,17 +92,17 @@ def test_html_pictures_are_the_timeline_and_boxed_peak_frames(analysed, tmp_path
         assert np.abs(edge - np.array(THRESH)).max() <= 12, edge
 
 
-def test_each_peak_face_has_the_analysing_models_heatmap_beside_it(analysed, tiny_bundle, tmp_path, log):
+def test_each_peak_face_has_the_analysing_models_heatmap_beside_it(analysed, tiny_bundle, tmp_path, log,
+                                                                   monkeypatch):
     import shutil
 
     from core import paths
 
+    monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))  # a user with no models of their own
     r, c = analysed
     plain = open(export_report(tmp_path / "a" / "r.html", r, case=c, log=log).html, encoding="utf-8").read()
     assert "No heatmaps" in plain  # the tiny model is not installed where the app looks for models
-    target = paths.user_models_dir() / tiny_bundle.id
-    if not target.exists():
-        shutil.copytree(tiny_bundle.path, target)
+    shutil.copytree(tiny_bundle.path, paths.user_models_dir() / tiny_bundle.id)
     html = open(export_report(tmp_path / "b" / "r.html", r, case=c, log=log).html, encoding="utf-8").read()
     imgs = _png_images(html)[1:]
     assert len(imgs) == 3 * len(r.segments)  # frame, face, heatmap
