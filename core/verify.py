@@ -282,5 +282,6 @@ def verify(
                               segments_now=len(now.segments), rerun_complete=now.complete, rerun=now)
     log.append(audit.VERIFY_FINISHED, path=ev.path, sha256=ev.sha256, ok=report.ok, video_matches=report.video_matches,
                model_matches=report.model_matches, scores_match=report.scores_match, tolerance=tol,
-               max_abs_diff=report.max_abs_diff, differences=report.difference_count)
+               max_abs_diff=report.max_abs_diff, differences=report.difference_count,
+               audit_anchor=None if not report.audit_recorded else (report.audit_problem or "held"))
     return report
