@@ -118,6 +118,7 @@ class EvaluationView(QWidget):
         self.progress.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)  # nothing to cancel until an evaluation runs
         self.save_button = QPushButton("Save results…")
         self.save_button.setToolTip("Write evaluation.json, the ROC curve and the confusion matrices per model")
         self.save_button.clicked.connect(self._choose_save_folder)

@@ -246,8 +246,10 @@ def test_cancel_an_evaluation(qtbot, harness, mine, data):
     w, tab = harness.window()
     tab.select("mine")
     view = tab.evaluation
+    assert not view.cancel_button.isEnabled()  # nothing runs yet: nothing to cancel
     tab.evaluate(data)
     qtbot.waitUntil(lambda: "cropping" in view.progress.format(), timeout=20_000)
+    assert view.cancel_button.isEnabled()
     view.cancel()
     qtbot.waitUntil(lambda: not view.running(), timeout=20_000)
     assert view.status == "cancelled" and view.results == () and view.table.columnCount() == 0
