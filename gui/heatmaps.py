@@ -31,6 +31,10 @@ class Heatmaps(QObject):
         self._running = False
         self.note = NOTE
 
+    def set_opacity(self, opacity: float) -> None:
+        self.opacity = min(1.0, max(0.05, float(opacity)))
+        self.refresh()
+
     def set_enabled(self, on: bool) -> None:
         self.enabled = on
         self.refresh()

@@ -619,8 +619,9 @@ class MainWindow(QMainWindow):
         """View > View adjustments: brightness, contrast, gamma of the picture on screen only."""
         from gui.view_adjust import AdjustDialog
 
-        d = AdjustDialog(self.view.adjust, self)
+        d = AdjustDialog(self.view.adjust, self, self.heatmaps.opacity)
         d.changed.connect(self.view.set_adjust)
+        d.heat_opacity_changed.connect(self.heatmaps.set_opacity)
         d.show()
         self.adjust_dialog = d
         return d

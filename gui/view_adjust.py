@@ -52,8 +52,9 @@ _SLIDERS = {
 
 class AdjustDialog(QDialog):
     changed = Signal(object)  # Adjust
+    heat_opacity_changed = Signal(float)
 
-    def __init__(self, current: Adjust, parent=None):
+    def __init__(self, current: Adjust, parent=None, heat_opacity: float = 0.45):
         super().__init__(parent)
         self.setWindowTitle("View adjustments")
         self.sliders: dict[str, QSlider] = {}
@@ -70,6 +71,12 @@ class AdjustDialog(QDialog):
             row.addWidget(lab)
             form.addRow(name.capitalize(), row)
             self.sliders[name], self.values[name] = s, lab
+        self.heat = QSlider(Qt.Horizontal)
+        self.heat.setRange(5, 100)
+        self.heat.setValue(round(heat_opacity * 100))
+        self.heat.setToolTip("How strongly heatmaps (View > Heatmaps) cover the face")
+        self.heat.valueChanged.connect(lambda v: self.heat_opacity_changed.emit(v / 100.0))
+        form.addRow("Heatmap opacity", self.heat)
         note = QLabel("For viewing only: analysis, the pixel readout and every export use the frame as decoded.")
         note.setWordWrap(True)
         reset = QPushButton("Reset")

@@ -688,6 +688,10 @@ def test_heatmaps_over_the_faces_on_screen_on_demand(qtbot, harness, tmp_path):
     after = w.view.grab().toImage()
     centre = w.view.image_to_widget().map(QPointF((square[0] + square[2]) / 2, (square[1] + square[3]) / 2))
     assert before.pixelColor(int(centre.x()), int(centre.y())) != after.pixelColor(int(centre.x()), int(centre.y()))
+    d = w.show_adjustments()  # the opacity slider of View adjustments
+    d.heat.setValue(90)
+    assert w.heatmaps.opacity == 0.9 and w.view.heat_opacity == 0.9
+    d.close()
     w.acts.heatmaps.setChecked(False)
     assert w.view.heatmaps == {}
 
