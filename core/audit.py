@@ -59,6 +59,7 @@ FRAME_HASHES_EXPORTED = "frame_hashes_exported"  # path, sha256, evidence_sha256
 CASE_SAVED = "case_saved"  # path, sha256, case_number, evidence (logged just before the file is written)
 CASE_SAVE_FAILED = "case_save_failed"  # path, sha256 (of what was not written), error
 CASE_OPENED = "case_opened"  # path, case_number, problems
+ROBUSTNESS_PROBED = "robustness_probed"  # path, sha256, model_sha256, segments, fragile
 LOG_SEALED = "log_sealed"  # sealed (the damaged log kept aside), sha256, lines, first_bad_line, problem
 VERIFY_FINISHED = "verify_finished"  # path, sha256, matches, video_matches, scores_match, max_abs_diff
 
