@@ -26,6 +26,8 @@ def add_arguments(p) -> None:
                    help="write a report: HTML, or PDF when OUT ends in .pdf, with the JSON, CSV and a .sha256 list "
                         "beside it (a folder when several videos)")
     p.add_argument("--pdf", action="store_true", help="with --report: also print the report to PDF")
+    p.add_argument("--robustness", action="store_true",
+                   help="with --report: re-score each segment after re-encoding and mark it stable or fragile")
     p.add_argument("--overwrite", action="store_true",
                    help="with --report: replace report files already there (the audit log keeps their hashes)")
     p.add_argument("--analyst", help="the analyst's name, recorded in the result, the report and the audit log")
@@ -126,12 +128,12 @@ class Session:
 
                 files = export_pdf(out.with_suffix(".pdf"), result, html=out.suffix.lower() != ".pdf",
                                    analyst=a.analyst, case_number=a.case, log=self.log, overwrite=a.overwrite,
-                                   own=written)
+                                   own=written, robustness=a.robustness)
             else:
                 from core.report import export_report
 
                 files = export_report(out, result, analyst=a.analyst, case_number=a.case, log=self.log,
-                                      overwrite=a.overwrite, own=written)
+                                      overwrite=a.overwrite, own=written, robustness=a.robustness)
             for name, sha in files.sha256.items():
                 lines.append(f"  wrote {name}  sha256 {sha}")
             if files.evidence_check is not None and not files.evidence_check.content_unchanged:

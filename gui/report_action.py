@@ -24,7 +24,8 @@ class ExportReportWorker(Worker):
         self.overwrite = overwrite
 
     def work(self):
-        kw = dict(video_path=self.video_path, case=self.case, should_cancel=self.cancelled, overwrite=self.overwrite)
+        kw = dict(video_path=self.video_path, case=self.case, should_cancel=self.cancelled, overwrite=self.overwrite,
+                  robustness=True)  # the window's reports say which findings survive re-encoding
         if self.out.lower().endswith(".pdf"):
             from gui.report_pdf import export_pdf
 

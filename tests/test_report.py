@@ -114,6 +114,24 @@ def test_each_peak_face_has_the_analysing_models_heatmap_beside_it(analysed, tin
     assert len(_png_images(off)) == 1 + 2 * len(r.segments)
 
 
+def test_a_report_can_say_which_findings_survive_re_encoding(analysed, tiny_bundle, tmp_path, log, monkeypatch):
+    import shutil
+
+    from core import paths
+
+    monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))
+    shutil.copytree(tiny_bundle.path, paths.user_models_dir() / tiny_bundle.id)
+    r, c = analysed
+    html = open(export_report(tmp_path / "a" / "r.html", r, case=c, log=log, robustness=True).html,
+                encoding="utf-8").read()
+    part = html[html.index("Robustness of the findings"):]
+    part = part[: part.index("</table>")]
+    assert part.count("<tr><td>") == len(r.segments) and "JPEG quality 70" in part
+    assert all(word in part for word in ("jpeg40", "quarter", "blur")) and ("stable" in part or "fragile" in part)
+    plain = open(export_report(tmp_path / "b" / "r.html", r, case=c, log=log).html, encoding="utf-8").read()
+    assert "Robustness of the findings" not in plain  # asked for, not by default
+
+
 def test_manifest_lists_every_file_in_sha256sum_format(analysed, tmp_path, log):
     r, c = analysed
     files = export_report(tmp_path / "out" / "r.html", r, case=c, log=log)

@@ -110,6 +110,7 @@ def export_report(
     overwrite: bool = False,
     heatmaps: bool = True,
     own: Iterable[str | os.PathLike] = (),
+    robustness: bool = False,
 ) -> ReportFiles:
     """Write the report files for ``result`` next to ``out`` (``.html`` or ``.pdf``).
 
@@ -186,6 +187,8 @@ def export_report(
                 if len(result.segments) > MAX_THUMBNAILS else "",
                 f"{missing} peak frame(s) could not be decoded again." if missing else "", why_not]
         note = " ".join(x for x in said if x)
+    probe_report = _robustness(result, video, should_cancel) if robustness and same_file and result.segments \
+        else None
 
     # The data files, then the report that names their hashes.
     step("writing", 0, 1)
@@ -219,6 +222,7 @@ def export_report(
         audit_head=log.head(),
         app_version=app_version(),
         verify_command=f'python main.py verify "{paths["json"].name}" "{video.name}"',
+        robustness=probe_report,
     )
     text = render(data)
     atomic.write_bytes(paths["json"], json_bytes)
@@ -247,6 +251,22 @@ def export_report(
         sha256=hashes,
         evidence_check=check,
     )
+
+
+def _robustness(result: AnalysisResult, video: Path, should_cancel):
+    """The robustness probe with the analysing model, or None when that model is not installed."""
+    from core.errors import InspectorError
+    from core.models.bundle import resolve
+    from core.models.scorer import Scorer
+    from core.robustness import probe
+
+    try:
+        info = resolve(result.model.id)
+        if info.card.kind != "frame" or info.weights_sha256() != result.model.sha256:
+            return None
+        return probe(result, video, Scorer(info).score_crops, info.card.input_size, should_cancel=should_cancel)
+    except InspectorError:
+        return None
 
 
 def _explainer(result: AnalysisResult):

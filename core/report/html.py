@@ -52,6 +52,7 @@ class ReportData:
     audit_head: dict[str, Any] | None = None
     app_version: str = ""
     verify_command: str = ""
+    robustness: Any = None  # core.robustness.RobustnessReport, when asked for
 
 
 def esc(v: Any) -> str:
@@ -384,6 +385,30 @@ def _segments(d: ReportData) -> str:
     return "\n".join(parts)
 
 
+def _robustness(d: ReportData) -> str:
+    rb = d.robustness
+    if rb is None:
+        return ""
+    from core.robustness import MILD, VARIANTS, WORDS
+
+    parts = ["<h3>Robustness of the findings</h3>",
+             '<p class="small">Each segment\'s faces scored again by the same model after the degradations '
+             f"sharing brings ({esc(', '.join(WORDS[v] for v in VARIANTS))}), cropped from the degraded frames as "
+             f"the analysis cropped them (undegraded, they reproduce the analysis within {rb.reproduced:.2g}). "
+             f"<b>Fragile</b>: a mild one ({esc(' or '.join(WORDS[v] for v in MILD))}) moves the segment across "
+             f"the threshold {rb.threshold:.2f}, so the finding depends on details any re-encode removes.</p>",
+             "<table><tr><th>Segment</th><th>Track</th><th>As analysed</th>"
+             + "".join(f"<th>{esc(v)}</th>" for v in VARIANTS) + "<th>Finding</th></tr>"]
+    for s in rb.segments:
+        mark = (f'<span class="warn">fragile</span> ({esc(s.because)})' if s.fragile
+                else '<span class="ok">stable</span>')
+        parts.append(f"<tr><td>{s.segment}</td><td>{s.track}</td><td class=\"num\">{s.original:.3f}</td>"
+                     + "".join(f'<td class="num">{s.degraded[v]:.3f}</td>' for v in VARIANTS)
+                     + f"<td>{mark}</td></tr>")
+    parts.append("</table>")
+    return "\n".join(parts)
+
+
 def _rules(r: AnalysisResult) -> str:
     s = r.params.get("segments", {}) or {}
     return (f"threshold {_frame_threshold(r):.2f}, hysteresis {s.get('hysteresis', '?')}, at least "
@@ -615,7 +640,8 @@ _GRID_HEAD = re.compile(r'(<table class="grid"[^>]*>)(<tr>(?:<th[^>]*>[^<]*</th>
 def render(d: ReportData) -> str:
     name = d.result.video.path.replace("\\", "/").rsplit("/", 1)[-1]
     body = "\n".join([
-        _header(d), _verdict(d), _evidence(d), _timeline(d), _segments(d), _tracks(d), _notes(d), _model(d),
+        _header(d), _verdict(d), _evidence(d), _timeline(d), _segments(d), _robustness(d), _tracks(d), _notes(d),
+        _model(d),
         _params(d), _provenance(d), _exports(d),
     ])
     body = _GRID_HEAD.sub(r"\1<thead>\2</thead>", body)  # header rows repeat on each printed page
