@@ -49,6 +49,8 @@ SPEC = {
     "timeline_out": ("Zoom timeline out", ["Down"], None, ""),
     "analyze": ("&Analyze", ["Ctrl+R"], "analyze", "Analyze the video with the chosen model"),
     "reanalyze": ("Analyze &again (ignore stored result)", ["Ctrl+Shift+R"], None, ""),
+    "robustness": ("Check the segments' &robustness", ["Ctrl+Shift+B"], None,
+                   "Re-score each suspicious segment after JPEG re-encoding, downscaling and blur: stable or fragile"),
     "cancel": ("&Cancel analysis", ["Esc"], "stop", "Cancel; scores so far are kept"),
     "shortcuts": ("&Keyboard shortcuts", ["F1"], None, ""),
     "log_folder": ("Open &log folder", [], None, ""),

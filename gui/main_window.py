@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
         an.addAction(a.analyze)
         an.addAction(a.reanalyze)
         an.addAction(a.cancel)
+        an.addAction(a.robustness)
         an.addSeparator()
         reload = an.addAction("Reload installed models")
         reload.triggered.connect(self.refresh_models)
@@ -281,6 +282,7 @@ class MainWindow(QMainWindow):
         a.analyze.triggered.connect(lambda: self.start_analysis())
         a.reanalyze.triggered.connect(lambda: self.start_analysis(use_cache=False))
         a.cancel.triggered.connect(self.cancel_analysis)
+        a.robustness.triggered.connect(lambda: self.check_robustness())
         a.shortcuts.triggered.connect(lambda: actions_mod.shortcuts_dialog(self.acts, self).exec())
         a.log_folder.triggered.connect(lambda: self._open_folder(paths.ensure_dir(paths.log_dir())))
         a.about.triggered.connect(self._about)
@@ -485,6 +487,7 @@ class MainWindow(QMainWindow):
         fps = self.info.fps if self.info else 25.0
         self.timeline.set_segments(self.review.segments)
         self.segments.set_segments(self.review.segments, fps, self.review.threshold)
+        self.segments.set_robustness(self._robustness_of(self.review.current_result()))
         self.segments.set_tracks(self.review.tracks)
         self.segments.highlight_at(self.playback.position)
         self._show_verdict()
@@ -614,6 +617,50 @@ class MainWindow(QMainWindow):
                             f"Logs: {messages.log_path()}")
         self.last_message = msg
         self.notify(self, msg)
+
+    def check_robustness(self):
+        """Analysis > Check the segments' robustness: the probe (core/robustness.py) in a worker, with the
+        analysing model; the Segments table marks each segment stable or fragile."""
+        from gui.workers import FunctionWorker
+
+        result = self.current_result()
+        if result is None or self.info is None or not result.segments:
+            self.notify(self, messages.info("Nothing to check", "Analyze first: the probe re-scores the suspicious "
+                                                                "segments of an analysis."))
+            return None
+
+        def job(w):
+            from core.models.bundle import resolve
+            from core.models.scorer import Scorer
+            from core.robustness import probe
+
+            info = resolve(result.model.id)
+            return probe(result, self.info.path, Scorer(info).score_crops, info.card.input_size,
+                         should_cancel=w.cancelled)
+
+        worker = FunctionWorker("robustness", job)
+        worker.succeeded.connect(lambda report: self._on_robustness(result, report))
+        worker.failed.connect(self.show_error)
+        self.statusBar().showMessage("Re-scoring the segments after re-encoding…")
+        self.workers.start(worker)
+        return worker
+
+    def _robustness_of(self, result):
+        """The probe's report when it was made for this result and these segments, else None."""
+        done = getattr(self, "_robustness", None)
+        if result is None or done is None:
+            return None
+        made_for, report = done
+        same = (made_for.sha256, made_for.model.id, made_for.finished) == (result.sha256, result.model.id,
+                                                                           result.finished)
+        return report if same and self.review.segments == made_for.segments else None
+
+    def _on_robustness(self, result, report) -> None:
+        self._robustness = (result, report)
+        self.segments.set_robustness(self._robustness_of(self.review.current_result()))
+        fragile = [s.segment for s in report.segments if s.fragile]
+        self.statusBar().showMessage("Robustness: " + (f"fragile segment(s) {', '.join(map(str, fragile))}"
+                                                       if fragile else "every segment stable"), 10000)
 
     def show_adjustments(self):
         """View > View adjustments: brightness, contrast, gamma of the picture on screen only."""

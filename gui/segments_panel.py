@@ -100,6 +100,22 @@ class SegmentsPanel(QTabWidget):
                 t.setItem(r, c, it)
         self.setTabText(0, f"Segments ({len(self.segments)})")
 
+    def set_robustness(self, report) -> None:
+        """Mark each segment stable (✓) or fragile (⚠) from a core.robustness report of these segments."""
+        by_number = {p.segment: p for p in report.segments} if report is not None else {}
+        for r in range(self.segment_table.rowCount()):
+            it = self.segment_table.item(r, 0)
+            p = by_number.get(r + 1)
+            if it is None:
+                continue
+            it.setText(str(r + 1) if p is None else f"{r + 1} {'⚠' if p.fragile else '✓'}")
+            if p is not None:
+                moved = ", ".join(f"{k} {v:.2f}" for k, v in p.degraded.items())
+                it.setToolTip(("FRAGILE: " + p.because + " moves it across the threshold" if p.fragile
+                               else "Stable under mild re-encoding") + f"\nas analysed {p.original:.2f}; {moved}")
+                it.setForeground(QColor("#f85149" if p.fragile else "#3fb950"))
+        self.segment_table.resizeColumnToContents(0)
+
     def set_tracks(self, tracks: tuple[TrackSummary, ...]) -> None:
         t = self.track_table
         t.setRowCount(len(tracks))

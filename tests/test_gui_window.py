@@ -709,6 +709,22 @@ def test_saving_under_a_name_whose_suffixed_file_exists_asks_first(qtbot, harnes
     assert w.case_panel.unsaved()
 
 
+def test_segments_are_marked_stable_or_fragile_after_a_robustness_check(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 16, seed=19))
+    w.review.set_threshold(0.05)  # every scored frame suspicious: there are segments to check
+    harness.analyse(w)
+    assert w.current_result().segments
+    worker = w.check_robustness()
+    assert worker is not None
+    qtbot.waitUntil(lambda: w._robustness_of(w.review.current_result()) is not None, timeout=60_000)
+    cell = w.segments.segment_table.item(0, 0)
+    assert cell.text() in ("1 ✓", "1 ⚠") and ("Stable" in cell.toolTip() or "FRAGILE" in cell.toolTip())
+    w.review.set_threshold(0.99)  # other segments: the marks no longer apply
+    qtbot.waitUntil(lambda: w.segments.segment_table.rowCount() == 0 or
+                    w.segments.segment_table.item(0, 0).text().isdigit(), timeout=5000)
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
