@@ -104,11 +104,16 @@ class GradCam:
         return Heatmap(np.clip(cam, 0, 1).astype(np.float32), (int(grid[0]), int(grid[1])), self.layer, float(p))
 
 
-def overlay(crop: np.ndarray, cam: np.ndarray, opacity: float = 0.45) -> np.ndarray:
-    """The crop with the heatmap blended on top (a copy for viewing and reports), uint8 RGB."""
+def colour(cam: np.ndarray) -> np.ndarray:
+    """The map in colour (blue cold, red hot), uint8 RGB, the map's size."""
     from core.video import to_rgb  # OpenCV's colour maps come out BGR
 
-    heat = to_rgb(cv2.applyColorMap(np.round(cam * 255).astype(np.uint8), cv2.COLORMAP_JET))
+    return to_rgb(cv2.applyColorMap(np.round(np.clip(cam, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET))
+
+
+def overlay(crop: np.ndarray, cam: np.ndarray, opacity: float = 0.45) -> np.ndarray:
+    """The crop with the heatmap blended on top (a copy for viewing and reports), uint8 RGB."""
+    heat = colour(cam)
     if heat.shape[:2] != crop.shape[:2]:
         heat = cv2.resize(heat, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR)
     return np.clip(crop.astype(np.float32) * (1 - opacity) + heat.astype(np.float32) * opacity, 0, 255).astype(

@@ -54,6 +54,7 @@ class AuditViewer(QDialog):
         self.setWindowTitle("Audit log")
         self.resize(980, 560)
         self.entries: list[audit.AuditEntry] = []
+        self._rows: list[tuple] = []  # (entry, row cells, lower-case searchable text), newest first
         self.path_label = QLabel(f"<b>{self.log.path}</b>")
         self.path_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.filter = QLineEdit()
@@ -108,14 +109,14 @@ class AuditViewer(QDialog):
         except audit.AuditLogError as exc:
             self.entries = []
             self.status.setText(f"⚠ {exc}")
+        # newest first, with each row's searchable text made once (not on every keystroke of the filter)
+        self._rows = [(e, r, (" ".join(r) + " " + json.dumps(e.data, ensure_ascii=False)).lower())
+                      for e in reversed(self.entries) for r in (_row(e),)]
         self._fill()
 
     def _fill(self) -> None:
         words = self.filter.text().strip().lower().split()
-        rows = [(e, _row(e)) for e in reversed(self.entries)]  # newest first
-        if words:
-            rows = [(e, r) for e, r in rows
-                    if all(w in " ".join(r).lower() + " " + json.dumps(e.data).lower() for w in words)]
+        rows = [(e, r) for e, r, text in self._rows if all(w in text for w in words)]
         self.table.setRowCount(len(rows))
         for i, (e, r) in enumerate(rows):
             for c, text in enumerate(r):

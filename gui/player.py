@@ -76,14 +76,13 @@ class FrameView(QWidget):
 
     def set_heatmaps(self, maps: dict, opacity: float = 0.45) -> None:
         """Grad-CAM maps over the faces of the frame on screen (gui/heatmaps.py); {} hides them."""
-        import cv2
+        from core.explain import colour
 
-        from core.video import to_rgb
-
+        if not maps and not self.heatmaps:
+            return  # nothing shown, nothing to show: no work per frame while heatmaps are off
         self.heatmaps, self.heat_opacity, self._heat_images = maps, opacity, []
         for square, cam in maps.values():
-            bgr = cv2.applyColorMap(np.round(np.clip(cam, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)
-            rgba = np.dstack([to_rgb(bgr), np.round(cam * 255 * opacity).astype(np.uint8)])
+            rgba = np.dstack([colour(cam), np.round(cam * 255 * opacity).astype(np.uint8)])
             rgba = np.ascontiguousarray(rgba)
             img = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.strides[0], QImage.Format_RGBA8888).copy()
             self._heat_images.append((square, img))
