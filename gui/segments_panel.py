@@ -24,10 +24,10 @@ def _table(headers: list[str]) -> QTableWidget:
     t.verticalHeader().setDefaultSectionSize(22)
     t.setAlternatingRowColors(True)
     t.setFocusPolicy(Qt.ClickFocus)
-    t.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)  # a narrow panel scrolls; nothing is hidden unreachable
     h = t.horizontalHeader()
     h.setSectionResizeMode(QHeaderView.ResizeToContents)  # numbers are never cut to "0.1…"
-    h.setStretchLastSection(True)
+    h.setStretchLastSection(False)  # stretched, the last column took 100 px and pushed its numbers out of view
     h.setMinimumSectionSize(28)
     return t
 

@@ -770,3 +770,22 @@ def test_window_analyses_are_in_the_audit_log(qtbot, harness, tmp_path):
     events = [e.event for e in audit.default_log().entries() if e.data.get("sha256") == w.video_sha256]
     assert {"file_opened", "analysis_started", "analysis_finished"} <= set(events)
     assert audit.verify_chain().ok
+
+
+def test_every_segment_number_is_in_view_in_a_narrow_panel(qtbot):
+    """The Segments table at the width it gets beside the timeline at 1366x768 (about 290 px): every cell,
+    the peak scores included, lies inside the visible area (a stretched last column pushed them out)."""
+    from core.result import Segment
+    from gui.segments_panel import SegmentsPanel
+
+    p = SegmentsPanel()
+    qtbot.addWidget(p)
+    p.resize(290, 200)
+    p.show()
+    qtbot.waitExposed(p)
+    p.set_segments((Segment(300, 312, 10.0, 10.4, 0.5, 0.49, 305, 1), Segment(428, 462, 14.3, 15.4, 0.52, 0.5, 450, 1)),
+                   30.0, 0.5)
+    t = p.segment_table
+    for r in range(t.rowCount()):
+        for c in range(t.columnCount()):
+            assert t.visualItemRect(t.item(r, c)).right() <= t.viewport().width(), (r, c)
