@@ -61,6 +61,9 @@ CASE_SAVE_FAILED = "case_save_failed"  # path, sha256 (of what was not written),
 CASE_OPENED = "case_opened"  # path, case_number, problems
 ROBUSTNESS_PROBED = "robustness_probed"  # path, sha256, model_sha256, segments, fragile
 LOG_SEALED = "log_sealed"  # sealed (the damaged log kept aside), sha256, lines, first_bad_line, problem
+BATCH_STARTED = "batch_started"  # batch, inputs, out, model_id, model_sha256, params, videos, to_analyse, skipped
+BATCH_VIDEO_SKIPPED = "batch_video_skipped"  # batch, path, sha256, result, result_sha256 (finished earlier)
+BATCH_FINISHED = "batch_finished"  # batch, stopped, error, done, skipped, failed, cancelled, pending, summary_sha256
 VERIFY_FINISHED = "verify_finished"  # path, sha256, matches, video_matches, scores_match, max_abs_diff
 
 _locks: dict[str, threading.Lock] = {}

@@ -14,12 +14,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # Every test session writes its caches, logs and user models under a throwaway folder.
 os.environ["DFI_HOME"] = tempfile.mkdtemp(prefix="dfi-test-home-")
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from detectors import ColourFaceDetector  # noqa: E402,F401  (a fixture below; tests import it from here)
 from media import face_image, moving_face_frames, write_video  # noqa: E402
-
-from core.faces import Detection  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -30,37 +28,6 @@ def shared_path(*parts: str) -> Path:
     if not p.exists():
         pytest.skip(f"research data not present: {p}")
     return p
-
-
-class ColourFaceDetector:
-    """Finds the generated cartoon faces (skin-coloured blobs): a real detector for synthetic media.
-
-    Lets engine tests run in milliseconds and know exactly where the faces are; the real MTCNN
-    is tested on real faces separately.
-    """
-
-    detect_width = 640
-    min_confidence = 0.9
-
-    def __init__(self):
-        self.calls = 0
-        self.frames_seen = 0
-
-    def detect(self, frames):
-        self.calls += 1
-        self.frames_seen += len(frames)
-        out = []
-        for rgb in frames:
-            mask = cv2.inRange(rgb, (200, 145, 110), (245, 200, 170))
-            n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-            dets = [
-                Detection((float(x), float(y), float(x + w), float(y + h)), 0.99)
-                for x, y, w, h, area in stats[1:]
-                if area >= 30
-            ]
-            dets.sort(key=lambda d: -(d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
-            out.append(dets)
-        return out
 
 
 @pytest.fixture(autouse=True)
