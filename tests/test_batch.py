@@ -219,3 +219,16 @@ def test_ray_run_matches_the_local_run(small, tiny_bundle, tmp_path, log):
     on_ray = run_batch(_req(small, tmp_path / "ray", tiny_bundle, workers=2, ray="local"), log=log)
     assert [(r.rel, r.status, r.error) for r in on_ray.rows] == [(r.rel, r.status, r.error) for r in local.rows]
     assert _docs(tmp_path / "ray", on_ray) == _docs(tmp_path / "local", local)
+
+
+def test_cli_batch_records_failures_in_the_exit_status_and_resumes(small, tiny_bundle, tmp_path, capsys):
+    import cli
+
+    argv = ["batch", str(small / "a"), str(small / "garbage.mp4"), "--out", str(tmp_path / "out"),
+            "--model", str(tiny_bundle.path), "--no-cache"]
+    assert cli.run(argv) == 5  # the garbage file failed; the clip was analysed
+    first = capsys.readouterr().out
+    assert "1 analysed, 0 already finished, 1 failed" in first
+    assert result_paths(tmp_path / "out", "a/clip.avi")[0].is_file()
+    assert cli.run(argv) == 5
+    assert "0 analysed, 1 already finished, 1 failed" in capsys.readouterr().out
