@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -94,39 +95,43 @@ def _worker(spec: RunSpec, tasks, results, stop, parent: int, holding, slot: int
 
 def run_processes(spec: RunSpec, tasks: list[Task], workers: int,
                   should_cancel: Callable[[], bool]) -> Iterator[Event]:
-    """The tasks on ``workers`` processes (spawned: TensorFlow does not survive a fork)."""
+    """The tasks on ``workers`` processes (spawned: TensorFlow does not survive a fork).
+
+    Each worker has its own result queue, written synchronously (a SimpleQueue: no feeder thread
+    whose buffer a dying process would lose), so a crash loses nothing a worker reported before it."""
     ctx = mp.get_context("spawn")
-    todo, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+    todo, stop = ctx.Queue(), ctx.Event()
     for t in tasks:
         todo.put(t)
     workers = max(1, min(workers, len(tasks)))
     for _ in range(workers):
         todo.put(None)
     holding = ctx.Array("l", [-1] * workers, lock=False)
-    procs: dict[int, mp.Process] = {}  # slot -> process
+    procs: dict[int, tuple] = {}  # slot -> (process, its result queue)
 
     def spawn(slot: int) -> None:
         holding[slot] = -1
+        results = ctx.SimpleQueue()
         p = ctx.Process(target=_worker, args=(spec, todo, results, stop, os.getpid(), holding, slot),
                         name=f"batch-worker-{slot}", daemon=True)
         p.start()
-        procs[slot] = p
+        procs[slot] = (p, results)
 
     for slot in range(workers):
         spawn(slot)
     settled: set[int] = set()
-    gone = False
+    retired: list = []
     try:
         while len(settled) < len(tasks):
             if should_cancel():
                 return
-            try:
-                event = results.get(timeout=POLL_S)
-            except queue.Empty:
-                for slot, p in list(procs.items()):
-                    if p.is_alive():
+            got = False
+            for slot, (p, results) in list(procs.items()):
+                if results.empty():
+                    if p.is_alive() or not results.empty():  # alive, or wrote just before it ended
                         continue
                     del procs[slot]
+                    retired.append((p, results))
                     index = holding[slot]
                     if p.exitcode != 0 and index >= 0 and index not in settled:
                         # died on a task: that task fails, a new worker takes the slot
@@ -134,25 +139,31 @@ def run_processes(spec: RunSpec, tasks: list[Task], workers: int,
                         yield Outcome(index, error="WorkerCrashed",
                                       message=f"the worker process ended unexpectedly (exit code {p.exitcode})")
                         spawn(slot)
-                if not procs and len(settled) < len(tasks):
-                    if gone:  # a whole poll with no worker and nothing left to read
-                        raise RuntimeError("every batch worker ended with tasks left") from None
-                    gone = True
-                continue
-            if isinstance(event, WorkerFailed):
-                raise event.error
-            if isinstance(event, Outcome):
-                if event.index in settled:
                     continue
-                settled.add(event.index)
-            yield event
+                event = results.get()
+                got = True
+                if isinstance(event, WorkerFailed):
+                    raise event.error
+                if isinstance(event, Outcome):
+                    if event.index in settled:
+                        continue
+                    settled.add(event.index)
+                yield event
+            if not procs and len(settled) < len(tasks):  # every worker gone: the rest went with them
+                for t in tasks:
+                    if t.index not in settled:
+                        settled.add(t.index)
+                        yield Outcome(t.index, error="WorkerCrashed", message="the worker process ended unexpectedly")
+                return
+            if not got:
+                time.sleep(POLL_S / 4)
     finally:
         stop.set()
-        for p in procs.values():
+        for p, results in [*procs.values(), *retired]:
             p.join(timeout=3)
             if p.is_alive():
                 p.terminate()
                 p.join(timeout=2)
-        for q in (todo, results):
-            q.cancel_join_thread()
-            q.close()
+            results.close()
+        todo.cancel_join_thread()
+        todo.close()

@@ -16,7 +16,6 @@ output folder and the log; the evidence is only read.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -137,7 +136,7 @@ class _Batch:
                "videos": [{"rel": item.rel, **(self.befores[k].to_json() if k in self.befores else
                                                {"path": item.path, "error": self.rows[k].message})}
                           for k, item in enumerate(self.items)]}
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = atomic.json_text(doc)
         atomic.write_text(self.out / "manifests" / f"{self.id}.json", text)
         atomic.write_text(self.out / "manifest.json", text)
         return sha256_text(text)
@@ -179,7 +178,7 @@ class _Batch:
         item, before = self.items[o.index], self.befores[o.index]
         if o.ok:
             json_path, csv_path = result_paths(self.out, item.rel)
-            text = json.dumps(o.doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+            text = atomic.json_text(o.doc)
             atomic.write_text(csv_path, o.csv)
             atomic.write_text(json_path, text)  # last: its presence is what "finished" means
             row = self.rows[o.index] = row_from_doc(item.rel, item.path, o.doc, text, "done")
@@ -204,11 +203,13 @@ class _Batch:
                             message=o.message[:2000], batch=self.id)
         self.settled += 1
 
-    def write_summary(self, force: bool = False) -> None:
+    def write_summary(self, force: bool = False) -> str | None:
+        """Write the summary (every few seconds, or now with ``force``); returns its CSV text when written."""
         now = time.perf_counter()
         if force or now - self.last_summary >= SUMMARY_EVERY_S:
-            summary.write(self.out, self.rows, self.info())
             self.last_summary = now
+            return summary.write(self.out, self.rows, self.info())
+        return None
 
     def info(self) -> dict:
         return {"batch": self.id, "model": self.bundle.id, "model_sha256": self.model_sha,
@@ -267,8 +268,7 @@ def run_batch(req: BatchRequest, progress: Callable[[BatchProgress], None] | Non
     finally:
         for k in started:  # in flight when the batch stopped
             b.settle(Outcome(k, cancelled=True))
-        b.write_summary(force=True)
-        table = (b.out / "summary.csv").read_text(encoding="utf-8")
+        table = b.write_summary(force=True)
         b.log.append(audit.BATCH_FINISHED, batch=b.id, stopped=cancelled, error=error,
                      elapsed_s=round(b._elapsed(), 3), **summary.counts(b.rows), summary_sha256=sha256_text(table))
     b.report(BatchProgress("done", b.settled, len(b.items), b._elapsed(), 0.0))

@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 from core import atomic
-from core.batch.outputs import BatchRow
+from core.batch.outputs import STATUSES, BatchRow
 
 COLUMNS = ("rel", "status", "verdict", "score", "tracks", "coverage", "segments", "seconds", "sha256", "error",
            "message", "result", "result_sha256", "host", "path")
@@ -37,7 +37,7 @@ def csv_text(rows: list[BatchRow]) -> str:
 
 
 def counts(rows: list[BatchRow]) -> dict[str, int]:
-    out = {s: 0 for s in ("done", "skipped", "failed", "cancelled", "pending")}
+    out = dict.fromkeys(STATUSES, 0)
     for r in rows:
         out[r.status] += 1
     return out
@@ -84,8 +84,11 @@ def html_text(rows: list[BatchRow], info: dict) -> str:
             f"<script>{_SORT}</script></body></html>\n")
 
 
-def write(out: Path, rows: list[BatchRow], info: dict) -> None:
-    atomic.write_text(out / "summary.csv", csv_text(rows))
+def write(out: Path, rows: list[BatchRow], info: dict) -> str:
+    """Write the three files; returns the CSV's text."""
+    table = csv_text(rows)
+    atomic.write_text(out / "summary.csv", table)
     doc = {"batch": info, "counts": counts(rows), "rows": [r.to_json() for r in rows]}
     atomic.write_json(out / "summary.json", doc)
     atomic.write_text(out / "summary.html", html_text(rows, info))
+    return table
