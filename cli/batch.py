@@ -13,6 +13,8 @@ from core.aggregate import STRATEGIES
 
 
 def add_parser(sub) -> None:
+    from core.batch.run import DEFAULT_WORKERS
+
     p = sub.add_parser("batch", help="analyse every video under folders; resumable, with a summary table")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files or folders (walked recursively)")
     p.add_argument("--out", required=True, metavar="DIR",
@@ -22,9 +24,9 @@ def add_parser(sub) -> None:
     p.add_argument("--every", type=int, default=1, metavar="N", help="analyse every Nth frame (default 1)")
     p.add_argument("--threshold", type=float, help="decision threshold (default: the model card's)")
     p.add_argument("--strategy", choices=STRATEGIES, default="mean", help="video verdict strategy")
-    p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="analyse N videos at once, each worker loading the model once (default 1; see README "
-                        "for the measured gain)")
+    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"analyse N videos at once, each worker loading the model once (default {DEFAULT_WORKERS}; "
+                        "see README for the measured gain)")
     p.add_argument("--ray", metavar="ADDRESS",
                    help='run the workers on a Ray cluster: "auto", a head address host:6379, ray://host:10001, '
                         'or "local" for a throwaway instance on this machine (needs the cluster extra)')

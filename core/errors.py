@@ -19,6 +19,10 @@ class VideoError(InspectorError):
     """A video file cannot be analysed."""
 
 
+class NoVideos(VideoError):
+    """The inputs of a batch hold no video file."""
+
+
 class VideoNotFound(VideoError):
     pass
 
@@ -110,6 +114,10 @@ class OutputBesideEvidence(OutputNotWritable):
 
 class ResultFileInvalid(InspectorError):
     """An analysis JSON file (as exported beside a report) cannot be read."""
+
+
+class StoredResultMismatch(InspectorError):
+    """A stored result (a batch's) names another SHA-256 than the file now at its path: not shown."""
 
 
 class CaseFileInvalid(InspectorError):

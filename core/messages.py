@@ -26,6 +26,8 @@ TABLE: dict[type[BaseException], tuple[str, str]] = {
         "The format is unknown or the file is damaged. Try a working copy converted with a known tool, "
         "and keep the original as evidence.",
     ),
+    errors.NoVideos: ("No videos found", "Folders are searched with their subfolders for video files by suffix "
+                      "(.mp4, .mov, .avi, ...); hidden files and links leading out of the folder are skipped."),
     errors.VideoError: ("Cannot open the video", ""),
     errors.EvidenceChanged: (
         "Evidence changed",
@@ -48,8 +50,12 @@ TABLE: dict[type[BaseException], tuple[str, str]] = {
                            "settings and resume or start again."),
     errors.OutputExists: ("Report files already there", "Choose another name: an earlier export is not replaced "
                           "without asking."),
-    errors.OutputBesideEvidence: ("Not beside the evidence", "Exports never go into the evidence file's folder: "
+    errors.OutputBesideEvidence: ("Not beside the evidence", "Nothing is written into a folder that holds "
+                                  "evidence (a report beside its video, a batch's output inside an input): "
                                   "choose another folder."),
+    errors.StoredResultMismatch: ("Not the analysed file", "The file at this path changed or was replaced after "
+                                  "the batch analysed it, so its stored result is not shown. Find the original "
+                                  "(the batch's manifest.json lists every file's SHA-256) or analyse this one."),
     errors.CaseFileInvalid: ("Case file unreadable", ""),
     errors.ResultFileInvalid: ("Result file unreadable", ""),
     errors.FrameHashesInvalid: ("Frame hashes unreadable", ""),

@@ -12,14 +12,24 @@ import time
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from core import record
 from core.decide import Rules
+from core.errors import StoredResultMismatch
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import gc_guard
 from gui.analysis_panel import AnalysisPanel
 from gui.metadata_panel import MetadataPanel
 from gui.review_state import ReviewState
-from gui.workers import AnalysisWorker, EnginePool, HashWorker, LookupWorker, WarmUpWorker, WorkerPool
+from gui.workers import (
+    AnalysisWorker,
+    EnginePool,
+    FunctionWorker,
+    HashWorker,
+    LookupWorker,
+    WarmUpWorker,
+    WorkerPool,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +51,7 @@ class AnalysisController(QObject):
         self._active = False
         self._hash: HashWorker | None = None
         self._lookup: LookupWorker | None = None
+        self._stored: tuple[str, AnalysisResult] | None = None  # (path, result) to show once hashed
         self.warm_up_worker: WarmUpWorker | None = None
         panel.choice_changed.connect(self._on_choice_changed)
 
@@ -52,12 +63,14 @@ class AnalysisController(QObject):
                 w.cancel()
         self.info, self.video_sha256 = info, None
         self.panel.show_idle(" ")
+        if info is None or (self._stored is not None and self._stored[0] != info.path):
+            self._stored = None
         if info is None:
             return
-        self._hash = self._start(HashWorker(info.path, **self._who()), progress=self._on_hash_progress,
+        self._hash = self._start(HashWorker(info.path, **self.who()), progress=self._on_hash_progress,
                                  succeeded=self._on_hashed, failed=self._on_hash_failed)
 
-    def _who(self) -> dict[str, str]:
+    def who(self) -> dict[str, str]:
         """Who works on which case, for the audit log (the Case panel's fields)."""
         case = getattr(getattr(self.parent(), "case_panel", None), "case", None)
         return {"analyst": case.analyst if case else "", "case_number": case.case_number if case else ""}
@@ -82,7 +95,31 @@ class AnalysisController(QObject):
         self.video_sha256 = sha
         self.metadata.set_sha(sha)
         self.changed.emit()
+        stored, self._stored = self._stored, None
+        if stored is not None and self._show_stored(stored[1], sha):
+            return
         self.look_up()
+
+    def expect_stored(self, path: str, result: AnalysisResult | None) -> None:
+        """Show ``result`` (e.g. a batch's) for the video at ``path`` once that file, opened next,
+        is hashed and found to be the file the result names; another file shows its own results.
+        None forgets it (the file could not be opened)."""
+        self._stored = None if result is None else (path, result)
+
+    def _show_stored(self, result: AnalysisResult, sha: str) -> bool:
+        if result.sha256 != sha:
+            self.error.emit(StoredResultMismatch(
+                f"{self.info.path} now has SHA-256 {sha[:16]}…, but the stored result was computed from a file "
+                f"with SHA-256 {result.sha256[:16]}…; that result is not shown."), "")
+            return False
+        self.review.set_result(result, "batch")
+        self.panel.show_finished(f"Batch result from {result.finished[:19].replace('T', ' ')} UTC "
+                                 f"(model {result.model.id}, every {result.params.get('every', 1)}).")
+        path = self.info.path
+        self._start(FunctionWorker("stored result viewed", lambda _w: record.stored_result_viewed(path, result)),
+                    failed=self._on_lookup_failed)
+        self.changed.emit()
+        return True
 
     @Slot(object, str)
     def _on_hash_failed(self, exc, tb: str) -> None:
@@ -163,7 +200,7 @@ class AnalysisController(QObject):
         resolved = params.resolved(bundle, self.info.fps)
         self.review.begin(params.every, resolved.threshold, Rules.of(resolved.to_json()))
         w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
-                           use_cache=use_cache, **self._who())
+                           use_cache=use_cache, **self.who())
         self.worker, self._active = w, True
         self.panel.set_running(True)
         self._start(w, progress=self._on_progress, succeeded=self._on_done, failed=self._on_failed,

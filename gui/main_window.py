@@ -33,7 +33,7 @@ from core.models.bundle import default_bundle_id, list_bundles
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import actions as actions_mod
-from gui import case_panel, library_tab, messages, report_action, training_tab
+from gui import batch_tab, case_panel, library_tab, messages, report_action, training_tab
 from gui.analysis_controller import AnalysisController
 from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.jobs.changed.connect(self.case_panel.refresh)  # e.g. the hash arrived: show this file's notes
         self.training = training_tab.install(self)
         self.library = library_tab.install(self)
+        self.batch = batch_tab.install(self)
         self.training.bundle_saved.connect(lambda info: self.library.refresh(select=info.id))
         self._connect()
         self.key_guard = KeyGuard(self, _player_keys(self.acts), lambda: self.tabs.currentIndex() == 0)
@@ -359,6 +360,7 @@ class MainWindow(QMainWindow):
         wanted = current.id if current else (self.settings.get("analysis/model", None, str) or default_bundle_id())
         self.analysis.set_bundles(bundles, problems, wanted)
         self.training.form.set_bundles(bundles)
+        self.batch.set_bundles(bundles, wanted)
         self._update_enabled()
 
     def start_warm_up(self) -> WarmUpWorker | None:
@@ -371,16 +373,28 @@ class MainWindow(QMainWindow):
         if path:
             self.open_video(path)
 
-    def open_video(self, path: str) -> None:
-        """Open ``path`` (decoded in the decode thread; errors come back as a message)."""
+    def open_video(self, path: str) -> bool:
+        """Open ``path`` (decoded in the decode thread; errors come back as a message). False when
+        the analyst chose to keep a running analysis instead."""
         if self.analysis_running():
             if not self.confirm(self, "Analysis running",
                                 "An analysis is running. Cancel it and open another video?"):
-                return
+                return False
             self.cancel_analysis()
         path = os.path.abspath(path)
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
         self.decoder.open(path)
+        return True
+
+    def open_stored(self, path: str, result: AnalysisResult) -> bool:
+        """Open ``path`` in review showing ``result`` (a batch's) once it is hashed, if the file is still
+        the one the result names (else a StoredResultMismatch message, and the file's own results)."""
+        path = os.path.abspath(path)
+        if not self.open_video(path):  # the open is queued: the result is expected before it arrives
+            return False
+        self.jobs.expect_stored(path, result)
+        self.show_review()
+        return True
 
     @Slot(object)
     def _on_opened(self, info: VideoInfo) -> None:
@@ -421,6 +435,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object, str)
     def _on_open_failed(self, exc: BaseException, tb: str) -> None:
+        self.jobs.expect_stored("", None)
         self.statusBar().clearMessage()
         self.show_error(exc, tb)
 
@@ -495,8 +510,8 @@ class MainWindow(QMainWindow):
 
     def _show_verdict(self) -> None:
         r = self.review.current_result()
-        note = {"cached": "stored result", "partial": "cancelled: partial result, not stored"}.get(
-            self.review.source, "")
+        note = {"cached": "stored result", "batch": "batch result",
+                "partial": "cancelled: partial result, not stored"}.get(self.review.source, "")
         if r is not None and abs(self.review.threshold - self.review.analysed_threshold) > 1e-9:
             note = (note + " · " if note else "") + f"decided at review threshold {self.review.threshold:.2f} " \
                                                     f"(analysed at {self.review.analysed_threshold:.2f})"

@@ -37,7 +37,7 @@ class ReviewState(QObject):
         self._derived_at: tuple | None = None  # (generation, threshold, rules) of the decision held
         self.store = ScoreStore()
         self.result: AnalysisResult | None = None
-        self.source = ""  # "analysed" | "cached" | "partial"
+        self.source = ""  # "analysed" | "cached" | "partial" | "batch"
         self.threshold = 0.5
         self.analysed_threshold = 0.5
         self.rules = Rules()

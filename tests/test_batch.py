@@ -17,8 +17,8 @@ from core import audit
 from core.analysis import AnalysisParams
 from core.batch.inputs import check_output_folder, find_videos
 from core.batch.outputs import result_paths
-from core.batch.run import BatchRequest, NoVideos, run_batch
-from core.errors import OutputBesideEvidence
+from core.batch.run import BatchRequest, run_batch
+from core.errors import NoVideos, OutputBesideEvidence
 
 UNREADABLE = {"broken/garbage.mp4", "broken/empty.avi", "broken/text.mov"}
 

@@ -31,16 +31,13 @@ from core.batch.local import RunSpec, Started, run_inline, run_processes
 from core.batch.outputs import BatchRow, result_paths, row_from_doc
 from core.batch.outputs import finished_doc as _finished
 from core.batch.task import Outcome, Task
-from core.errors import Cancelled, InspectorError, VideoError
+from core.errors import Cancelled, InspectorError, NoVideos
 from core.hashing import sha256_text
 from core.integrity import hash_evidence
 
 MANIFEST_SCHEMA = "deepfake-inspector/batch-manifest@1"
+DEFAULT_WORKERS = 1  # measured: README, "Batch" (bench/batch_speed.py)
 SUMMARY_EVERY_S = 5.0
-
-
-class NoVideos(VideoError):
-    """The inputs hold no video file."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class BatchRequest:
     out: str
     model: str | None = None  # id or bundle folder; None: the default model
     params: AnalysisParams = field(default_factory=AnalysisParams)
-    workers: int = 1
+    workers: int = DEFAULT_WORKERS
     ray: str | None = None  # a Ray address, "auto" or "local"; None: run on this machine
     use_cache: bool = True
     analyst: str = ""
@@ -63,7 +60,7 @@ class BatchRequest:
 
 @dataclass(frozen=True)
 class BatchProgress:
-    stage: str  # "hashing" | "analysing" | "done"
+    stage: str  # "hashing" | "skipping" (finished by an earlier run) | "analysing" | "done"
     done: int  # videos settled (finished, skipped or failed)
     total: int
     elapsed_s: float
@@ -154,6 +151,7 @@ class _Batch:
             self.settled += 1
             self.log.append(audit.BATCH_VIDEO_SKIPPED, batch=self.id, path=before.path, sha256=before.sha256,
                             result=str(json_path), result_sha256=self.rows[k].result_sha256)
+            self.report(BatchProgress("skipping", self.settled, len(self.items), self._elapsed(), None, self.rows[k]))
         return tasks
 
     def events(self, tasks: list[Task]):
