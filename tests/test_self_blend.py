@@ -175,3 +175,52 @@ def test_black_bands_outside_the_frame_stay_black():
         inside = r.mask > 0.5
         tinted += np.abs(r.image[inside].astype(int) - crop[inside]).mean() > 1.0
     assert tinted >= 10  # the face itself still changes
+
+
+@pytest.mark.slow
+def test_hull_regions_of_a_real_face_mesh():
+    """``inner`` starts at the eyebrows (no forehead), inside the whole mesh's hull; ``five`` covers eyes and
+    mouth; a config with several hulls draws each of them."""
+    from skimage import data
+
+    from core import backbones as bbs
+    from core.errors import BackboneWeightsMissing
+    from core.faces import FaceDetector, crop_face, square_around
+    from core.landmarks import LEFT_EYE, MOUTH, RIGHT_EYE, FaceMesh
+    from core.training.self_blend import draw_params
+
+    try:
+        bbs.locate("face_landmarks")
+    except BackboneWeightsMissing:
+        pytest.skip("face_landmarks not fetched (main.py fetch-backbone face_landmarks)")
+    img = data.astronaut()
+    box = FaceDetector().detect([img])[0][0].box
+    x0, y0, x1, _ = square_around(box, 0.3)
+    k = 160 / (x1 - x0)
+    crop = crop_face(img, box, 0.3, 160)
+    cbox = tuple((v - o) * k for v, o in zip(box, (x0, y0, x0, y0), strict=True))
+    mesh = FaceMesh().landmarks(crop, cbox).points
+    whole, inner, five = (base_mask(160, cbox, mesh, h) for h in ("mesh", "inner", "five"))
+    assert inner.sum() < 0.9 * whole.sum() and (inner <= whole + 1e-6).all()
+    rows = np.flatnonzero(inner.max(axis=1) > 0.5)
+    brow_y = mesh[[70, 63, 105, 66, 107, 336, 296, 334, 293, 300], 1].min()
+    assert abs(rows[0] - brow_y) <= 3  # starts at the eyebrows' top
+    assert np.flatnonzero(whole.max(axis=1) > 0.5)[0] < rows[0] - 5  # the whole mesh reaches the forehead
+    for idx in (LEFT_EYE, RIGHT_EYE, MOUTH):
+        x, y = mesh[list(idx)].mean(axis=0)
+        assert five[int(round(y)), int(round(x))] == 1.0 and inner[int(round(y)), int(round(x))] == 1.0
+    cfg = SelfBlendConfig(hulls=("mesh", "inner", "five"))
+    drawn = {draw_params(np.random.default_rng(s), 160, cfg).hull for s in range(40)}
+    assert drawn == {"mesh", "inner", "five"}
+    r = self_blend(crop, np.random.default_rng(3), cbox, mesh, cfg)
+    assert r.mask.max() > 0
+
+
+def test_one_hull_draws_as_before_and_unknown_hulls_are_refused(face):
+    from core.training.self_blend import draw_params
+
+    a = draw_params(np.random.default_rng(5), S)
+    b = draw_params(np.random.default_rng(5), S, SelfBlendConfig(hulls=("inner",)))
+    assert a.hull == "mesh" and b.hull == "inner" and a.ratio == b.ratio and np.array_equal(a.warp_dx, b.warp_dx)
+    with pytest.raises(ValueError, match="known: mesh, inner, five"):
+        SelfBlendConfig(hulls=("jaw",))

@@ -45,7 +45,10 @@ def config_from_recipe(path: str | os.PathLike, data_root: str | os.PathLike, **
     doc.pop("comment", None)
     root = Path(data_root)
     data = dict(doc.pop("data", {}))
-    sbi = SelfBlendConfig(**_build(SelfBlendConfig, data.pop("self_blend_config", {}), "self_blend_config"))
+    try:
+        sbi = SelfBlendConfig(**_build(SelfBlendConfig, data.pop("self_blend_config", {}), "self_blend_config"))
+    except ValueError as exc:
+        raise TrainingError(f"The recipe's self_blend_config: {exc}.") from exc
     splits = _split_roots(data.pop("split_roots", {}), root)
     data_cfg = DataConfig(root=str(root), split_roots=splits, self_blend_config=sbi, **_build(DataConfig, data, "data"))
     aug = AugmentConfig.from_json(doc.pop("augment", {}))

@@ -13,7 +13,10 @@ One fake, :func:`self_blend`:
 3. a soft face-shaped mask: the convex hull of the 468 dense face-mesh landmarks
    (:mod:`core.landmarks`) as in the paper, or, with only MTCNN's five points, their hull
    extended to the forehead, cheeks and chin, or, without landmarks, an ellipse inscribed in the
-   face box; deformed by a smooth random warp, eroded or dilated, blurred, scaled by a blend ratio;
+   face box; deformed by a smooth random warp, eroded or dilated, blurred, scaled by a blend ratio.
+   With a mesh, ``SelfBlendConfig.hulls`` can vary the region as face swaps do (the paper draws
+   among several hull types too): ``mesh`` (hairline to chin), ``inner`` (eyebrows to chin, the
+   region most swap tools replace) and ``five`` (the five-point outline);
 4. ``fake = source * mask + target * (1 - mask)``;
 5. the black bands :func:`core.faces.crop_face` adds where a face's square leaves the frame stay
    exactly black: a colour-shifted copy would tint them, and a tinted border, which no real crop
@@ -29,6 +32,7 @@ import cv2
 import numpy as np
 
 BoxArr = tuple[float, float, float, float]
+HULLS = ("mesh", "inner", "five")  # mask regions of a 468-point mesh: hairline, eyebrows or five points to chin
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,12 @@ class SelfBlendConfig:
     warp: float = 0.04  # amplitude of the mask's random deformation, fraction of the side
     blur: tuple[float, float] = (0.02, 0.08)  # mask blur sigma, fraction of the face size
     ratios: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.0, 1.0)  # blend ratio drawn from these
+    hulls: tuple[str, ...] = ("mesh",)  # the mask's region with a 468-point mesh, drawn from these (HULLS)
+
+    def __post_init__(self):
+        unknown = [h for h in self.hulls if h not in HULLS]
+        if unknown or not self.hulls:
+            raise ValueError(f"self-blend hulls: {', '.join(unknown) or 'none given'}; known: {', '.join(HULLS)}")
 
     def to_json(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
@@ -64,6 +74,26 @@ def default_box(size: int, margin: float) -> BoxArr:
     side = size / (1.0 + margin)
     c = size / 2.0
     return (c - side / 2, c - side / 2, c + side / 2, c + side / 2)
+
+
+# face-mesh indices: the tops of both eyebrows, the forehead's top, the chin; the five MTCNN-like points
+_BROWS = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
+_TOP, _CHIN = 10, 152
+_FIVE = ((33, 133, 159, 145), (362, 263, 386, 374), (1,), (61,), (291,))
+
+
+def mesh_outline(mesh: np.ndarray, hull: str) -> np.ndarray:
+    """The points whose convex hull is the mask for ``hull`` (see HULLS) of a 468-point mesh."""
+    if hull == "mesh":
+        return mesh
+    if hull == "five":
+        return _hull_points(np.array([mesh[list(idx)].mean(axis=0) for idx in _FIVE]))
+    if hull != "inner":
+        raise ValueError(f"unknown hull '{hull}'; known: {', '.join(HULLS)}")
+    down = mesh[_CHIN] - mesh[_TOP]
+    down = down / (float(np.hypot(*down)) or 1.0)
+    depth = mesh @ down  # how far down the face each point lies
+    return mesh[depth >= depth[list(_BROWS)].min()]
 
 
 def _hull_points(landmarks: np.ndarray) -> np.ndarray:
@@ -90,14 +120,15 @@ def _hull_points(landmarks: np.ndarray) -> np.ndarray:
     return np.array(pts, np.float32)
 
 
-def base_mask(size: int, box: BoxArr | None = None, landmarks=None) -> np.ndarray:
-    """Hard face mask (float32 0/1): the hull of dense (468) or five landmarks, else an ellipse in the box."""
+def base_mask(size: int, box: BoxArr | None = None, landmarks=None, hull: str = "mesh") -> np.ndarray:
+    """Hard face mask (float32 0/1): the hull of dense (468, region ``hull``) or five landmarks, else an
+    ellipse in the box."""
     mask = np.zeros((size, size), np.float32)
     if landmarks is not None and np.all(np.isfinite(np.asarray(landmarks, np.float64))):
         marks = np.asarray(landmarks, np.float32).reshape(-1, 2)
-        outline = marks if len(marks) > 5 else _hull_points(marks)
-        hull = cv2.convexHull(outline.reshape(-1, 1, 2))
-        cv2.fillConvexPoly(mask, np.round(hull).astype(np.int32), 1.0, cv2.LINE_AA)
+        outline = mesh_outline(marks, hull) if len(marks) > 5 else _hull_points(marks)
+        corners = cv2.convexHull(outline.reshape(-1, 1, 2))
+        cv2.fillConvexPoly(mask, np.round(corners).astype(np.int32), 1.0, cv2.LINE_AA)
         if mask.sum() >= 0.02 * size * size:
             return mask
         mask[:] = 0  # degenerate landmarks: fall back to the box
@@ -136,6 +167,7 @@ class BlendParams:
     changed_is_source: bool  # the transformed copy is blended in (else it is the surroundings)
     scale: float
     shift: tuple[float, float]  # fraction of the face size
+    hull: str = "mesh"  # the mask's region when a 468-point mesh is known (HULLS)
 
 
 _GRID = 4
@@ -165,8 +197,10 @@ def draw_params(rng: np.random.Generator, size: int, cfg: SelfBlendConfig = Self
     changed_is_source = bool(rng.random() < 0.5)
     scale = float(rng.uniform(*cfg.scale))
     tx, ty = (float(v) for v in rng.uniform(-cfg.shift, cfg.shift, 2))
+    # drawn last, and only when there is a choice, so a one-hull config draws exactly as before
+    hull = str(rng.choice(cfg.hulls)) if len(cfg.hulls) > 1 else cfg.hulls[0]
     return BlendParams(dx, dy, morph, erode, blur, ratio, rgb, hue, sat, val, contrast, freq, amount,
-                       changed_is_source, scale, (tx, ty))
+                       changed_is_source, scale, (tx, ty), hull)
 
 
 def drift_params(p: BlendParams, rng: np.random.Generator, size: int, cfg: SelfBlendConfig,
@@ -200,7 +234,7 @@ def soft_mask(size: int, rng: np.random.Generator, box=None, landmarks=None,
 
 
 def _mask(size: int, p: BlendParams, box, landmarks, cfg: SelfBlendConfig) -> np.ndarray:
-    mask = base_mask(size, box, landmarks)
+    mask = base_mask(size, box, landmarks, p.hull)
     face = _face_size(mask)
     # smooth random deformation: a coarse random displacement field, upsampled
     dx = cv2.resize(p.warp_dx, (size, size), interpolation=cv2.INTER_CUBIC)
@@ -301,7 +335,7 @@ def blend_with(face: np.ndarray, p: BlendParams, box=None, landmarks=None,
     mask = _mask(size, p, box, landmarks, cfg)
     changed = _frequency(_colour(face, p), p)
     source, target = (changed, face) if p.changed_is_source else (face, changed)
-    source = _move(source, p, _face_size(base_mask(size, box, landmarks)))
+    source = _move(source, p, _face_size(base_mask(size, box, landmarks, p.hull)))
     pad = frame_padding(face)
     if pad.any():
         mask[pad] = 0.0
