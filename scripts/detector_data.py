@@ -1,6 +1,6 @@
 """Lay out ../shared/data as the training folders the shipped detector's recipe expects.
 
-    .venv/bin/python scripts/detector_data.py DIR      # then: main.py train DIR --recipe scripts/recipes/...
+    .venv/bin/python scripts/detector_data.py DIR [--utkface N]   # then: main.py train DIR --recipe scripts/recipes/...
 
 Nothing is copied: ``DIR`` holds symbolic links into ../shared/data (which must never be copied
 into the project), in the layout ``core.training`` reads:
@@ -8,7 +8,10 @@ into the project), in the layout ``core.training`` reads:
 - ``train/real/``: every real face that no evaluation uses: UTKFace and CelebA photos, GRID and
   LivePortrait talking-head videos. ``train/fake/`` stays empty: the fakes are self-blends made
   from these reals while training (the protocol of Shiohara and Yamasaki), so no face-swap method
-  is ever seen.
+  is ever seen. UTKFace's chips are cut tight to the face, so a crop of one is the face inside black
+  bands with no skin, hair or background around it for a blending boundary to cross; only ``N``
+  of them (default 1,000, spread evenly through the list) join, so they do not
+  outnumber the photos and video frames that show a face in its surroundings.
 - ``validation/``: real face swaps of two families, for choosing the epoch, the threshold and the
   calibration (the model never trains on them): the Celeb-DF v2 one-second face clips, and the
   DeepFaceLive recordings of every other recording group (:func:`dfl_validation_groups`).
@@ -19,8 +22,8 @@ groups, the talking-head generators) is ``scripts/eval_unseen.py``.
 
 from __future__ import annotations
 
+import argparse
 import csv
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +31,7 @@ SHARED = ROOT.parent / "shared" / "data"
 TRAIN_REAL = ("utkface_real", "celeba_wild_real", "grid_real_videos", "liveportrait_real_videos")
 VALIDATION = ("celebdf_v2_faceclips",)
 DFL = "deepfacelive_pairs"
+TIGHT_CHIPS = "utkface_real"
 
 
 def dfl_validation_groups() -> set[str]:
@@ -48,13 +52,21 @@ def _link(src: Path, dest: Path) -> None:
     dest.symlink_to(src.resolve())
 
 
-def layout(out: Path) -> dict[str, int]:
+def _spread(rows: list[dict], n: int | None) -> list[dict]:
+    """``n`` rows evenly spaced through ``rows`` (all of them when ``n`` is None or larger)."""
+    if n is None or n >= len(rows):
+        return rows
+    return [rows[int(i * len(rows) / n)] for i in range(n)] if n > 0 else []
+
+
+def layout(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
     counts: dict[str, int] = {}
     (out / "train" / "fake").mkdir(parents=True, exist_ok=True)
     for folder in TRAIN_REAL:
-        for row in _rows(folder):
+        rows = [r for r in _rows(folder) if r["label"] == "real"]
+        for row in _spread(rows, tight_chips) if folder == TIGHT_CHIPS else rows:
             src = SHARED / folder / row["path"]
-            if row["label"] != "real" or not src.is_file():
+            if not src.is_file():
                 continue
             # one folder per source keeps names unique; CelebA's identity folders become file prefixes
             _link(src, out / "train" / "real" / folder / row["path"].replace("/", "__"))
@@ -77,9 +89,13 @@ def layout(out: Path) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        raise SystemExit(__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--utkface", type=int, default=1000, help="how many UTKFace chips join (default 1000)")
+    args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is not there: this script lays out the research data beside the project")
-    for k, v in layout(Path(sys.argv[1])).items():
+    if args.out.exists() and any(args.out.iterdir()):
+        raise SystemExit(f"{args.out} is not empty: lay the data out in a new folder")
+    for k, v in layout(args.out, args.utkface).items():
         print(f"{v:6d}  {k}")
