@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.main_split, "Review")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._hidden_docks: list[QDockWidget] = []
+        self._raised_docks: list[QDockWidget] = []  # of those, the ones on top of their tab group
         self.setCentralWidget(self.tabs)
 
         self.analysis = AnalysisPanel()
@@ -188,9 +189,12 @@ class MainWindow(QMainWindow):
         if index == 0:
             for dock in self._hidden_docks:
                 dock.show()
-            self._hidden_docks = []
+            for dock in self._raised_docks:  # showing tabified docks again puts the last one on top
+                dock.raise_()
+            self._hidden_docks = self._raised_docks = []
         elif not self._hidden_docks:
             self._hidden_docks = [d for d in self.findChildren(QDockWidget) if d.isVisible()]
+            self._raised_docks = [d for d in self._hidden_docks if not d.visibleRegion().isEmpty()]
             for dock in self._hidden_docks:
                 dock.hide()
 
@@ -394,6 +398,9 @@ class MainWindow(QMainWindow):
             return False
         self.jobs.expect_stored(path, result)
         self.show_review()
+        # the verdict and "Batch result from …" are on this panel; the Case tab may be on top of it (raised once
+        # the page switch has shown the docks again)
+        QTimer.singleShot(0, self.side_dock.raise_)
         return True
 
     @Slot(object)
