@@ -2,6 +2,7 @@
 
     python3 bench/startup_time.py                                   # the built app, 5 runs
     python3 bench/startup_time.py --runs 3 -- .venv/bin/python main.py  # from source
+    python3 bench/startup_time.py --installed                       # the .deb's /usr/bin/deepfake-inspector
 
 The app prints ``startup-probe`` lines when ``DFI_STARTUP_PROBE=1`` (gui/app.py) and closes itself
 once the models are ready. Without a DISPLAY the runs go to a private Xvfb. Each run gets an empty
@@ -22,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILT = ROOT / "dist" / "DeepfakeInspector" / "DeepfakeInspector"
+INSTALLED = "/usr/bin/deepfake-inspector"  # the .deb's launcher (scripts/build_deb.sh)
 
 
 def one_run(cmd: list[str], env: dict[str, str], timeout: float) -> dict[str, float]:
@@ -51,9 +53,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--installed", action="store_true", help=f"time the installed package ({INSTALLED})")
     ap.add_argument("cmd", nargs="*", help="command that starts the window (default: the built app)")
     args = ap.parse_args()
-    cmd = args.cmd or [str(BUILT)]
+    cmd = args.cmd or [INSTALLED if args.installed else str(BUILT)]
     env = dict(os.environ)
     xvfb = None
     if not env.get("DISPLAY"):
