@@ -25,6 +25,7 @@ ARCH=$(dpkg --print-architecture)
 DATE=$(git log -1 --format=%cs 2>/dev/null || date -u +%F)  # the release date AppStream shows
 [ -x "$SRC/DeepfakeInspector" ] || { echo "no built app in $SRC (run scripts/build_installer.sh)" >&2; exit 1; }
 
+start=$(date +%s)
 root=build/deb/root
 rm -rf build/deb
 mkdir -p "$root/DEBIAN" "$root/opt" "$root/usr/bin" "$root/usr/share/applications" "$root/usr/share/metainfo" \
@@ -76,6 +77,7 @@ dpkg-deb --root-owner-group -Z"${DEB_COMPRESS:-xz}" --build "$root" "$deb"
 (cd dist && sha256sum "$(basename "$deb")" > "$(basename "$deb").sha256")
 rm -rf "$root"  # hard links into dist; the .deb has it all
 deb_bytes=$(stat -c %s "$deb")
+echo "== .deb packed in $(($(date +%s) - start)) s"
 echo "deb: $deb_bytes bytes ($(du -sh "$deb" | cut -f1)), installed $((installed_kib * 1024)) bytes  $(cat "$deb.sha256")"
 if [ "$ARCH" = amd64 ] && [ "$deb_bytes" -ge 450000000 ]; then
     echo "over the size budget: .deb under 450,000,000 bytes" >&2

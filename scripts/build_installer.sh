@@ -4,7 +4,10 @@
 #   EXTRA=gpu bash scripts/build_installer.sh  # GPU build (tensorflow with CUDA libraries)
 #   REUSE_VENV=1 ...                           # keep build/venv from the last build
 #   CHECK_INSTALLED=1 ...                      # then scripts/check_installed.sh: read-only, odd path
-# Linux packs a .tar.gz; Windows (Git Bash) packs a .zip (written for it, not run there yet).
+#   DEB=0 ...                                  # no .deb (default: one when dpkg-deb is there)
+# Linux packs a .tar.gz (any distribution) and, with dpkg-deb, a .deb (scripts/build_deb.sh).
+# Windows (Git Bash) packs a .zip and macOS a .tar.gz; their installers are made from that build by
+# packaging/windows/build.ps1 (Inno Setup) and packaging/macos/build_dmg.sh: written, not run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA=${EXTRA:-cpu}
@@ -12,27 +15,39 @@ case "$(uname -s)" in
     MINGW* | MSYS* | CYGWIN*) OS=windows BIN=build/venv/Scripts ;;
     *) OS=$(uname -s | tr '[:upper:]' '[:lower:]') BIN=build/venv/bin ;;
 esac
-VERSION=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
+PY=${HOST_PYTHON:-python3}  # the Python 3.11 that makes the venv (Windows: packaging/windows/build.ps1 sets it)
+VERSION=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
 NAME=DeepfakeInspector
 start=$(date +%s)
 
 rm -rf build/pyi build/stripped "dist/$NAME"
 if [ "${REUSE_VENV:-0}" != 1 ]; then  # REUSE_VENV=1: keep build/venv from the last build
     rm -rf build/venv
-    python3 -m venv build/venv
+    "$PY" -m venv build/venv
     "$BIN/python" -m pip install -q --upgrade pip
 fi
 PINS=()  # the CPU build pins TensorFlow to keep the folder in its size budget
 [ "$EXTRA" = cpu ] && PINS=(-c scripts/installer-constraints.txt)
-"$BIN/python" -m pip install -q "${PINS[@]}" ".[$EXTRA,build]"
+if [ "$OS" = darwin ] && [ "$EXTRA" = cpu ]; then  # no tensorflow-cpu for macOS: its tensorflow is CPU-only
+    "$BIN/python" -m pip install -q ".[build]" \
+        "tensorflow==$(sed -n 's/^tensorflow-cpu==//p' scripts/installer-constraints.txt)"
+else
+    "$BIN/python" -m pip install -q "${PINS[@]}" ".[$EXTRA,build]"
+fi
 # the pretrained files the app trains from offline: fetched (or found) and verified by their pinned SHA-256
 "$BIN/python" main.py fetch-backbone $("$BIN/python" -c 'from core.backbones.sources import INSTALLER; print(*INSTALLER)')
+# the icon for Windows' .exe and the macOS .app (the spec uses it there; Linux's .deb renders its own)
+QT_QPA_PLATFORM=offscreen "$BIN/python" scripts/render_icons.py build/icons
 "$BIN/pyinstaller" --noconfirm --clean --log-level WARN \
     --distpath dist --workpath build/pyi pyinstaller.spec
 rm -rf build/stripped  # the spec's stripped copies (800 MB), now in dist
 
 echo "== self-test of the built app"
-DFI_HOME=$(mktemp -d) "dist/$NAME/$NAME" --self-test
+case "$OS" in  # Windows and macOS: the windowed app has no console, its -cli twin prints
+    windows | darwin) CLI=$NAME-cli ;;
+    *) CLI=$NAME ;;
+esac
+DFI_HOME=$(mktemp -d) "dist/$NAME/$CLI" --self-test
 
 mkdir -p dist
 archive="dist/$NAME-$VERSION-$OS-$(uname -m)-$EXTRA"
@@ -44,17 +59,26 @@ else
     archive="$archive.tar.gz"
     tar -C dist -czf "$archive" "$NAME"
 fi
-(cd dist && sha256sum "$(basename "$archive")" > "$(basename "$archive").sha256")
+if command -v sha256sum >/dev/null; then SHA256=(sha256sum); else SHA256=(shasum -a 256); fi  # macOS: shasum
+(cd dist && "${SHA256[@]}" "$(basename "$archive")" > "$(basename "$archive").sha256")
 end=$(date +%s)
 echo "== built in $((end - start)) s"
-folder_bytes=$(du -sb "dist/$NAME" | cut -f1)
-archive_bytes=$(stat -c %s "$archive")
+if [ "$OS" = linux ]; then
+    folder_bytes=$(du -sb "dist/$NAME" | cut -f1)
+else  # no du -b on macOS: the files' bytes
+    folder_bytes=$("$BIN/python" -c 'import os, sys
+print(sum(os.lstat(os.path.join(d, f)).st_size for d, _, fs in os.walk(sys.argv[1]) for f in fs))' "dist/$NAME")
+fi
+archive_bytes=$("$BIN/python" -c 'import os, sys; print(os.path.getsize(sys.argv[1]))' "$archive")
 echo "folder:  $folder_bytes bytes ($(du -sh "dist/$NAME" | cut -f1))"
 echo "archive: $archive_bytes bytes ($(du -sh "$archive" | cut -f1))  $(cat "$archive.sha256")"
 if [ "$OS" = linux ] && [ "$EXTRA" = cpu ] && {  # the budget is for the Linux CPU build
      [ "$folder_bytes" -ge 1000000000 ] || [ "$archive_bytes" -ge 450000000 ]; }; then
     echo "over the size budget: folder under 1,000,000,000 bytes, archive under 450,000,000" >&2
     exit 1
+fi
+if [ "$OS" = linux ] && [ "${DEB:-1}" = 1 ] && command -v dpkg-deb >/dev/null; then
+    PYTHON="$BIN/python" bash scripts/build_deb.sh "dist/$NAME"
 fi
 if [ "${CHECK_INSTALLED:-0}" = 1 ]; then
     bash scripts/check_installed.sh "dist/$NAME"
