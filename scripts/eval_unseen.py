@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from detector_data import dfl_validation_groups  # noqa: E402
+from detector_data import celebdf_validation_groups, dfl_validation_groups  # noqa: E402
 
 from core.training.metrics import roc_auc  # noqa: E402
 
@@ -80,10 +80,17 @@ def grouped(folder: str, source: str, keep=lambda group: True) -> list[dict]:
             for r in _rows(folder) if keep(r["group"])]
 
 
+def _pairs(source: str, validation: bool) -> list[dict]:
+    keep = celebdf_validation_groups()
+    return [dict(v, source=source) for v in celebdf("celebdf_v2_pairs", source) if (v["group"] in keep) == validation]
+
+
 SOURCES = {
-    "celebdf_pairs": lambda: celebdf("celebdf_v2_pairs", "celebdf_pairs"),
+    # the groups the shipped detector's recipe validates on are reported apart (selection-biased)
+    "celebdf_pairs": lambda: _pairs("celebdf_pairs", False),
+    "celebdf_pairs_validation": lambda: _pairs("celebdf_pairs_validation", True),
     "celebdf_faceclips": lambda: celebdf("celebdf_v2_faceclips", "celebdf_faceclips"),
-    # the recording groups the shipped detector's recipe validates on are reported apart (selection-biased)
+    # the recording groups earlier defaults validated on are reported apart
     "deepfacelive": lambda: grouped("deepfacelive_pairs", "deepfacelive", lambda g: g not in dfl_validation_groups()),
     "deepfacelive_validation": lambda: grouped("deepfacelive_pairs", "deepfacelive_validation",
                                                lambda g: g in dfl_validation_groups()),
