@@ -26,4 +26,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # First: in the frozen app a spawned batch worker (core/batch/local.py, --workers N) starts this
+    # executable again; freeze_support runs the worker there instead of the command line or window.
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -383,12 +383,19 @@ class BatchTab(QWidget):
             self.window.statusBar().showMessage(f"{row.rel} has no result ({self.table.status_of(row.rel)}).", 5000)
             return None
         path = self.shown_out / row.result
-        worker = FunctionWorker("batch result", lambda _w: _read_result(path, row))
-        worker.succeeded.connect(lambda result: self.window.open_stored(row.path, result))
+        worker = FunctionWorker("batch result", lambda _w: (row.path, _read_result(path, row)))
+        # A method of this page, not a lambda: PySide6 calls a lambda in the thread that emits (the
+        # worker's), and open_stored drives widgets and timers, which only the GUI thread may touch.
+        worker.succeeded.connect(self._open_loaded)
         worker.failed.connect(self.window.show_error)
         self.loader = worker
         self.window.workers.start(worker)
         return worker
+
+    @Slot(object)
+    def _open_loaded(self, loaded) -> None:
+        path, result = loaded
+        self.window.open_stored(path, result)
 
 
 def _read_result(path: Path, row: BatchRow):

@@ -9,7 +9,7 @@ itself is never altered or interpolated by it. What a heatmap is and is not: :da
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from core.explain import NOTE
 from gui.workers import FunctionWorker
@@ -58,7 +58,7 @@ class Heatmaps(QObject):
         view.set_heatmaps(known, self.opacity)
         if not faces or self._running:  # one at a time; the frame on screen then is done next
             return None
-        rgb, index = view.rgb.copy(), frame.index
+        rgb, where = view.rgb.copy(), (video, model_id, frame.index)
         self._running = True
 
         def job(_worker):
@@ -74,15 +74,18 @@ class Heatmaps(QObject):
             for face in faces:
                 crop = crop_face(rgb, face.box, card.face_margin, card.input_size)
                 out[face.track] = (square_around(face.box, card.face_margin), cam(crop).cam)
-            return out
+            return where, out
 
         worker = FunctionWorker("heatmaps", job)
-        worker.succeeded.connect(lambda maps: self._arrived((video, model_id, index), maps))
+        # a method, not a lambda: PySide6 runs a lambda in the emitting (worker) thread, not the GUI's
+        worker.succeeded.connect(self._arrived)
         worker.failed.connect(self._failed)
         w.workers.start(worker)
         return worker
 
-    def _arrived(self, where: tuple[str, str, int], maps: dict) -> None:
+    @Slot(object)
+    def _arrived(self, arrived: tuple[tuple[str, str, int], dict]) -> None:
+        where, maps = arrived
         self._running = False
         for track, value in maps.items():
             self._cams[(*where, track)] = value

@@ -442,7 +442,10 @@ class LibraryTab(QWidget):
         if self.busy():
             return None
         worker = FunctionWorker(name, lambda _w: fn())
-        worker.succeeded.connect(done)
+        # ``done`` is called from a slot of this tab: connected directly, PySide6 would call a plain function
+        # in the emitting (worker) thread, and ``done`` shows messages, which only the GUI thread may do
+        self._job_done = done
+        worker.succeeded.connect(self._job_succeeded)
         worker.failed.connect(self._job_failed)
         worker.finished.connect(self._job_finished)
         self.job = worker
@@ -450,6 +453,10 @@ class LibraryTab(QWidget):
         self._update()
         self.window.statusBar().showMessage(f"{name.capitalize()}…")
         return worker
+
+    @Slot(object)
+    def _job_succeeded(self, value) -> None:
+        self._job_done(value)
 
     @Slot(object, str)
     def _job_failed(self, exc, tb: str) -> None:

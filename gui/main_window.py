@@ -657,11 +657,12 @@ class MainWindow(QMainWindow):
             from core.robustness import probe
 
             info = resolve(result.model.id)
-            return probe(result, self.info.path, Scorer(info).score_crops, info.card.input_size,
-                         should_cancel=w.cancelled)
+            return result, probe(result, self.info.path, Scorer(info).score_crops, info.card.input_size,
+                                 should_cancel=w.cancelled)
 
         worker = FunctionWorker("robustness", job)
-        worker.succeeded.connect(lambda report: self._on_robustness(result, report))
+        # a method, not a lambda: PySide6 runs a lambda in the emitting (worker) thread, not the GUI's
+        worker.succeeded.connect(self._on_robustness)
         worker.failed.connect(self.show_error)
         self.statusBar().showMessage("Re-scoring the segments after re-encoding…")
         self.workers.start(worker)
@@ -677,7 +678,9 @@ class MainWindow(QMainWindow):
                                                                            result.finished)
         return report if same and self.review.segments == made_for.segments else None
 
-    def _on_robustness(self, result, report) -> None:
+    @Slot(object)
+    def _on_robustness(self, done) -> None:
+        result, report = done
         self._robustness = (result, report)
         self.segments.set_robustness(self._robustness_of(self.review.current_result()))
         fragile = [s.segment for s in report.segments if s.fragile]

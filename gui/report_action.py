@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
@@ -14,9 +15,11 @@ FILTERS = "HTML report (*.html);;PDF report (*.pdf)"
 
 
 class ExportReportWorker(Worker):
-    """Hashes the evidence again, decodes the peak frames and writes the report files."""
+    """Hashes the evidence again, decodes the peak frames and writes the report files; ``written``
+    carries the status-bar line naming them."""
 
     name = "export report"
+    written = Signal(str)
 
     def __init__(self, out: str, result, video_path: str, case=None, overwrite: bool = False):
         super().__init__()
@@ -29,10 +32,14 @@ class ExportReportWorker(Worker):
         if self.out.lower().endswith(".pdf"):
             from gui.report_pdf import export_pdf
 
-            return export_pdf(self.out, self.result, html=True, **kw)
-        from core.report import export_report
+            files = export_pdf(self.out, self.result, html=True, **kw)
+        else:
+            from core.report import export_report
 
-        return export_report(self.out, self.result, **kw)
+            files = export_report(self.out, self.result, **kw)
+        self.written.emit(f"Report written: {files.pdf or files.html} (with {Path(files.json).name}, "
+                          f"{Path(files.csv).name} and {Path(files.manifest).name})")
+        return files
 
 
 def export_current(window, out: str | None = None) -> ExportReportWorker | None:
@@ -61,9 +68,8 @@ def export_current(window, out: str | None = None) -> ExportReportWorker | None:
     panel = getattr(window, "case_panel", None)
     worker = ExportReportWorker(out, result, info.path, panel.case if panel is not None else None,
                                 overwrite=bool(present))
-    worker.succeeded.connect(lambda files: window.statusBar().showMessage(
-        f"Report written: {files.pdf or files.html} (with {Path(files.json).name}, {Path(files.csv).name} and "
-        f"{Path(files.manifest).name})"))
+    # the status bar's own slot, not a lambda: PySide6 runs a lambda in the emitting (worker) thread
+    worker.written.connect(window.statusBar().showMessage)
     worker.failed.connect(window.show_error)
     window.statusBar().showMessage("Writing the report…")
     window.workers.start(worker)

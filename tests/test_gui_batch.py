@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from functools import partial
 
@@ -197,8 +198,18 @@ def test_double_click_opens_review_with_the_batch_result(qtbot, window, tmp_path
     _run(qtbot, page)
     rel = "cam/b/clip.avi"
     stored = json.loads(result_paths(tmp_path / "out", rel)[0].read_text())
+    opened_in = []
+    real_open = window.open_stored
+
+    def open_stored(*args):
+        opened_in.append(threading.current_thread())
+        return real_open(*args)
+
+    window.open_stored = open_stored
     _double_click(qtbot, page, rel)
     qtbot.waitUntil(lambda: window.review.source == "batch", timeout=10_000)
+    # on the GUI thread: widgets touched from the loader's thread crashed a later test (a lambda slot)
+    assert opened_in == [threading.main_thread()]
     assert window.tabs.currentIndex() == 0 and window.info.path == str(cam / "b/clip.avi")
     r = window.current_result()
     assert r.sha256 == stored["video"]["sha256"] == window.video_sha256
