@@ -28,6 +28,9 @@ cleanup() {
     [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
     [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
     rm -rf "$work"
+    if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q "ok installed"; then  # a failed run
+        echo "purging $PKG after the failure"; DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$PKG" >/dev/null
+    fi
 }
 trap cleanup EXIT
 user_home="$work/home"
