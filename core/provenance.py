@@ -67,6 +67,20 @@ def _brief(value: Any, depth: int = 0) -> Any:
     return f"({type(value).__name__})"
 
 
+# What the report's Model section reads (core/report/html.py) from below _brief's depth: the training
+# files per split, label and kind, and the video AUC per unseen source; small, and kept whole.
+_REPORTED = {"training": ("data", "counts"), "metrics": ("unseen_sources", "by_source")}
+
+
+def _brief_with_reported(part: str, value: dict[str, Any]) -> dict[str, Any]:
+    out = _brief(value)
+    outer, inner = _REPORTED[part]
+    deep = value.get(outer)
+    if isinstance(deep, dict) and isinstance(deep.get(inner), dict):
+        out[outer][inner] = _brief(deep[inner], depth=-3)  # three levels more than _brief keeps
+    return out
+
+
 def model_summary(card) -> dict[str, Any]:
     """The model card in brief: what the analyst needs to judge the model."""
     return {
@@ -82,8 +96,9 @@ def model_summary(card) -> dict[str, Any]:
         "sequence_length": card.sequence_length,
         "description": card.description,
         "created": card.created,
-        "training": _brief(dict(card.training)),
-        "metrics": _brief(dict(card.metrics)),
+        "calibration": _brief(card.calibration),
+        "training": _brief_with_reported("training", dict(card.training)),
+        "metrics": _brief_with_reported("metrics", dict(card.metrics)),
         "limits": list(card.limits),
     }
 

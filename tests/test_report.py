@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -259,3 +261,42 @@ def test_pdf_report_renders_with_the_report_text(analysed, tmp_path, log):
     blue = [(np.abs(doc[i].render(scale=1.0, rev_byteorder=True).to_numpy()[..., :3].astype(int)
                     - np.array([13, 71, 161])).max(axis=2) < 40).sum() for i in range(len(doc))]
     assert max(blue) > 200, blue
+
+
+
+_CARDS = sorted((Path(__file__).resolve().parents[1] / "models").glob("*/card.json"))  # a new bundle's too
+
+
+def _card_cases():
+    for p in _CARDS:
+        card = json.loads(p.read_text(encoding="utf-8"))
+        data, metrics = card.get("training", {}).get("data"), card.get("metrics", {})
+        expected = [" real / "] if isinstance(data, dict) and data.get("counts") else []
+        expected += ["Unseen sources (video AUC)"] if metrics.get("unseen_sources", {}).get("by_source") else []
+        expected += ["scaling fitted on"] if card.get("calibration") else []
+        yield pytest.param(card, expected, id=p.parent.name)
+    odd = {"training": {"data": "free text", "self_blend": True, "epochs_run": "3"}, "limits": [{"a": 1}, 2],
+           "metrics": {"val_auc": "high", "val_n": None, "unseen_sources": {"by_source": ["a"]}}}
+    yield pytest.param(odd, ["(not recorded)"], id="odd-shapes")
+    flat = {"training": {"data": {"counts": {"train": {"real": 5, "fake": "?"}, "test": 1}}}}
+    yield pytest.param(flat, ["train: 5 real / 0 fake files"], id="flat-counts")
+
+
+@pytest.mark.parametrize(("card", "expected"), list(_card_cases()))
+def test_every_card_the_loader_accepts_renders_as_the_analysis_records_it(card, expected):
+    """A card reaches the report through provenance.model_summary, which cuts deep parts short: the
+    shipped card's training counts arrived as the string "(dict)" and every --report failed."""
+    from types import SimpleNamespace
+
+    from core.models.bundle import parse_card
+    from core.provenance import model_summary
+    from core.report.html import _model
+
+    base = {"name": "m", "architecture": "tiny_cnn", "kind": "frame", "input_size": 32, "preprocessing": "scale_0_1"}
+    summary = model_summary(parse_card({**base, **card}, "test"))
+    model = SimpleNamespace(name="m", id="m", architecture="tiny_cnn", kind="frame", sha256="0" * 64,
+                            output="p_fake", threshold=0.5)
+    html = _model(SimpleNamespace(result=SimpleNamespace(model=model, provenance={"model_card": summary})))
+    assert "Trained on" in html
+    for text in expected:
+        assert text in html

@@ -258,8 +258,7 @@ def _verdict(d: ReportData) -> str:
         parts.append("<h3>Warnings</h3><ul>" + "".join(f'<li class="warn">{esc(w)}</li>' for w in warnings) + "</ul>")
     parts.append("<h3>Limits of this result</h3><ul>")
     parts += [f"<li>{esc(x)}</li>" for x in general_limits(r)]
-    card = r.provenance.get("model_card") or {}
-    for lim in card.get("limits", []) or []:
+    for lim in _list(_obj(r.provenance.get("model_card")).get("limits")):
         parts.append(f"<li>Model card: {esc(lim)}</li>")
     parts.append("</ul>")
     return "\n".join(parts)
@@ -467,7 +466,7 @@ def _model(d: ReportData) -> str:
     """What the model is and how far it can be trusted, in plain rows: never the raw card (its paths,
     commands and internal notes are in the JSON beside the report)."""
     r, m = d.result, d.result.model
-    card = r.provenance.get("model_card") or {}
+    card = _obj(r.provenance.get("model_card"))
     rows = [
         ("Model", f"{m.name} (id {m.id})"),
         ("Architecture", f"{m.architecture} ({m.kind} model)"),
@@ -481,18 +480,18 @@ def _model(d: ReportData) -> str:
                       f"margin {card.get('face_margin')}"),
             ("Description", card.get("description") or "(none)"),
             ("Card created", card.get("created") or "(unknown)"),
-            ("Trained on", _trained_on(card.get("training") or {})),
-            ("Validation", _validation(card.get("metrics") or {})),
+            ("Trained on", _trained_on(_obj(card.get("training")))),
+            ("Validation", _validation(_obj(card.get("metrics")))),
         ]
-        unseen = _unseen(card.get("metrics") or {})
+        unseen = _unseen(_obj(card.get("metrics")))
         if unseen:
             rows.append(("Unseen sources (video AUC)", Markup(unseen)))
-        cal = card.get("calibration") or {}
+        cal = _obj(card.get("calibration"))
         if cal.get("method"):
             ece = cal.get("val_ece")
             rows.append(("Calibration", f"{cal['method']} scaling fitted on {cal.get('fitted_on', 'validation')}"
                          + (f"; expected calibration error {ece:.3f}" if isinstance(ece, (int, float)) else "")))
-        limits = card.get("limits") or []
+        limits = _list(card.get("limits"))
         if limits:
             rows.append(("Limits stated by the card", Markup("<br>".join(esc(x) for x in limits))))
     else:
@@ -500,50 +499,68 @@ def _model(d: ReportData) -> str:
     return f"<h2{PAGE_BREAK}>Model</h2>\n" + _kv(rows, {"Weights SHA-256"})
 
 
+# A card's training and metrics are free-form objects (the bundle loader checks only that they are
+# objects), and the analysis records them in brief (core.provenance: deep parts become "(dict)"), so
+# the rows below take whatever shape they find: a part that is not what they read is "not recorded".
+def _obj(v: Any) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v: Any) -> list:
+    return v if isinstance(v, list) else []
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _count(counts: dict, split: str, label: str) -> int:
-    c = (counts.get(split) or {}).get(label) or {}
-    return int(sum(v for v in c.values() if isinstance(v, (int, float))))
+    c = _obj(counts.get(split)).get(label)
+    if _num(c):  # {"train": {"real": 120}}
+        return int(c)
+    return int(sum(v for v in _obj(c).values() if _num(v)))  # {"train": {"real": {"image": 100, "video": 20}}}
 
 
 def _trained_on(training: dict) -> str:
-    data = training.get("data") or {}
-    counts = data.get("counts") or {}
-    if not counts:
-        return "(not recorded)"
+    data = _obj(training.get("data"))
+    counts = _obj(data.get("counts"))
     parts = []
     for split in ("train", "validation", "test"):
         real, fake = _count(counts, split, "real"), _count(counts, split, "fake")
         if real or fake:
             parts.append(f"{split}: {real:,} real / {fake:,} fake files")
+    if not parts:
+        return "(not recorded)"
     text = "; ".join(parts)
-    if data.get("self_blended_fakes") or (training.get("self_blend") or {}).get("enabled"):
+    if data.get("self_blended_fakes") or _obj(training.get("self_blend")).get("enabled"):
         text += "; fakes for training self-blended from the real faces"
-    if training.get("epochs_run"):
+    if _num(training.get("epochs_run")) and training["epochs_run"]:
         text += f"; {training['epochs_run']} epochs, epoch {training.get('best_epoch', '?')} kept"
     return text
 
 
 def _validation(metrics: dict) -> str:
-    if "val_auc" not in metrics:
+    if not _num(metrics.get("val_auc")):
         return "(not recorded)"
     out = f"frame AUC {metrics['val_auc']:.3f}"
-    if "val_accuracy" in metrics:
+    if _num(metrics.get("val_accuracy")):
         out += f", accuracy {metrics['val_accuracy']:.3f}"
-    if "val_eer" in metrics:
+    if _num(metrics.get("val_eer")):
         out += f", equal error rate {metrics['val_eer']:.3f}"
-    if "val_n" in metrics:
-        out += f" on {metrics['val_n']:,} validation samples"
+    if _num(metrics.get("val_n")):
+        out += f" on {int(metrics['val_n']):,} validation samples"
     return out
 
 
 def _unseen(metrics: dict) -> str:
-    by = ((metrics.get("unseen_sources") or {}).get("by_source")) or {}
+    by = _obj(_obj(metrics.get("unseen_sources")).get("by_source"))
     rows = []
     for name, m in by.items():
-        v = (m or {}).get("video") or {}
-        if isinstance(v.get("auc"), (int, float)):
-            ci = f" [{v['low']:.2f}, {v['high']:.2f}]" if isinstance(v.get("low"), (int, float)) else ""
-            rows.append(f"{esc(name)}: {v['auc']:.2f}{ci} ({v.get('real', '?')} real, {v.get('fake', '?')} fake)")
+        v = _obj(_obj(m).get("video"))
+        if _num(v.get("auc")):
+            ci = f" [{v['low']:.2f}, {v['high']:.2f}]" if _num(v.get("low")) and _num(v.get("high")) else ""
+            rows.append(f"{esc(name)}: {v['auc']:.2f}{ci} ({esc(v.get('real', '?'))} real, "
+                        f"{esc(v.get('fake', '?'))} fake)")
     return "<br>".join(rows)
 
 
