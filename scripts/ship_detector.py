@@ -26,8 +26,11 @@ from core.models.bundle import CARD_FILE, MODEL_FILE, parse_card, read_bundle  #
 
 FAMILIES = {
     "celebdf_pairs": "face swap (Celeb-DF v2)",
-    "celebdf_faceclips": "face swap (Celeb-DF v2 face clips; they chose the epoch, threshold and calibration)",
+    "celebdf_pairs_validation": "face swap (Celeb-DF v2, the validation groups: they chose the epoch, threshold and "
+                                "calibration)",
+    "celebdf_faceclips": "face swap (Celeb-DF v2 face clips, hard cases picked against a published detector)",
     "deepfacelive": "real-time face swap (DeepFaceLive)",
+    "deepfacelive_validation": "real-time face swap (DeepFaceLive, the groups earlier defaults validated on)",
     "talking_heads": "fully synthetic / re-animated talking heads (SadTalker, AniPortrait, DreamTalk, MuseV)",
 }
 
@@ -58,11 +61,12 @@ def main() -> None:
     ap.add_argument("bundle")
     ap.add_argument("--id", required=True)
     ap.add_argument("--name")
+    ap.add_argument("--description", help="replaces the architecture's text the training run wrote")
     ap.add_argument("--unseen", help="scripts/eval_unseen.py output")
     ap.add_argument("--unseen-key", help="the model's key in that file (default: the bundle path)")
     ap.add_argument("--speed", help="bench/engine_speed.py --json output")
     ap.add_argument("--recipe")
-    ap.add_argument("--families", default="", help="comma list of what it covers, in words")
+    ap.add_argument("--families", default="", help="what it covers, in words; several separated by ';'")
     ap.add_argument("--note", action="append", default=[], help="a limit or failure case seen, in words")
     ap.add_argument("--default", action="store_true", help="make it the app's default model")
     a = ap.parse_args()
@@ -70,6 +74,8 @@ def main() -> None:
     card = json.loads((Path(src.path) / CARD_FILE).read_text())
     if a.name:
         card["name"] = a.name
+    if a.description:
+        card["description"] = a.description
     metrics = dict(card.get("metrics", {}))
     limits = list(card.get("limits", []))
     if a.unseen:
@@ -80,7 +86,7 @@ def main() -> None:
     if a.speed:
         metrics["speed"] = json.loads(Path(a.speed).read_text())
     if a.families:
-        card["training"]["covers"] = [f.strip() for f in a.families.split(",") if f.strip()]
+        card["training"]["covers"] = [f.strip() for f in a.families.split(";") if f.strip()]
     if a.recipe:
         card["training"]["recipe"] = {"file": str(Path(a.recipe).relative_to(ROOT)) if Path(a.recipe).is_absolute()
                                       else a.recipe, "content": json.loads(Path(a.recipe).read_text())}

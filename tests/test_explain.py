@@ -69,10 +69,10 @@ def test_sequence_models_are_refused(tiny_seq_bundle):
 
 
 def test_the_shipped_detector_gives_a_map_on_its_own_backbone():
-    from core.models.bundle import resolve
+    from core.models.bundle import default_bundle_id, resolve
 
     try:
-        info = resolve("sbi-efficientnet-lite0")
+        info = resolve(default_bundle_id())
     except Exception as exc:  # noqa: BLE001 - a checkout without the shipped models
         pytest.skip(f"shipped detector not installed: {exc}")
     h = GradCam(info)(np.random.default_rng(0).integers(0, 255, (info.card.input_size,) * 2 + (3,), np.uint8))

@@ -14,10 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_shipped_recipe_reads_into_a_config(tmp_path):
     cfg = config_from_recipe(ROOT / "scripts" / "recipes" / "default-frame.json", tmp_path, out=str(tmp_path / "o"))
     assert cfg.arch == "efficientnet_lite0" and cfg.out == str(tmp_path / "o")
-    assert cfg.epoch_samples == 4800 and cfg.pair_self_blends
+    assert cfg.epoch_samples == 3200 and cfg.pair_self_blends
     assert dict(cfg.data.split_roots) == {"train": str(tmp_path / "train"), "validation": str(tmp_path / "validation")}
     assert cfg.data.self_blend and cfg.data.self_blend_config.warp == 0.06
     assert cfg.data.self_blend_config.downscale == (0.3, 0.9)
+    assert cfg.data.self_blend_config.hulls == ("mesh", "inner", "inner", "five")
     assert cfg.augment.jpeg_quality == (30, 95) and cfg.augment.flip  # unnamed switches keep their defaults
     assert dict(cfg.params) == {"dropout": 0.3, "drop_connect": 0.2}
 
@@ -29,6 +30,9 @@ def test_unknown_keys_are_refused_where_they_are(tmp_path):
         config_from_recipe(bad, tmp_path)
     bad.write_text(json.dumps({"arch": "simple_cnn", "data": {"self_blend_config": {"wrap": 1}}}))
     with pytest.raises(TrainingError, match="self_blend_config has unknown keys: wrap"):
+        config_from_recipe(bad, tmp_path)
+    bad.write_text(json.dumps({"arch": "simple_cnn", "data": {"self_blend_config": {"hulls": ["jaw"]}}}))
+    with pytest.raises(TrainingError, match="self_blend_config: self-blend hulls: jaw; known: mesh, inner, five"):
         config_from_recipe(bad, tmp_path)
     bad.write_text("[1]")
     with pytest.raises(TrainingError, match="not a JSON object"):

@@ -190,7 +190,9 @@ def test_the_model_section_states_the_card_in_plain_rows_not_its_raw_json(analys
     import json
     from pathlib import Path
 
-    card = json.loads((Path(__file__).resolve().parents[1] / "models/sbi-efficientnet-lite0/card.json").read_text())
+    models = Path(__file__).resolve().parents[1] / "models"
+    default = (models / "default_model.txt").read_text().strip()
+    card = json.loads((models / default / "card.json").read_text())
     from dataclasses import replace
 
     r, c = analysed
@@ -199,7 +201,9 @@ def test_the_model_section_states_the_card_in_plain_rows_not_its_raw_json(analys
     model = html[html.index(">Model</h2>"):html.index("<h2", html.index(">Model</h2>"))]
     assert "Trained on" in model and "real / 0 fake files" in model and "self-blended" in model
     assert f"frame AUC {card['metrics']['val_auc']:.3f}" in model
-    assert "celebdf_pairs/original: 0.65 [0.60, 0.79] (11 real, 11 fake)" in model
+    v = card["metrics"]["unseen_sources"]["by_source"]["celebdf_pairs/original"]["video"]
+    assert f"celebdf_pairs/original: {v['auc']:.2f} [{v['low']:.2f}, {v['high']:.2f}] ({v['real']} real, " \
+           f"{v['fake']} fake)" in model
     assert "platt scaling" in model and card["limits"][0].split(";")[0] in model
     for internal in ("eval_unseen.py", "/tmp/dfi", "file_list_sha256", "history", "{&#34;", '{"'):
         assert internal not in model, internal

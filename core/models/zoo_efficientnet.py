@@ -133,7 +133,8 @@ for _v, (_w, _d, _size) in VARIANTS.items():
         Architecture(
             name=f"efficientnet_lite{_v}",
             description=f"EfficientNet-Lite{_v} (ImageNet) + the self-blended-images paper's binary head "
-            f"(Dropout, sigmoid); whole network fine-tuned; {_size} px, (x - 127) / 128.",
+            f"(Dropout, sigmoid); whole network fine-tuned; {_size} px unless the card says otherwise, "
+            "(x - 127) / 128.",
             kind=FRAME,
             input_size=_size,
             preprocessing="efficientnet_lite",
