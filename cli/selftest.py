@@ -1,5 +1,7 @@
 """``--self-test``: prove an installation works: every shipped model loads, and the default
-model finds the demo clip's manipulated segment and nothing else. Exit status 1 on any failure.
+model finds the demo clip's manipulated segment (80 % of its frames), flags at most 5 % of the
+untouched frames, and nothing there as long or as strong as the manipulation. Exit status 1 on any
+failure.
 """
 
 from __future__ import annotations
@@ -69,10 +71,16 @@ def run(args) -> int:
         check(r.sha256 == expect["sha256"], "demo clip hash matches")
         hit = [s for s in r.segments if _overlap(s, start, end) > 0]
         covered = sum(_overlap(s, start, end) for s in hit)
-        check(bool(hit) and covered >= 0.25 * (end - start + 1),
+        check(bool(hit) and covered >= 0.8 * (end - start + 1),
               f"manipulated frames {start}-{end} found ({covered} of {end - start + 1} in suspicious segments)")
+        # a brief false alarm on an untouched face can happen (the shipped detector gives one of 3 frames);
+        # none may be as long or as strong as the manipulated segment
         stray = [s for s in r.segments if _overlap(s, start, end) == 0]
-        check(not stray, f"no suspicious segment in the untouched frames ({len(stray)} found)")
+        weakest = min((s.mean for s in hit), default=1.0)
+        loud = [s for s in stray if s.end_frame - s.start_frame + 1 >= covered or s.mean >= weakest]
+        check(not loud, f"no suspicious segment in the untouched frames as long or as strong as the manipulated one "
+                        f"({len(stray)} shorter, weaker one(s); frames "
+                        f"{', '.join(f'{s.start_frame}-{s.end_frame}' for s in stray) or 'none'})")
         thr = r.params["threshold"]
         outside = [f for f in r.frames if f.score is not None and not start <= f.index <= end]
         flagged = sum(f.score >= thr for f in outside)
