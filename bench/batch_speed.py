@@ -29,23 +29,9 @@ os.environ.setdefault("DFI_HOME", tempfile.mkdtemp(prefix="dfi-bench-"))
 
 
 def make_clip(path: Path, frames: int, fps: float = 30.0) -> Path:
-    """A real face (the astronaut) drifting over a blurred-noise 1280x720 background, MJPG."""
-    import cv2
-    import numpy as np
-    from media import astronaut
+    from media import drifting_face_720p
 
-    face = cv2.resize(astronaut()[30:250, 130:320], (190, 220))
-    rng = np.random.default_rng(len(path.name))
-    background = cv2.GaussianBlur(rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8), (0, 0), 8)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (1280, 720))
-    for i in range(frames):
-        img = background.copy()
-        x = int(200 + 700 * (0.5 + 0.5 * np.sin(i / 40)))
-        y = int(200 + 60 * np.sin(i / 17))
-        img[y : y + 220, x : x + 190] = face
-        writer.write(cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
-    writer.release()
-    return path
+    return drifting_face_720p(path, frames, fps, seed=len(path.name))
 
 
 def _executor(run: str) -> tuple[int, str | None]:

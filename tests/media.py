@@ -120,3 +120,20 @@ def astronaut_face_video(path: Path, n: int = 20, size: tuple[int, int] = (480, 
         img[y : y + 140, x : x + 120] = face
         frames.append(img)
     return write_video(path, frames, fps=fps)
+
+
+def drifting_face_720p(path: Path, frames: int, fps: float = 30.0, seed: int = 0) -> Path:
+    """A real face (the astronaut) drifting over a blurred-noise 1280x720 background, MJPG: the
+    benchmarks' clip (streamed to disk frame by frame, so long clips need little memory)."""
+    face = cv2.resize(astronaut()[30:250, 130:320], (190, 220))
+    rng = np.random.default_rng(seed)
+    background = cv2.GaussianBlur(rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8), (0, 0), 8)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (1280, 720))
+    for i in range(frames):
+        img = background.copy()
+        x = int(200 + 700 * (0.5 + 0.5 * np.sin(i / 40)))
+        y = int(200 + 60 * np.sin(i / 17))
+        img[y : y + 220, x : x + 190] = face
+        writer.write(cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path

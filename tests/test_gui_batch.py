@@ -164,16 +164,22 @@ def test_cancel_within_a_second_then_start_again_skips_the_finished(qtbot, windo
     assert skipped and skipped[-1]["result_sha256"] == stamp[1]
 
 
+def _batch_done(qtbot, window, tmp_path, seed: int):
+    """The Batch page after a whole batch of a generated evidence folder into ``tmp_path/out``."""
+    page = window.batch
+    cam = _evidence(tmp_path, seed=seed)
+    page.add_inputs([cam])
+    page.set_output(str(tmp_path / "out"))
+    _run(qtbot, page)
+    return page, cam
+
+
 def _slow_engine(bundle_path: str, delay_s: float):
     return colour_engine(bundle_path, delay_s)
 
 
 def test_an_earlier_output_folder_shows_its_table_and_inputs(qtbot, window, tmp_path):
-    page = window.batch
-    cam = _evidence(tmp_path, seed=40)
-    page.add_inputs([cam])
-    page.set_output(str(tmp_path / "out"))
-    _run(qtbot, page)
+    page, cam = _batch_done(qtbot, window, tmp_path, seed=40)
     page.inputs.clear()
     page.set_output(str(tmp_path / "elsewhere"))
     assert page.table.rowCount() == 0
@@ -191,11 +197,7 @@ def _double_click(qtbot, page, rel):
 
 
 def test_double_click_opens_review_with_the_batch_result(qtbot, window, tmp_path):
-    page = window.batch
-    cam = _evidence(tmp_path, seed=50)
-    page.add_inputs([cam])
-    page.set_output(str(tmp_path / "out"))
-    _run(qtbot, page)
+    page, cam = _batch_done(qtbot, window, tmp_path, seed=50)
     rel = "cam/b/clip.avi"
     stored = json.loads(result_paths(tmp_path / "out", rel)[0].read_text())
     opened_in = []
@@ -230,11 +232,7 @@ def test_double_click_opens_review_with_the_batch_result(qtbot, window, tmp_path
 
 
 def test_a_file_changed_since_the_batch_is_refused(qtbot, window, tmp_path):
-    page = window.batch
-    cam = _evidence(tmp_path, seed=60)
-    page.add_inputs([cam])
-    page.set_output(str(tmp_path / "out"))
-    _run(qtbot, page)
+    page, cam = _batch_done(qtbot, window, tmp_path, seed=60)
     _clip(cam / "c.avi", seed=99)  # replaced after the batch
     _double_click(qtbot, page, "cam/c.avi")
     qtbot.waitUntil(lambda: any(m.title == "Not the analysed file" for m in window.shown), timeout=10_000)
