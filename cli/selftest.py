@@ -73,8 +73,8 @@ def run(args) -> int:
         covered = sum(_overlap(s, start, end) for s in hit)
         check(bool(hit) and covered >= 0.8 * (end - start + 1),
               f"manipulated frames {start}-{end} found ({covered} of {end - start + 1} in suspicious segments)")
-        # a brief false alarm on an untouched face can happen (the shipped detector gives one of 3 frames);
-        # none may be as long or as strong as the manipulated segment
+        # a brief false alarm on an untouched face can happen (the shipped detector flags 3 frames of the
+        # untouched astronaut); none may be as long or as strong as the manipulated segment
         stray = [s for s in r.segments if _overlap(s, start, end) == 0]
         weakest = min((s.mean for s in hit), default=1.0)
         loud = [s for s in stray if s.end_frame - s.start_frame + 1 >= covered or s.mean >= weakest]
