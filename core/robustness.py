@@ -6,6 +6,10 @@ scored again by the same model. Mild degradations (JPEG 70, half resolution) are
 does: a segment whose verdict side flips under one of them is **fragile**, the finding depends on
 details a re-encode removes; otherwise **stable**. Strong degradations are reported beside them.
 Frame models only; the evidence file must be the analysed one (by hash).
+
+Besides the per-segment summaries, the report keeps each re-scored face's own range over the
+degradations (:class:`FrameProbe`: frame, track, lowest and highest degraded score), which the review
+timeline draws as a band around that track's curve.
 """
 
 from __future__ import annotations
@@ -56,11 +60,24 @@ class SegmentProbe:
 
 
 @dataclass(frozen=True)
+class FrameProbe:
+    """One re-scored face: how far the degradations move its score."""
+
+    frame: int
+    track: int | None  # the segment's track (None: a version-1 frame-series segment)
+    segment: int  # 1-based, the SegmentProbe it belongs to
+    original: float  # re-scored undegraded
+    low: float  # lowest score over VARIANTS
+    high: float  # highest score over VARIANTS
+
+
+@dataclass(frozen=True)
 class RobustnessReport:
     threshold: float
     reproduced: float  # largest difference between the re-scored undegraded faces and the analysis's scores
     shift: dict[str, float]  # variant -> mean absolute change of a face's score
     segments: tuple[SegmentProbe, ...]
+    frames: tuple[FrameProbe, ...] = ()  # every re-scored face of every segment, by segment then frame
 
     def lines(self) -> list[str]:
         out = [f"Re-scored faces reproduce the analysis within {self.reproduced:.2g}.",
@@ -124,7 +141,7 @@ def probe(result: AnalysisResult, video_path: str | os.PathLike, score: Callable
                 recorded[(index, x.track)] = float(x.score)
     reproduced = max((abs(scores[k][""] - recorded[k]) for k in scores), default=0.0)
     shift = {v: float(np.mean([s[v] - s[""] for s in scores.values()])) if scores else 0.0 for v in VARIANTS}
-    probes = []
+    probes, per_frame = [], []
     for n, seg in enumerate(result.segments, 1):
         keys = [(i, seg.track) for i in chosen[n] if (i, seg.track) in scores]
         if not keys:
@@ -134,4 +151,7 @@ def probe(result: AnalysisResult, video_path: str | os.PathLike, score: Callable
         flips = [v for v in MILD if (degraded[v] >= threshold) != (original >= threshold)]
         probes.append(SegmentProbe(n, seg.track, tuple(i for i, _ in keys), original, degraded, bool(flips),
                                    ", ".join(WORDS[v] for v in flips)))
-    return RobustnessReport(threshold, reproduced, shift, tuple(probes))
+        for k in keys:
+            moved = [scores[k][v] for v in VARIANTS]
+            per_frame.append(FrameProbe(k[0], seg.track, n, scores[k][""], min(moved), max(moved)))
+    return RobustnessReport(threshold, reproduced, shift, tuple(probes), tuple(per_frame))

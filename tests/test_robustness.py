@@ -50,6 +50,30 @@ def test_a_finding_that_lives_in_fine_detail_is_fragile(analysed, face_video):
     assert not any(s.fragile for s in probe(low, face_video, _sharpness, 32).segments)
 
 
+def test_each_re_scored_face_keeps_its_lowest_and_highest_degraded_score(analysed, face_video):
+    """The per-frame range the timeline draws as a band: for every face a segment re-scored, the least
+    and greatest of its scores over the degradations, computed here again from the frames."""
+    from core.faces import crop_face
+    from core.video import FrameReader
+
+    rep = probe(analysed, face_video, _sharpness, 32)
+    assert rep.frames
+    for s in rep.segments:  # exactly the faces the segment summaries were made of, in their order
+        own = [f for f in rep.frames if f.segment == s.segment]
+        assert tuple(f.frame for f in own) == s.frames and {f.track for f in own} == {s.track}
+        assert np.mean([f.original for f in own]) == pytest.approx(s.original)
+    margin = float(analysed.params.get("margin", 0.3))
+    by_index = {f.index: f for f in analysed.frames}
+    with FrameReader(face_video) as reader:
+        for f in rep.frames:
+            rgb = reader.read(f.frame)
+            box = next(x.box for x in by_index[f.frame].faces if x.track == f.track)
+            expected = [float(_sharpness(crop_face(degrade(rgb, v), box, margin, 32)[None])[0]) for v in VARIANTS]
+            assert (f.low, f.high) == pytest.approx((min(expected), max(expected)))
+            assert f.original == pytest.approx(float(_sharpness(crop_face(rgb, box, margin, 32)[None])[0]))
+            assert f.low < f.original  # a finding in fine detail: some degradation lowers every face
+
+
 def test_degradations_keep_the_frame_size_and_change_it(face_video):
     from core.video import iter_frames
 
@@ -86,5 +110,6 @@ def test_command_line_probe_writes_figures_and_an_audit_entry(analysed, tiny_bun
     assert "reproduce the analysis" in printed and "Segment 1" in printed
     doc = json.loads(out.read_text())
     assert set(doc["shift"]) == set(VARIANTS) and doc["reproduced"] < 1e-5
+    assert doc["frames"] and {"frame", "track", "low", "high"} <= set(doc["frames"][0])
     entry = audit.default_log().entries()[-1]
     assert entry.event == audit.ROBUSTNESS_PROBED and entry.data["sha256"] == analysed.sha256
