@@ -510,6 +510,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_segments(self.review.segments)
         self.segments.set_segments(self.review.segments, fps, self.review.threshold)
         self.segments.set_robustness(self._robustness_of(self.review.current_result()))
+        self._show_probe_band()
         self.segments.set_tracks(self.review.tracks)
         self.segments.highlight_at(self.playback.position)
         self._show_verdict()
@@ -668,21 +669,35 @@ class MainWindow(QMainWindow):
         self.workers.start(worker)
         return worker
 
-    def _robustness_of(self, result):
-        """The probe's report when it was made for this result and these segments, else None."""
+    def _probe_of(self, result):
+        """The probe's report when it was made from this analysis (same file, model and run), else None."""
         done = getattr(self, "_robustness", None)
         if result is None or done is None:
             return None
         made_for, report = done
         same = (made_for.sha256, made_for.model.id, made_for.finished) == (result.sha256, result.model.id,
                                                                            result.finished)
-        return report if same and self.review.segments == made_for.segments else None
+        return report if same else None
+
+    def _robustness_of(self, result):
+        """The probe's report when it was made for this result and these segments, else None."""
+        report = self._probe_of(result)
+        return report if report is not None and self.review.segments == self._robustness[0].segments else None
+
+    def _show_probe_band(self) -> None:
+        """The re-encoding band on the timeline. Its per-frame ranges are scores of the analysed faces and
+        do not depend on the threshold or the verdict strategy: it stays while the analyst moves either
+        (seeing whether the band crosses the threshold is the point), though the stable/fragile marks,
+        which do depend on them, go. It goes with the analysis: another video, a new run, a cleared result."""
+        report = self._probe_of(self.review.current_result())
+        self.timeline.set_probe(report.frames if report is not None else ())
 
     @Slot(object)
     def _on_robustness(self, done) -> None:
         result, report = done
         self._robustness = (result, report)
         self.segments.set_robustness(self._robustness_of(self.review.current_result()))
+        self._show_probe_band()
         fragile = [s.segment for s in report.segments if s.fragile]
         self.statusBar().showMessage("Robustness: " + (f"fragile segment(s) {', '.join(map(str, fragile))}"
                                                        if fragile else "every segment stable"), 10000)

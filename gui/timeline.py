@@ -4,6 +4,11 @@ Draws one curve per face track and the per-frame maximum (gaps where nothing was
 status strip saying why frames are unscored, the decision threshold as a draggable line,
 suspicious segments as bands and the playhead. Click seeks; drag the playhead to scrub;
 wheel zooms time, drag pans; double-click shows everything.
+
+After a robustness probe (core/robustness.py) the frames it re-scored carry a shaded band around
+their track's curve, from the lowest to the highest score over the degradations (:class:`ProbeBand`,
+one per track, under the curves). The window decides when a probe applies (``set_probe``); opening
+a video clears it here.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from core.result import STATUSES, Segment
 from gui import theme
@@ -19,6 +25,43 @@ from gui.scores import NOT_ANALYSED, ScoreStore
 from gui.timecode import format_time, time_to_frame
 
 AXIS_WIDTH = 46
+PROBE_WORDS = "range of the scores after JPEG 70/40, half/quarter resolution and blur"
+PROBE_TIP = (f"Shaded around a track's curve: the {PROBE_WORDS} (Analysis > Check the segments' robustness), "
+             "at the frames the probe re-scored. A band that crosses the threshold: re-encoding can change the "
+             "finding there.")
+
+
+class ProbeBand(QGraphicsPathItem):
+    """One track's re-encoding range: a filled polygon per segment through the re-scored frames, the
+    highest degraded score along the top and the lowest along the bottom. ``frames``: the frames it spans."""
+
+    def __init__(self, track: int | None, runs: list[list], step: float, fps: float):
+        super().__init__()
+        colour = QColor(theme.MAX_CURVE if track is None else theme.track_colour(track))
+        self.track, self.frames = track, tuple(sorted(f.frame for run in runs for f in run))
+        path = QPainterPath()
+        for run in runs:
+            xs = [f.frame / fps for f in run]
+            lows, highs = [f.low for f in run], [f.high for f in run]
+            if len(run) == 1:  # one re-scored frame: as wide as a sample, so it can be seen
+                xs, lows, highs = [xs[0] - step / 2, xs[0] + step / 2], lows * 2, highs * 2
+            path.moveTo(xs[0], highs[0])
+            for x, y in zip(xs[1:], highs[1:], strict=True):
+                path.lineTo(x, y)
+            for x, y in zip(reversed(xs), reversed(lows), strict=True):
+                path.lineTo(x, y)
+            path.closeSubpath()
+        self.setPath(path)
+        fill = QColor(colour)
+        fill.setAlpha(70)
+        self.setBrush(QBrush(fill))
+        edge = QColor(colour)
+        edge.setAlpha(150)
+        pen = QPen(edge, 1)
+        pen.setCosmetic(True)  # 1 px on screen whatever the zoom
+        self.setPen(pen)
+        self.setZValue(-1)  # under every curve (0 and up), over the segment bands (-2)
+        self.setToolTip(f"T{track}: {PROBE_TIP}" if track is not None else PROBE_TIP)
 
 
 class TimeAxis(pg.AxisItem):
@@ -95,6 +138,9 @@ class Timeline(QWidget):
         self.segments: tuple[Segment, ...] = ()
         self._drawn_version = -1
         self._curves: dict[int, pg.PlotDataItem] = {}
+        self.probe_bands: dict[int | None, ProbeBand] = {}
+        self._probed: dict[tuple[int, int | None], object] = {}  # (frame, track) -> core.robustness.FrameProbe
+        self._probe_frames: tuple = ()
         self._lut = _status_lut()
         self._build()
 
@@ -138,6 +184,7 @@ class Timeline(QWidget):
         self.plot.getViewBox().setDefaultPadding(0)
 
         self.bands = pg.BarGraphItem(x0=[], x1=[], y0=-0.05, y1=1.05, brush=pg.mkBrush(*theme.SEGMENT), pen=None)
+        self.bands.setZValue(-2)
         self.plot.addItem(self.bands)
         self.max_curve = pg.PlotDataItem(pen=pg.mkPen(theme.MAX_CURVE, width=2), connect="finite", name="max")
         self._tune(self.max_curve, 2)
@@ -204,6 +251,7 @@ class Timeline(QWidget):
         self.max_curve.setData([], [])
         self.set_segments(())
         self.set_bookmarks([])
+        self.set_probe(())  # another file: no probe of it yet
         self._drawn_version = -1
         duration = frames / self.fps if frames > 0 else 10.0  # an empty 10 s axis until a video opens
         self.playhead.setVisible(frames > 0)
@@ -257,6 +305,26 @@ class Timeline(QWidget):
         x0 = [s.start_s for s in self.segments]
         x1 = [s.end_s + step for s in self.segments]
         self.bands.setOpts(x0=x0, x1=x1, y0=-0.05, y1=1.05)
+
+    def set_probe(self, frames) -> None:
+        """The robustness probe's re-scored faces (``core.robustness.FrameProbe``; empty or None: none)
+        as a band per track around its curve. The same report again (every derivation asks) is a no-op."""
+        frames = tuple(frames or ())
+        if frames == self._probe_frames:
+            return
+        self._probe_frames = frames
+        for band in self.probe_bands.values():
+            self.plot.removeItem(band)
+        self.probe_bands.clear()
+        self._probed = {(f.frame, f.track): f for f in frames}
+        runs: dict[int | None, dict[int, list]] = {}
+        for f in sorted(frames, key=lambda f: (f.segment, f.frame)):
+            runs.setdefault(f.track, {}).setdefault(f.segment, []).append(f)
+        step = (self.store.every if self.store else 1) / self.fps
+        for track, by_segment in runs.items():
+            band = self.probe_bands[track] = ProbeBand(track, list(by_segment.values()), step, self.fps)
+            self.plot.addItem(band, ignoreBounds=True)
+        self._update_legend()
 
     def set_bookmarks(self, marks) -> None:
         """The case's bookmarks on this video as labelled markers: ``(frame, label)`` pairs; a click on
@@ -357,7 +425,10 @@ class Timeline(QWidget):
             parts.append(f"max <b style='color:{colour}'>{s.max[slot]:.3f}</b>")
         for track, y in sorted(s.tracks.items()):
             if not np.isnan(y[slot]):
-                parts.append(f"<span style='color:{theme.track_colour(track)}'>T{track}</span> {y[slot]:.3f}")
+                probed = self._probed.get((slot * s.every, track))
+                moved = "" if probed is None else (f" <span style='color:{theme.MUTED}'>re-encoded "
+                                                   f"{probed.low:.3f}–{probed.high:.3f}</span>")
+                parts.append(f"<span style='color:{theme.track_colour(track)}'>T{track}</span> {y[slot]:.3f}{moved}")
         if status != "scored":
             parts.append(f"<span style='color:{theme.MUTED}'>{theme.STATUS_LABELS[status]}</span>")
         if s.every > 1 and index % s.every:
@@ -372,6 +443,9 @@ class Timeline(QWidget):
         if len(tracks) > 8:
             items.append(f"+{len(tracks) - 8} tracks")
         items.append(f"<span style='color:rgb{theme.SEGMENT[:3]}'>▮</span> suspicious")
+        if self.probe_bands:
+            items.append(f"<span style='color:{theme.MUTED}'>▒</span> re-encoded range")
+        self.legend.setToolTip(PROBE_TIP if self.probe_bands else "")
         items.append(f"<span style='color:{theme.BOOKMARK}'>★</span> bookmark")
         strip = []
         for s in STATUSES:

@@ -727,6 +727,57 @@ def test_segments_are_marked_stable_or_fragile_after_a_robustness_check(qtbot, h
                     w.segments.segment_table.item(0, 0).text().isdigit(), timeout=5000)
 
 
+def test_a_robustness_check_draws_the_re_encoding_range_around_the_probed_frames(qtbot, harness, tmp_path):
+    """A band per track from the lowest to the highest degraded score, exactly over the frames the probe
+    re-scored, under the curves; it stays while the threshold moves (its scores do not depend on it) and
+    goes with another video or a new analysis."""
+    from gui.timeline import PROBE_WORDS
+
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 16, seed=19))
+    w.review.set_threshold(0.05)
+    harness.analyse(w)
+    assert not w.timeline.probe_bands and "re-encoded" not in w.timeline.legend.text()
+    w.check_robustness()
+    qtbot.waitUntil(lambda: bool(w.timeline.probe_bands), timeout=60_000)
+    report = w._probe_of(w.current_result())
+    fps, step = w.info.fps, w.review.store.every / w.info.fps
+    for track, band in w.timeline.probe_bands.items():
+        own = [f for f in report.frames if f.track == track]
+        assert band.frames == tuple(sorted(f.frame for f in own))
+        rect = band.path().boundingRect()  # in the plot's units: seconds across, P(fake) up
+        first, last = min(band.frames) / fps, max(band.frames) / fps
+        assert first - step / 2 - 1e-9 <= rect.left() <= first + 1e-9  # half a sample wider only for a lone frame
+        assert last - 1e-9 <= rect.right() <= last + step / 2 + 1e-9
+        assert rect.top() == pytest.approx(min(f.low for f in own))
+        assert rect.bottom() == pytest.approx(max(f.high for f in own))
+        assert band.zValue() < w.timeline._curves[track].zValue() and band.scene() is w.timeline.plot.scene()
+    assert {f.track for f in report.frames} == set(w.timeline.probe_bands)
+    assert "re-encoded range" in w.timeline.legend.text() and PROBE_WORDS in w.timeline.legend.toolTip()
+    probed = report.frames[0]
+    assert "re-encoded" in w.timeline.describe_frame(probed.frame)
+    w.review.set_threshold(0.6)  # other segments, same scores: the marks go, the band stays
+    qtbot.waitUntil(lambda: w._robustness_of(w.current_result()) is None, timeout=5000)
+    assert w.timeline.probe_bands
+
+    harness.open(w, _face_video(tmp_path, 16, seed=20))
+    assert not w.timeline.probe_bands and "re-encoded" not in w.timeline.legend.text()
+    assert "re-encoded" not in w.timeline.describe_frame(probed.frame)
+
+
+def test_a_new_analysis_clears_the_re_encoding_range(qtbot, harness, tmp_path):
+    w = harness.window()
+    harness.open(w, _face_video(tmp_path, 16, seed=21))
+    w.review.set_threshold(0.05)
+    harness.analyse(w)
+    w.check_robustness()
+    qtbot.waitUntil(lambda: bool(w.timeline.probe_bands), timeout=60_000)
+    w.start_analysis(use_cache=False)  # a new run: its scores are not the ones probed
+    assert not w.timeline.probe_bands
+    qtbot.waitUntil(lambda: not w.analysis_running(), timeout=30_000)
+    assert w.current_result() is not None and not w.timeline.probe_bands
+
+
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
