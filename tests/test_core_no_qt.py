@@ -7,7 +7,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_core_imports_no_qt_and_no_tensorflow_at_import():
-    """Importing every core module pulls in neither Qt nor the GUI, nor TensorFlow (it is lazy)."""
+    """Importing every core module pulls in neither Qt nor the GUI, nor TensorFlow (it is lazy).
+
+    Kept beside import-linter's contracts (tests/test_import_contracts.py): those see only first-party
+    imports, not what a third-party package imports in turn, and not whether an import runs at load time;
+    this checks what actually loads."""
     import core
 
     modules = [m.name for m in pkgutil.walk_packages(core.__path__, "core.")]
