@@ -443,8 +443,10 @@ class Timeline(QWidget):
         if len(tracks) > 8:
             items.append(f"+{len(tracks) - 8} tracks")
         items.append(f"<span style='color:rgb{theme.SEGMENT[:3]}'>▮</span> suspicious")
-        if self.probe_bands:
-            items.append(f"<span style='color:{theme.MUTED}'>▒</span> re-encoded range")
+        if self.probe_bands:  # the glyph in the (first) band's colour: each track's band is in its curve's
+            first = min(self.probe_bands, key=lambda t: -1 if t is None else t)
+            glyph = theme.MAX_CURVE if first is None else theme.track_colour(first)
+            items.append(f"<span style='color:{glyph}'>▒</span> re-encoded range")
         self.legend.setToolTip(PROBE_TIP if self.probe_bands else "")
         items.append(f"<span style='color:{theme.BOOKMARK}'>★</span> bookmark")
         strip = []
