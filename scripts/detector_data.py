@@ -1,6 +1,7 @@
 """Lay out ../shared/data as the training folders the shipped detector's recipe expects.
 
     .venv/bin/python scripts/detector_data.py DIR [--utkface N]   # then: main.py train DIR --recipe scripts/recipes/...
+    .venv/bin/python scripts/detector_data.py --unseen DIR   # real/ fake/ of the unseen videos (evaluate, bench)
 
 Nothing is copied: ``DIR`` holds symbolic links into ../shared/data (which must never be copied
 into the project), in the layout ``core.training`` reads:
@@ -97,14 +98,34 @@ def layout(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
     return counts
 
 
+UNSEEN_PREFIX = {"celebdf_pairs": "cdf", "celebdf_faceclips": "fc", "deepfacelive": "dfl",
+                 "deepfacelive_validation": "dfl"}
+
+
+def layout_unseen(out: Path) -> dict[str, int]:
+    """``out/real`` and ``out/fake`` holding links to the unseen videos of the face-swap sources, named
+    ``<source>__<file>`` (``cdf``: held-out Celeb-DF pair groups, ``fc``: Celeb-DF face clips, ``dfl``:
+    all of DeepFaceLive), for ``main.py evaluate`` and ``bench/score_stability.py``."""
+    from eval_unseen import SOURCES
+
+    counts: dict[str, int] = {}
+    for source, prefix in UNSEEN_PREFIX.items():
+        for v in SOURCES[source]():
+            label = "fake" if v["label"] else "real"
+            _link(Path(v["path"]), out / label / f"{prefix}__{Path(v['path']).name}")
+            counts[f"{label} ({prefix})"] = counts.get(f"{label} ({prefix})", 0) + 1
+    return counts
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path)
     ap.add_argument("--utkface", type=int, default=1000, help="how many UTKFace chips join (default 1000)")
+    ap.add_argument("--unseen", action="store_true", help="lay out the unseen face-swap videos instead")
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is not there: this script lays out the research data beside the project")
     if args.out.exists() and any(args.out.iterdir()):
         raise SystemExit(f"{args.out} is not empty: lay the data out in a new folder")
-    for k, v in layout(args.out, args.utkface).items():
+    for k, v in (layout_unseen(args.out) if args.unseen else layout(args.out, args.utkface)).items():
         print(f"{v:6d}  {k}")

@@ -42,3 +42,6 @@ def test_validation_and_unseen_sources_share_no_group_and_no_file(scripts, tmp_p
     for name in ("celebdf_pairs", "celebdf_faceclips", "deepfacelive", "talking_heads"):
         scored = {Path(v["path"]).resolve() for v in eval_unseen.SOURCES[name]()}
         assert scored and not scored & laid, name
+    detector_data.layout_unseen(tmp_path / "unseen")
+    unseen = {p.resolve() for p in (tmp_path / "unseen").rglob("*") if p.is_symlink()}
+    assert len(unseen) == len(held_out) + 14 + 53 and not unseen & laid  # + face clips + all of DeepFaceLive
