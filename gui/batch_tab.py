@@ -14,7 +14,6 @@ result, once the file's SHA-256 is found to be the one the result names.
 
 from __future__ import annotations
 
-import json
 import os
 from functools import partial
 from pathlib import Path
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.analysis import AnalysisParams
+from core.batch import summary
 from core.batch.outputs import BatchRow
 from core.batch.summary import counts
 from core.errors import InspectorError, ResultFileInvalid
@@ -241,7 +241,7 @@ class BatchTab(QWidget):
             return
         self.table.clear_rows()
         self.shown_out = None
-        earlier = _read_summary(out)
+        earlier = summary.read(out)
         if earlier is not None:
             rows, inputs = earlier
             self.shown_out = out
@@ -408,20 +408,6 @@ def _read_result(path: Path, row: BatchRow):
         raise ResultFileInvalid(f"{path} changed after the batch wrote it (its SHA-256 is not the one in the "
                                 "summary and the audit log); it is not shown.")
     return result
-
-
-def _read_summary(out: Path) -> tuple[list[BatchRow], list[str]] | None:
-    """The rows of the batch summary in ``out`` and its manifest's inputs, or None when there is none."""
-    try:
-        doc = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        rows = [BatchRow(**r) for r in doc["rows"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    try:
-        inputs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["request"]["inputs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        inputs = []
-    return rows, [str(p) for p in inputs]
 
 
 def install(window) -> BatchTab:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 from pathlib import Path
 
 from core import atomic
@@ -92,3 +93,18 @@ def write(out: Path, rows: list[BatchRow], info: dict) -> str:
     atomic.write_json(out / "summary.json", doc)
     atomic.write_text(out / "summary.html", html_text(rows, info))
     return table
+
+
+def read(out: Path) -> tuple[list[BatchRow], list[str]] | None:
+    """The rows of the summary :func:`write` left in ``out`` and the inputs its manifest names, or None
+    when ``out`` holds no readable summary (no earlier batch)."""
+    try:
+        doc = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        rows = [BatchRow(**r) for r in doc["rows"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        inputs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["request"]["inputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        inputs = []
+    return rows, [str(p) for p in inputs]
