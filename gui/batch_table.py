@@ -49,6 +49,7 @@ class BatchTable(QTableWidget):
     def __init__(self, parent=None):
         super().__init__(0, len(COLUMNS), parent)
         self.rows: dict[str, BatchRow] = {}
+        self._paths: dict[str, QTableWidgetItem] = {}  # rel -> its Path cell, which knows its row after sorting
         self.setHorizontalHeaderLabels(COLUMNS)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -68,7 +69,7 @@ class BatchTable(QTableWidget):
         self.setToolTip("Double-click an analysed row to open the video in Review with this result.")
 
     def clear_rows(self) -> None:
-        self.rows = {}
+        self.rows, self._paths = {}, {}
         self.setRowCount(0)
 
     def set_rows(self, rows) -> None:
@@ -76,11 +77,8 @@ class BatchTable(QTableWidget):
             self.put(r)
 
     def row_of(self, rel: str) -> int:
-        for i in range(self.rowCount()):
-            item = self.item(i, PATH)
-            if item is not None and item.data(Qt.UserRole) == rel:
-                return i
-        return -1
+        item = self._paths.get(rel)
+        return -1 if item is None else item.row()
 
     def put(self, r: BatchRow) -> None:
         """Add the row, or update it in place."""
@@ -106,6 +104,7 @@ class BatchTable(QTableWidget):
             self.setItem(at, col, item)
         path = self.item(at, PATH)
         path.setData(Qt.UserRole, r.rel)
+        self._paths[r.rel] = path
         path.setToolTip(f"{r.path}\nSHA-256 {r.sha256 or '(not hashed)'}"
                         + (f"\nresult {r.result}" if r.result else ""))
         if r.verdict in theme.VERDICT_COLOURS:
