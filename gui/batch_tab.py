@@ -47,8 +47,6 @@ from gui.batch_table import BatchTable
 from gui.timecode import format_time
 from gui.workers import FunctionWorker, Worker, preload_tensorflow_native
 
-VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.m4v *.webm *.wmv *.mpg *.mpeg *.ts *.3gp *.flv);;All files (*)"
-
 
 class BatchWorker(Worker):
     """Runs :func:`core.batch.run.run_batch`; ``progress`` carries its BatchProgress values, the
@@ -219,6 +217,8 @@ class BatchTab(QWidget):
             self.add_inputs([folder])
 
     def _ask_files(self) -> None:
+        from gui.main_window import VIDEO_FILTER  # the window's Open dialog's (it imports this module)
+
         files, _ = QFileDialog.getOpenFileNames(self, "Add videos", self.window.settings.last_open_dir(), VIDEO_FILTER)
         self.add_inputs(files)
 
