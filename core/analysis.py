@@ -17,31 +17,19 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from core import cache
 from core.aggregate import BAND_DEFAULT, MIN_FRAMES_DEFAULT
 from core.decide import Rules, decide
-from core.faces import FaceDetector, box_side, crop_face
+from core.faces import FaceDetector
 from core.hashing import sha256_file
+from core.model_run import ModelRun, track_chunk
 from core.models.bundle import BundleInfo, resolve
 from core.models.scorer import Scorer
 from core.provenance import annotate
 from core.provenance import environment as provenance
-from core.result import (
-    DECODE_ERROR,
-    FACE_TOO_SMALL,
-    NO_FACE,
-    SCORED,
-    AnalysisResult,
-    Coverage,
-    FaceScore,
-    FrameResult,
-    ModelRef,
-)
+from core.result import DECODE_ERROR, AnalysisResult, Coverage, FrameResult, ModelRef
 from core.segments import SegmentRules
-from core.sequence import TrackWindows
-from core.tracking import TrackedFace, Tracker
+from core.tracking import Tracker
 from core.video import VideoInfo, container_warnings, iter_frames, probe
 
 # Parameters that turn scores into segments and verdicts: changing them re-decides, never re-scores.
@@ -107,6 +95,9 @@ class Progress:
     elapsed_s: float
     eta_s: float | None
     frames: tuple[FrameResult, ...] = ()  # finished since the last report
+    # With several models (:func:`analyze_together`): the further models' frames finished since
+    # the last report, one tuple per further model; ``frames`` is the first model's.
+    others: tuple[tuple[FrameResult, ...], ...] = ()
 
 
 ProgressFn = Callable[[Progress], None]
@@ -204,62 +195,115 @@ class Engine:
         use_cache: bool = True,
         video_sha256: str | None = None,
     ) -> AnalysisResult:
-        report = progress or (lambda p: None)
-        cancelled = should_cancel or (lambda: False)
-        started, t0 = _now(), time.perf_counter()
-        info = probe(video_path)
-        report(Progress("hashing", 0, 0, 0.0, None))
-        sha = video_sha256 or sha256_file(info.path)
-        p = params.resolved(self.bundle, info.fps)
-        key = result_key(sha, self.model_sha256, p)
-        if use_cache:
-            hit = stored_result(key, p, info.path)
-            if hit is not None:
-                report(Progress("done", len(hit.frames), len(hit.frames), 0.0, 0.0, hit.frames))
-                return hit
+        return analyze_together(video_path, [self], params, progress, should_cancel, use_cache, video_sha256)[0]
 
-        run = _Run(self, info, p)
-        total = (info.frames + p.every - 1) // p.every
-        stop = threading.Event()
-        all_frames: list[FrameResult] = []
-        complete = True
-        detector = self.detector(p.detect_width, p.min_confidence)
-        for chunk, detections in _producer(info.path, p, info.fps, detector, stop):
-            finished = run.process(chunk, detections)
-            all_frames.extend(finished)
-            elapsed = time.perf_counter() - t0
-            done = len(all_frames) + len(run.pending)
-            eta = elapsed / done * max(total - done, 0) if done else None
-            report(Progress("analysing", done, max(total, done), elapsed, eta, tuple(finished)))
-            if cancelled():
-                complete = False
-                stop.set()
-                break
-        if complete:
-            tail = run.finish()
-        else:
-            tail = run.drop_pending()
-        all_frames.extend(tail)
 
-        warnings = [*container_warnings(info), *run.warnings]
+def companion_params(params: AnalysisParams) -> AnalysisParams:
+    """The parameters a second model analyses with beside the first: the same sampling and face
+    detection, but its own card's margin, minimum face size and (calibrated) threshold."""
+    return replace(params, margin=None, min_face_px=None, threshold=None)
+
+
+# Parameters that must be equal for models to share one decode, detection and tracking pass.
+SHARED_PARAMS = ("every", "detect_every", "detect_width", "min_confidence", "max_faces")
+
+
+def analyze_together(
+    video_path: str | Path,
+    engines,
+    params: AnalysisParams = AnalysisParams(),
+    progress: ProgressFn | None = None,
+    should_cancel: CancelFn | None = None,
+    use_cache: bool = True,
+    video_sha256: str | None = None,
+) -> tuple[AnalysisResult, ...]:
+    """Analyse one video with several models in one pass: one decode, one face detection and
+    tracking; each model crops and scores the same tracked faces. Returns one result per engine,
+    in order. Results and the cache are per model: a model with a stored result is not scored
+    again, so adding a model later scores only that one. The first engine takes ``params`` as
+    given; the others take :func:`companion_params`. ``progress`` reports the first model's new
+    frames in ``frames`` and the others' in ``others`` (one tuple per further engine)."""
+    engines = list(engines)
+    if not engines:
+        raise ValueError("analyze_together needs at least one engine")
+    report = progress or (lambda p: None)
+    cancelled = should_cancel or (lambda: False)
+    started, t0 = _now(), time.perf_counter()
+    info = probe(video_path)
+    report(Progress("hashing", 0, 0, 0.0, None))
+    sha = video_sha256 or sha256_file(info.path)
+    resolved = [(params if i == 0 else companion_params(params)).resolved(e.bundle, info.fps)
+                for i, e in enumerate(engines)]
+    keys = [result_key(sha, e.model_sha256, p) for e, p in zip(engines, resolved, strict=True)]
+    results: list[AnalysisResult | None] = [
+        stored_result(k, p, info.path) if use_cache else None for k, p in zip(keys, resolved, strict=True)]
+    todo = [i for i, r in enumerate(results) if r is None]
+    n = len(engines)
+
+    def lanes(by_model: dict[int, tuple]) -> tuple[tuple, tuple]:
+        per = [by_model.get(i, ()) for i in range(n)]
+        return per[0], tuple(per[1:])
+
+    if not todo:
+        first, others = lanes({i: r.frames for i, r in enumerate(results)})
+        report(Progress("done", len(first), len(first), 0.0, 0.0, first, others))
+        return tuple(results)
+    if any(r is not None for r in results):  # stored ones show at once, beside the live ones
+        first, others = lanes({i: r.frames for i, r in enumerate(results) if r is not None})
+        report(Progress("analysing", 0, 0, 0.0, None, first, others))
+
+    lead = resolved[todo[0]]
+    for i in todo[1:]:
+        differ = [k for k in SHARED_PARAMS if getattr(resolved[i], k) != getattr(lead, k)]
+        if differ:
+            raise ValueError(f"models analysed together must share {', '.join(differ)}")
+    runs = {i: ModelRun(engines[i].scorer, engines[i].bundle.card, resolved[i].margin, resolved[i].min_face_px)
+            for i in todo}
+    frames: dict[int, list[FrameResult]] = {i: [] for i in todo}
+    tracker = Tracker()
+    total = (info.frames + lead.every - 1) // lead.every
+    stop = threading.Event()
+    complete = True
+    detector = engines[todo[0]].detector(lead.detect_width, lead.min_confidence)
+    for chunk, detections in _producer(info.path, lead, info.fps, detector, stop):
+        tracked = track_chunk(chunk, detections, tracker, lead.max_faces)
+        finished = {i: runs[i].process(tracked) for i in todo}
+        for i in todo:
+            frames[i].extend(finished[i])
+        elapsed = time.perf_counter() - t0
+        head = todo[0]
+        done = len(frames[head]) + len(runs[head].pending)
+        eta = elapsed / done * max(total - done, 0) if done else None
+        first, others = lanes({i: tuple(f) for i, f in finished.items()})
+        report(Progress("analysing", done, max(total, done), elapsed, eta, first, others))
+        if cancelled():
+            complete = False
+            stop.set()
+            break
+    tails = {i: runs[i].finish() if complete else runs[i].drop_pending() for i in todo}
+    sha_after = sha256_file(info.path)
+    for i in todo:
+        frames[i].extend(tails[i])
+        warnings = [*container_warnings(info), *runs[i].warnings]
         if complete:
-            missing, note = missing_tail(info, p.every, all_frames[-1].index if all_frames else -1)
-            tail.extend(missing)
-            all_frames.extend(missing)
+            missing, note = missing_tail(info, lead.every, frames[i][-1].index if frames[i] else -1)
+            tails[i].extend(missing)
+            frames[i].extend(missing)
             if note:
                 warnings.append(note)
-        sha_after = sha256_file(info.path)
         if sha_after != sha:
             warnings.append(f"EVIDENCE CHANGED during analysis: SHA-256 was {sha}, is now {sha_after}.")
-        result = build_result(
-            info, sha, self.model_ref(), p, all_frames, complete, warnings, started, time.perf_counter() - t0
-        )
+        e = engines[i]
+        result = build_result(info, sha, e.model_ref(), resolved[i], frames[i], complete, warnings, started,
+                              time.perf_counter() - t0)
         result = replace(result, evidence_changed=sha_after != sha)
-        result = annotate(result, card=self.bundle.card)  # the card's training summary, with every analysis
-        report(Progress("done", len(all_frames), len(all_frames), result.elapsed_s, 0.0, tuple(tail)))
+        results[i] = annotate(result, card=e.bundle.card)  # the card's training summary, with every analysis
         if complete and use_cache and sha_after == sha:
-            cache.store(key, result)
-        return result
+            cache.store(keys[i], results[i])
+    first, others = lanes({i: tuple(tails[i]) for i in todo})
+    head = results[todo[0]]
+    report(Progress("done", len(head.frames), len(head.frames), head.elapsed_s, 0.0, first, others))
+    return tuple(results)
 
 
 def result_key(video_sha256: str, model_sha256: str, resolved: AnalysisParams) -> str:
@@ -335,123 +379,6 @@ def build_result(info: VideoInfo, sha: str, model: ModelRef, p: AnalysisParams, 
         elapsed_s=elapsed,
         provenance=provenance(),
     )
-
-
-@dataclass
-class _Pending:
-    index: int
-    time_s: float
-    status: str
-    faces: list  # [TrackedFace, score-or-None, too_small, (windows, position) or None]
-
-
-class _Run:
-    """The state of one analysis: tracker, per-track windows and frames awaiting scores."""
-
-    def __init__(self, engine: Engine, info: VideoInfo, p: AnalysisParams):
-        self.scorer = engine.scorer
-        self.card = engine.bundle.card
-        self.info, self.p = info, p
-        self.tracker = Tracker()
-        self.pending: list[_Pending] = []
-        self.windows: dict[int, TrackWindows] = {}
-        self.warnings: list[str] = []
-
-    # -- per chunk ----------------------------------------------------------------------
-    def process(self, chunk, by_pos: dict) -> list[FrameResult]:
-        """Track and score one chunk; ``by_pos`` maps chunk positions to their detections."""
-        p = self.p
-        crops, owners = [], []
-        for i, (index, time_s, rgb) in enumerate(chunk):
-            if rgb is None:
-                self.pending.append(_Pending(index, time_s, DECODE_ERROR, []))
-                continue
-            h, w = rgb.shape[:2]
-            if i in by_pos:
-                faces, ended = self.tracker.update(index, by_pos[i][: p.max_faces])
-                self._close_tracks(ended)
-            else:
-                faces = self.tracker.carry(index, (w, h))
-            entry = _Pending(index, time_s, NO_FACE, [])
-            for face in faces:
-                small = box_side(face.box) < p.min_face_px
-                slot = [face, None, small, None]
-                entry.faces.append(slot)
-                if not small:
-                    crops.append(crop_face(rgb, face.box, p.margin, self.card.input_size))
-                    owners.append(slot)
-            if entry.faces:
-                entry.status = SCORED if any(not s[2] for s in entry.faces) else FACE_TOO_SMALL
-            self.pending.append(entry)
-        if crops:
-            self._score(np.stack(crops), owners)
-        return self._pop_final()
-
-    def _score(self, crops: np.ndarray, owners: list) -> None:
-        if not self.scorer.is_sequence:
-            for slot, s in zip(owners, self.scorer.score_crops(crops), strict=True):
-                slot[1] = float(s)
-            return
-        feats = self.scorer.encode_crops(crops)
-        c = self.card
-        for slot, f in zip(owners, feats, strict=True):
-            track = slot[0].track
-            tw = self.windows.get(track)
-            if tw is None:
-                tw = self.windows[track] = TrackWindows(c.sequence_length, c.sequence_hop or c.sequence_length)
-            slot[3] = (tw, tw.add(f))
-        self._score_windows([(tw, s) for tw in self.windows.values() for s in tw.due_windows()])
-
-    def _score_windows(self, due: list) -> None:
-        if not due:
-            return
-        scores = self.scorer.score_windows(np.stack([tw.window(s) for tw, s in due]))
-        for (tw, s), score in zip(due, scores, strict=True):
-            tw.record(s, float(score))
-
-    def _close_tracks(self, ids) -> None:
-        due = []
-        for track in ids:
-            tw = self.windows.pop(track, None)
-            if tw is not None:
-                start = tw.tail_window()
-                if start is not None:
-                    due.append((tw, start))
-        self._score_windows(due)
-
-    # -- emitting frames ----------------------------------------------------------------
-    @staticmethod
-    def _slot_final(slot) -> bool:
-        return slot[2] or slot[3] is None or slot[3][0].is_final(slot[3][1])
-
-    def _pop_final(self) -> list[FrameResult]:
-        out = []
-        while self.pending and all(self._slot_final(s) for s in self.pending[0].faces):
-            out.append(self._to_result(self.pending.pop(0)))
-        return out
-
-    def _to_result(self, e: _Pending) -> FrameResult:
-        faces = []
-        for face, score, small, seq in e.faces:
-            if seq is not None:
-                score = seq[0].score(seq[1])
-            faces.append(FaceScore(face.track, _int_box(face), None if small else score, face.detected))
-        scores = [f.score for f in faces if f.score is not None]
-        return FrameResult(e.index, e.time_s, max(scores) if scores else None, e.status, tuple(faces))
-
-    def finish(self) -> list[FrameResult]:
-        self._close_tracks(list(self.windows))
-        return self._pop_final()
-
-    def drop_pending(self) -> list[FrameResult]:
-        """On cancel: frames whose scores are final are kept; the rest are dropped."""
-        out = self._pop_final()
-        self.pending.clear()
-        return out
-
-
-def _int_box(face: TrackedFace) -> tuple[int, int, int, int]:
-    return tuple(int(round(v)) for v in face.box)
 
 
 def analyze(video_path, model: str | BundleInfo | None = None, params: AnalysisParams = AnalysisParams(),
