@@ -30,6 +30,9 @@ def add_parser(sub) -> None:
     p.add_argument("--strategy", choices=STRATEGIES, default="mean", help="video verdict strategy")
     p.add_argument("--json", metavar="OUT", help="write the result JSON here (a folder when several videos)")
     p.add_argument("--csv", metavar="OUT", help="write per-frame, per-face rows here (a folder when several)")
+    p.add_argument("--compare", action="append", default=[], metavar="MODEL",
+                   help="also score with this model in the same pass (repeatable, up to 2): one decode and face "
+                        "detection; each model's verdict and where they agree are printed and exported")
     p.add_argument("--no-cache", action="store_true", help="analyse again even if a cached result exists")
     forensic.add_arguments(p)
     p.set_defaults(func=run)
@@ -41,8 +44,32 @@ def _progress(p) -> None:
         print(f"\r  {p.done}/{p.total} frames, ETA {eta}", end="", file=sys.stderr, flush=True)
 
 
+MAX_COMPARED = 2
+
+
+def comparison_lines(result, others) -> list[str]:
+    """Each further model's verdict, and the flagged spans with how many models agree on each."""
+    if not others:
+        return []
+    from core.agreement import agreement
+
+    ag = agreement([result, *others])
+    lines = []
+    for r in others:
+        v = r.verdict
+        score = "n/a" if v.score is None else f"{v.score:.3f}"
+        lines.append(f"  also {r.model.id}: {verdict_text(v, r.coverage)} (score {score}, threshold "
+                     f"{float(r.params['threshold']):.3f})")
+    lines.append("  the models' verdicts " + ("agree" if ag.verdicts_agree else "DISAGREE"))
+    for s in ag.spans:
+        peaks = ", ".join(f"{m} {'-' if p is None else f'{p:.2f}'}" for m, p in s.peaks)
+        lines.append(f"  {s.start_s:7.2f}-{s.end_s:7.2f} s: flagged by {s.summary()} ({peaks})")
+    return lines
+
+
 def run(args) -> int:
-    from core.analysis import AnalysisParams, Engine
+    from core.agreement import agreement
+    from core.analysis import AnalysisParams, Engine, analyze_together
     from core.video import probe
 
     videos = [Path(v) for v in args.videos]
@@ -50,22 +77,31 @@ def run(args) -> int:
         probe(v)
     if args.every < 1 or (args.detect_every is not None and args.detect_every < 1):
         raise SystemExit("error: --every and --detect-every must be at least 1")
+    if len(args.compare) > MAX_COMPARED:
+        raise SystemExit(f"error: --compare takes at most {MAX_COMPARED} models")
     params = AnalysisParams(every=args.every, detect_every=args.detect_every, threshold=args.threshold,
                             strategy=args.strategy)
     record = forensic.Session(args, videos)  # hashes, audit log, provenance, reports
     engine = Engine(args.model)
-    record.model_used(engine)
+    companions = [Engine(m, detector=engine.detector(params.detect_width, params.min_confidence))
+                  for m in args.compare]
+    for e in (engine, *companions):
+        record.model_used(e)
     many = len(videos) > 1
     status = 0
     PARTLY_READ, CHANGED = 4, 3
     for video in videos:
-        with record.analysis(video, engine, params) as rec:
-            result = engine.analyze(video, params, progress=_progress, use_cache=not args.no_cache,
-                                    video_sha256=rec.sha256)
+        with record.analysis(video, engine, params, companions) as rec:
+            result, *others = analyze_together(video, [engine, *companions], params, progress=_progress,
+                                               use_cache=not args.no_cache, video_sha256=rec.sha256)
         result = record.finish(rec, result, engine)
+        others = [record.finish(rec, r, e) for r, e in zip(others, companions, strict=True)]
         if sys.stderr.isatty():
             print(file=sys.stderr)
         doc = result.to_json()
+        if others:
+            doc["comparison"] = {"results": [r.to_json() for r in others],
+                                 "agreement": agreement([result, *others]).to_json()}
         json_path = forensic.output_path(args.json, video, ".json", many)
         csv_path = forensic.output_path(args.csv, video, ".csv", many)
         if json_path:
@@ -80,6 +116,8 @@ def run(args) -> int:
             print(f"  {coverage_text(cov)}")
             if result.complete and status != CHANGED:
                 status = PARTLY_READ
+        for line in comparison_lines(result, others):
+            print(line)
         for line in record.outputs(video, result, written=[p for p in (json_path, csv_path) if p]):
             print(line)
         for w in result.warnings:

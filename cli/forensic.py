@@ -97,10 +97,15 @@ class Session:
         record.model_used(engine, self.log)
 
     @contextmanager
-    def analysis(self, video: Path, engine, params):
-        """Hash the evidence, record the start; on the way out record a cancel or a failure."""
+    def analysis(self, video: Path, engine, params, companions=()):
+        """Hash the evidence, record the start (one per model, the ``companions`` scoring beside
+        ``engine``); on the way out record a cancel or a failure."""
+        from core.analysis import companion_params
+
         before = record.open_evidence(video, self.args.extra_hashes, log=self.log, **self._who())
         run = Run(video, before, record.analysis_started(before, engine, params, log=self.log, **self._who()))
+        for e in companions:
+            record.analysis_started(before, e, companion_params(params), log=self.log, **self._who())
         try:
             yield run
         except KeyboardInterrupt:

@@ -167,3 +167,21 @@ def test_json_and_report_into_one_folder_in_one_run_is_not_an_earlier_export(tin
     r = cli("analyze", video, "--model", tiny_bundle.path, "--json", out, "--report", out)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["clip.csv", "clip.html", "clip.json", "clip.sha256"]
+
+
+@pytest.mark.slow
+def test_compare_scores_a_second_model_in_the_same_run_and_exports_both(tiny_bundle, tiny_seq_bundle, tmp_path):
+    (tmp_path / "evidence").mkdir()
+    video = astronaut_face_video(tmp_path / "evidence" / "clip.avi", n=12)
+    out = tmp_path / "out" / "r.json"
+    r = cli("analyze", video, "--model", tiny_bundle.path, "--compare", tiny_seq_bundle.path, "--json", out)
+    assert r.returncode == 0, r.stderr
+    assert f"also {tiny_seq_bundle.id}:" in r.stdout and "the models' verdicts" in r.stdout
+    doc = json.loads(out.read_text())
+    assert doc["model"]["id"] == tiny_bundle.id
+    [other] = doc["comparison"]["results"]
+    assert other["model"]["id"] == tiny_seq_bundle.id and other["video"]["sha256"] == doc["video"]["sha256"]
+    assert [f["index"] for f in other["frames"]] == [f["index"] for f in doc["frames"]]
+    assert [m["model_id"] for m in doc["comparison"]["agreement"]["models"]] == [tiny_bundle.id, tiny_seq_bundle.id]
+    too_many = cli("analyze", video, "--model", tiny_bundle.path, *["--compare", tiny_bundle.path] * 3)
+    assert too_many.returncode != 0 and "at most 2" in too_many.stderr
