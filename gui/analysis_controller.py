@@ -54,6 +54,7 @@ class AnalysisController(QObject):
         self._stored: tuple[str, AnalysisResult] | None = None  # (path, result) to show once hashed
         self.warm_up_worker: WarmUpWorker | None = None
         panel.choice_changed.connect(self._on_choice_changed)
+        panel.compare_changed.connect(self.look_up)
 
     # -- the open video -------------------------------------------------------------------
     def set_video(self, info: VideoInfo | None) -> None:
@@ -135,18 +136,20 @@ class AnalysisController(QObject):
             return
         if self._lookup is not None:
             self._lookup.cancel()
-        worker = LookupWorker(self.video_sha256, bundle, self.panel.params(), self.info.fps, self.info.path)
+        worker = LookupWorker(self.video_sha256, bundle, self.panel.params(), self.info.fps, self.info.path,
+                              compared=self.panel.compared())
         self._lookup = self._start(worker, succeeded=self._on_lookup, failed=self._on_lookup_failed)
 
     @Slot(object)
-    def _on_lookup(self, result: AnalysisResult | None) -> None:
+    def _on_lookup(self, found) -> None:
         if self.sender() is not self._lookup or self._lookup.cancelled() or self.running():
             return
+        result, compared = found if isinstance(found, tuple) else (found, ())
         if result is None:
             if self.review.result is not None:
                 self.panel.show_idle("No stored result for this model and sampling: Analyze to compute it.")
             return
-        self.review.set_result(result, "cached")
+        self.review.set_result(result, "cached", compared)
         self.panel.show_finished(f"Stored result from {result.finished[:19].replace('T', ' ')} UTC "
                                  f"({result.elapsed_s:.1f} s to compute).")
         self.changed.emit()
@@ -197,15 +200,18 @@ class AnalysisController(QObject):
         if self.info is None or bundle is None or self.running():
             return False
         params = self.panel.params()
+        compared = self.panel.compared()
         resolved = params.resolved(bundle, self.info.fps)
-        self.review.begin(params.every, resolved.threshold, Rules.of(resolved.to_json()))
+        self.review.begin(params.every, resolved.threshold, Rules.of(resolved.to_json()),
+                          [(b.id, b.card.name) for b in compared])
         w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
-                           use_cache=use_cache, **self.who())
+                           use_cache=use_cache, compared=compared, **self.who())
         self.worker, self._active = w, True
         self.panel.set_running(True)
         self._start(w, progress=self._on_progress, succeeded=self._on_done, failed=self._on_failed,
                     cancelled_signal=self._on_cancelled, finished=self._on_analysis_finished)
-        self.status.emit(f"Analysing with {bundle.card.name}…", 0)
+        also = f" and {len(compared)} compared model{'s' if len(compared) > 1 else ''}" if compared else ""
+        self.status.emit(f"Analysing with {bundle.card.name}{also}…", 0)
         self.changed.emit()
         return True
 
@@ -222,6 +228,8 @@ class AnalysisController(QObject):
         self.panel.show_progress(p)
         if p.frames:
             self.review.add_frames(p.frames)
+        if p.others:
+            self.review.add_lane_frames(p.others)
 
     def rehashed(self, sha: str, when: str) -> None:
         """The open file was hashed again (by an analysis, by opening a case): the Video panel shows
@@ -235,11 +243,12 @@ class AnalysisController(QObject):
         self.changed.emit()
 
     @Slot(object)
-    def _on_done(self, result: AnalysisResult) -> None:
+    def _on_done(self, results: tuple[AnalysisResult, ...]) -> None:
         if self.sender() is not self.worker:
             return
+        result, *compared = results
         self.rehashed(result.sha256, "by the analysis")
-        self.review.set_result(result, "analysed" if result.complete else "partial")
+        self.review.set_result(result, "analysed" if result.complete else "partial", compared)
         if result.complete:
             self.panel.show_finished(f"Finished: {len(result.frames):,} frames in {result.elapsed_s:.1f} s.")
         else:

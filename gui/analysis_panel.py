@@ -15,9 +15,11 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +33,8 @@ from core.wording import plural
 from gui import theme
 from gui.icons import icon
 from gui.timecode import format_time
+
+MAX_COMPARED = 2  # further models scored in the same pass
 
 STRATEGY_HELP = {
     "mean": "mean frame score against the threshold",
@@ -68,6 +72,7 @@ class AnalysisPanel(QWidget):
     analyze_requested = Signal()
     cancel_requested = Signal()
     choice_changed = Signal()  # model or stride changed: the scores would differ
+    compare_changed = Signal()  # the models to compare changed: their stored results may be shown
     strategy_changed = Signal(str)  # the verdict strategy changed: the same scores are decided again
     threshold_edited = Signal(float)
     threshold_reset = Signal()
@@ -92,6 +97,16 @@ class AnalysisPanel(QWidget):
         self.model.setMinimumContentsLength(12)
         self.model.currentIndexChanged.connect(self._model_changed)
         form.addRow("Model", self.model)
+        self.compare = QToolButton()
+        self.compare.setPopupMode(QToolButton.InstantPopup)
+        self.compare.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.compare.setSizePolicy(self.model.sizePolicy())
+        self.compare.setMenu(QMenu(self.compare))
+        self.compare.setToolTip(f"Score up to {MAX_COMPARED} more models in the same pass (one decode and face "
+                                "detection): each gets a dashed curve on the timeline, and the verdict panel "
+                                "says where they agree.")
+        self._compared_ids: list[str] = []
+        form.addRow("Compare with", self.compare)
         self.every = QSpinBox()
         self.every.setRange(1, 120)
         self.every.setPrefix("every ")
@@ -144,6 +159,15 @@ class AnalysisPanel(QWidget):
         self.verdict_detail.setTextFormat(Qt.RichText)
         self.verdict_detail.setTextInteractionFlags(Qt.TextSelectableByMouse)
         v.addWidget(self.verdict_detail)
+        self.comparison = QLabel()
+        self.comparison.setWordWrap(True)
+        self.comparison.setTextFormat(Qt.RichText)
+        self.comparison.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.comparison.setToolTip("Each compared model is decided against its own calibrated threshold. Models "
+                                   "agreeing corroborate a finding; they do not prove it (models trained on "
+                                   "similar data share blind spots).")
+        self.comparison.hide()
+        v.addWidget(self.comparison)
         row = QHBoxLayout()
         row.addWidget(QLabel("Review threshold"))
         self.threshold = QDoubleSpinBox()
@@ -195,7 +219,50 @@ class AnalysisPanel(QWidget):
     def _model_changed(self) -> None:
         b = self.bundle()
         self.model.setToolTip(card_tooltip(b) if b else "")
+        self._fill_compare()
         self.choice_changed.emit()
+
+    def _fill_compare(self) -> None:
+        """The compare menu: every installed model but the chosen one, at most MAX_COMPARED checked."""
+        chosen = self.bundle()
+        menu = self.compare.menu()
+        menu.clear()
+        self._compared_ids = [i for i in self._compared_ids if chosen is None or i != chosen.id]
+        for b in self.bundles:
+            if chosen is not None and b.id == chosen.id:
+                continue
+            a = menu.addAction(b.card.name if b.card.name == b.id else f"{b.card.name}  [{b.id}]")
+            a.setCheckable(True)
+            a.setChecked(b.id in self._compared_ids)
+            a.setData(b.id)
+            a.setToolTip(card_tooltip(b))
+            a.toggled.connect(self._compare_toggled)
+        menu.setToolTipsVisible(True)
+        self._update_compare()
+
+    def _compare_toggled(self, _checked: bool) -> None:
+        self._compared_ids = [a.data() for a in self.compare.menu().actions() if a.isChecked()]
+        self._update_compare()
+        self.compare_changed.emit()
+
+    def _update_compare(self) -> None:
+        actions = self.compare.menu().actions()
+        full = len(self._compared_ids) >= MAX_COMPARED
+        for a in actions:
+            a.setEnabled(a.isChecked() or not full)
+        names = {b.id: b.card.name for b in self.bundles}
+        self.compare.setText(", ".join(names.get(i, i) for i in self._compared_ids) if self._compared_ids
+                             else ("none" if actions else "no other model installed"))
+        self.compare.setEnabled(bool(actions) and not self.running)
+
+    def compared(self) -> list[BundleInfo]:
+        """The further models to score in the same pass, in the order they were ticked."""
+        by_id = {b.id: b for b in self.bundles}
+        return [by_id[i] for i in self._compared_ids if i in by_id]
+
+    def set_compared(self, ids: list[str]) -> None:
+        self._compared_ids = list(ids)[:MAX_COMPARED]
+        self._fill_compare()
 
     def bundle(self) -> BundleInfo | None:
         i = self.model.currentIndex()
@@ -223,6 +290,7 @@ class AnalysisPanel(QWidget):
         self.button.setIcon(icon("stop" if running else "analyze"))
         for w in (self.model, self.every, self.strategy):
             w.setEnabled(not running and (w is not self.model or bool(self.bundles)))
+        self.compare.setEnabled(not running and bool(self.compare.menu().actions()))
         if running:
             self.button.setEnabled(True)
             self.progress.setRange(0, 0)  # busy until the first frames
@@ -298,6 +366,36 @@ class AnalysisPanel(QWidget):
         self.verdict_detail.setText("<br>".join(lines))
         self.warnings.setText("\n".join(f"⚠ {w}" for w in result.warnings))
         self.warnings.setVisible(bool(result.warnings))
+
+    def show_comparison(self, lanes, agreement) -> None:
+        """The compared models' verdicts (``lanes``: gui.review_state.Lane, in order) and, from
+        ``agreement`` (core.agreement.Agreement, or None while they run), where the models agree."""
+        if not lanes:
+            self.comparison.hide()
+            return
+        lines = ["<b>Compared models</b> (each at its own threshold):"]
+        verdicts = {m.model_id: m for m in agreement.models} if agreement is not None else {}
+        for lane in lanes:
+            swatch = f"<span style='color:{lane.colour}'>╌╌</span>"
+            m = verdicts.get(lane.model_id)
+            if lane.result is None or m is None:
+                state = f"<span style='color:{theme.MUTED}'>scoring…</span>" if lane.result is None else ""
+            else:
+                score = "n/a" if m.score is None else f"{m.score:.3f}"
+                state = (f"<b style='color:{theme.VERDICT_COLOURS.get(m.label, theme.TEXT)}'>"
+                         f"{html.escape(verdict_text(lane.result.verdict))}</b> {score} / {m.threshold:.2f}")
+            lines.append(f"{swatch} {html.escape(lane.name)}: {state}")
+        if agreement is not None:
+            if agreement.verdicts_agree:
+                lines.append(f"<span style='color:{theme.VERDICT_COLOURS['real']}'>the verdicts agree</span>")
+            else:
+                lines.append(f"<b style='color:{theme.THRESHOLD}'>the verdicts disagree</b>")
+            n, split = len(agreement.spans), len(agreement.disagreements())
+            if n:
+                lines.append(f"{plural(n, 'flagged span')}: {split} not flagged by every model that scored it"
+                             if split else f"{plural(n, 'flagged span')}, each flagged by every model that scored it")
+        self.comparison.setText("<br>".join(lines))
+        self.comparison.show()
 
     def set_threshold(self, value: float) -> None:
         self._setting = True

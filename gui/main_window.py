@@ -322,6 +322,7 @@ class MainWindow(QMainWindow):
         self.review.threshold_changed.connect(self._on_threshold)
         self.review.derived_changed.connect(self._on_derived)
         self.review.result_changed.connect(lambda _r: self._show_verdict())
+        self.review.lanes_changed.connect(self._on_lanes)
 
     # -- settings -------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -340,6 +341,7 @@ class MainWindow(QMainWindow):
             self.main_split.setSizes([620, 260])
             self.bottom_split.setSizes([760, 300])
         self.analysis.set_choices(s.get("analysis/every", 1, int), s.get("analysis/strategy", "mean", str))
+        self.analysis.set_compared([i for i in s.get("analysis/compare", "", str).split(",") if i])
         self.acts.overlay.setChecked(s.get("view/overlay", True, bool))
 
     def _save(self) -> None:
@@ -355,6 +357,7 @@ class MainWindow(QMainWindow):
         p = self.analysis.params()
         s.set("analysis/every", p.every)
         s.set("analysis/strategy", p.strategy)
+        s.set("analysis/compare", ",".join(b.id for b in self.analysis.compared()))
         s.set("view/overlay", self.acts.overlay.isChecked())
         s.sync()
 
@@ -513,8 +516,19 @@ class MainWindow(QMainWindow):
         self._show_probe_band()
         self.segments.set_tracks(self.review.tracks)
         self.segments.highlight_at(self.playback.position)
+        self.timeline.set_agreement(self.review.agreement())
         self._show_verdict()
         self._update_enabled()
+
+    @Slot()
+    def _on_lanes(self) -> None:
+        """A compared model's scores or result arrived (or the comparison was cleared)."""
+        if [id(x) for x in self.timeline.lanes] != [id(x) for x in self.review.lanes]:
+            self.timeline.set_lanes(self.review.lanes)
+        else:
+            self.timeline.refresh()
+        self.timeline.set_agreement(self.review.agreement())
+        self._show_verdict()
 
     def _show_verdict(self) -> None:
         r = self.review.current_result()
@@ -527,6 +541,7 @@ class MainWindow(QMainWindow):
             note = (note + " · " if note else "") + f"decided by {self.review.rules.strategy} in review " \
                                                     f"(analysed by {self.review.analysed_strategy})"
         self.analysis.show_result(r, note)
+        self.analysis.show_comparison(self.review.lanes, self.review.agreement())
         if r is None and self.analysis_running():
             self.analysis.verdict_label.setText("analysing…")
 

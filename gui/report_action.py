@@ -21,14 +21,16 @@ class ExportReportWorker(Worker):
     name = "export report"
     written = Signal(str)
 
-    def __init__(self, out: str, result, video_path: str, case=None, overwrite: bool = False):
+    def __init__(self, out: str, result, video_path: str, case=None, overwrite: bool = False, compared=()):
         super().__init__()
         self.out, self.result, self.video_path, self.case = out, result, video_path, case
-        self.overwrite = overwrite
+        self.overwrite, self.compared = overwrite, tuple(compared)
 
     def work(self):
         kw = dict(video_path=self.video_path, case=self.case, should_cancel=self.cancelled, overwrite=self.overwrite,
                   robustness=True)  # the window's reports say which findings survive re-encoding
+        if self.compared:  # the models compared in the same analysis: every verdict, and where they disagree
+            kw["compared"] = self.compared
         if self.out.lower().endswith(".pdf"):
             from gui.report_pdf import export_pdf
 
@@ -67,7 +69,7 @@ def export_current(window, out: str | None = None) -> ExportReportWorker | None:
         return None
     panel = getattr(window, "case_panel", None)
     worker = ExportReportWorker(out, result, info.path, panel.case if panel is not None else None,
-                                overwrite=bool(present))
+                                overwrite=bool(present), compared=window.review.compared_results())
     # the status bar's own slot, not a lambda: PySide6 runs a lambda in the emitting (worker) thread
     worker.written.connect(window.statusBar().showMessage)
     worker.failed.connect(window.show_error)

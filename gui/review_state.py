@@ -10,7 +10,7 @@ never waits for it.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -23,10 +23,23 @@ from gui.workers import FunctionWorker, WorkerPool
 ASYNC_FROM = 20_000  # frames; below this, deriving takes < 20 ms and is done in place
 
 
+@dataclass
+class Lane:
+    """A further model's scores of the same video, shown beside the chosen model's (its own
+    calibrated threshold decides it; the review threshold applies to the chosen model only)."""
+
+    model_id: str
+    name: str
+    store: ScoreStore
+    result: AnalysisResult | None = None
+    colour: str = field(default="")
+
+
 class ReviewState(QObject):
     derived_changed = Signal()  # segments / tracks / verdict recomputed
     result_changed = Signal(object)  # AnalysisResult | None
     threshold_changed = Signal(float)
+    lanes_changed = Signal()  # a compared model's scores or result arrived, or the lanes were cleared
 
     def __init__(self, pool: WorkerPool | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -45,6 +58,7 @@ class ReviewState(QObject):
         self.decision: Decision | None = None
         self.segments: tuple[Segment, ...] = ()
         self.tracks = ()
+        self.lanes: list[Lane] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._derive)
@@ -54,13 +68,16 @@ class ReviewState(QObject):
         self._generation += 1
         self.store.reset(frames, fps, 1)
         self.result, self.source = None, ""
+        self._set_lanes([])
         self._clear_decision()
 
-    def begin(self, every: int, threshold: float, rules: Rules) -> None:
-        """A new analysis starts streaming: forget the old scores."""
+    def begin(self, every: int, threshold: float, rules: Rules, compared=()) -> None:
+        """A new analysis starts streaming: forget the old scores. ``compared``: (model id, name)
+        of each further model scoring in the same pass, whose lanes fill beside the main curve."""
         self._generation += 1
         self.store.reset(self.store.video_frames, self.store.fps, every, self.store.end)
         self.result, self.source = None, ""
+        self._set_lanes([Lane(m, name, self._lane_store(every)) for m, name in compared])
         self.rules, self.analysed_strategy = rules, rules.strategy
         self.set_analysed_threshold(threshold)
         self._clear_decision()
@@ -74,7 +91,50 @@ class ReviewState(QObject):
         if self.store.add(frames):
             self._schedule(400)
 
-    def set_result(self, result: AnalysisResult, source: str) -> None:
+    # -- compared models --------------------------------------------------------------------
+    def _lane_store(self, every: int) -> ScoreStore:
+        s = self.store
+        return ScoreStore(s.video_frames, s.fps, every)
+
+    def _set_lanes(self, lanes: list[Lane]) -> None:
+        from gui.theme import lane_colour
+
+        for i, lane in enumerate(lanes):
+            lane.colour = lane_colour(i)
+        if lanes or self.lanes:
+            self.lanes = lanes
+            self.lanes_changed.emit()
+
+    def add_lane_frames(self, others) -> None:
+        """Progress of the compared models: one tuple of new frames per lane, in lane order."""
+        changed = False
+        for lane, frames in zip(self.lanes, others, strict=False):
+            changed = bool(lane.store.add(frames)) or changed
+        if changed:
+            self.lanes_changed.emit()
+
+    def compared_results(self) -> tuple[AnalysisResult, ...]:
+        """The compared models' finished (or partial) results, in lane order."""
+        return tuple(lane.result for lane in self.lanes if lane.result is not None)
+
+    def agreement(self):
+        """:func:`core.agreement.agreement` of the chosen model (as decided at the review threshold)
+        and the compared ones (each at its own threshold); None without compared results."""
+        main, others = self.current_result(), self.compared_results()
+        if main is None or not others:
+            return None
+        from core.agreement import agreement
+
+        return agreement([main, *others])
+
+    def set_result(self, result: AnalysisResult, source: str, compared=()) -> None:
+        """Show a finished (or stored) result; ``compared``: further models' results of the same file."""
+        lanes = []
+        for r in compared:
+            lane = Lane(r.model.id, r.model.name, self._lane_store(int(r.params.get("every", 1))), r)
+            lane.store.set_frames(r.frames, int(r.params.get("every", 1)))
+            lanes.append(lane)
+        self._set_lanes(lanes)
         self.result, self.source = result, source
         self.rules = Rules.of(result.params)
         self.analysed_strategy = self.rules.strategy

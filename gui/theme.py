@@ -39,6 +39,14 @@ STATUS_LABELS = {
 VERDICT_COLOURS = {"fake": "#f85149", "real": "#3fb950", "inconclusive": "#e3b341", "no_face": MUTED}
 
 
+# Compared models' curves (dashed), apart from the track colours and the max curve.
+LANE_COLOURS = ["#c3a6ff", "#7fdbff", "#ffb3c6"]
+
+
+def lane_colour(i: int) -> str:
+    return LANE_COLOURS[i % len(LANE_COLOURS)]
+
+
 def track_colour(track: int) -> str:
     return TRACK_COLOURS[(track - 1) % len(TRACK_COLOURS)] if track >= 1 else TRACK_COLOURS[0]
 

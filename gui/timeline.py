@@ -9,9 +9,15 @@ After a robustness probe (core/robustness.py) the frames it re-scored carry a sh
 their track's curve, from the lowest to the highest score over the degradations (:class:`ProbeBand`,
 one per track, under the curves). The window decides when a probe applies (``set_probe``); opening
 a video clears it here.
+
+Models compared in the same analysis (Analysis > Compare with) each add a dashed curve of their
+per-frame maximum (:meth:`Timeline.set_lanes`), and each flagged span is marked "k/n": how many of
+the n models that scored it flag it, each at its own calibrated threshold (:meth:`set_agreement`).
 """
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pyqtgraph as pg
@@ -138,6 +144,10 @@ class Timeline(QWidget):
         self.segments: tuple[Segment, ...] = ()
         self._drawn_version = -1
         self._curves: dict[int, pg.PlotDataItem] = {}
+        self.lanes: list = []  # gui.review_state.Lane: compared models, a dashed curve each
+        self._lane_curves: list[pg.PlotDataItem] = []
+        self._lane_versions: tuple = ()
+        self._agreement_marks: list[pg.TextItem] = []
         self.probe_bands: dict[int | None, ProbeBand] = {}
         self._probed: dict[tuple[int, int | None], object] = {}  # (frame, track) -> core.robustness.FrameProbe
         self._probe_frames: tuple = ()
@@ -252,6 +262,8 @@ class Timeline(QWidget):
         self.set_segments(())
         self.set_bookmarks([])
         self.set_probe(())  # another file: no probe of it yet
+        self.set_lanes([])
+        self.set_agreement(None)
         self._drawn_version = -1
         duration = frames / self.fps if frames > 0 else 10.0  # an empty 10 s axis until a video opens
         self.playhead.setVisible(frames > 0)
@@ -263,11 +275,12 @@ class Timeline(QWidget):
         self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
-        """Redraw from the store if it changed since the last redraw."""
+        """Redraw from the store (and the lanes' stores) if they changed since the last redraw."""
         s = self.store
-        if s is None or (not force and s.version == self._drawn_version):
+        lanes = tuple(lane.store.version for lane in self.lanes)
+        if s is None or (not force and s.version == self._drawn_version and lanes == self._lane_versions):
             return
-        self._drawn_version = s.version
+        self._drawn_version, self._lane_versions = s.version, lanes
         self._draw_curves()
         codes, per_column = strip_columns(s.status)
         rgba = self._lut[codes.astype(np.int16) % len(self._lut)]
@@ -298,6 +311,47 @@ class Timeline(QWidget):
                 self.plot.addItem(curve)
             x, y = envelope(values, i0, i1, bins)
             curve.setData(x * step, y, connect="finite")
+        for lane, curve in zip(self.lanes, self._lane_curves, strict=True):
+            ls = lane.store
+            lstep = ls.every / ls.fps
+            j0 = max(0, int(np.floor(lo / lstep)) - 1)
+            j1 = min(len(ls.max), int(np.ceil(hi / lstep)) + 2)
+            x, y = envelope(ls.max, j0, j1, bins)
+            curve.setData(x * lstep, y, connect="finite")
+
+    def set_lanes(self, lanes) -> None:
+        """Compared models (``gui.review_state.Lane``): each model's per-frame maximum as a dashed
+        curve in its colour, named in the legend and in the hover readout."""
+        for c in self._lane_curves:
+            self.plot.removeItem(c)
+        self.lanes = list(lanes)
+        self._lane_curves = []
+        for lane in self.lanes:
+            curve = pg.PlotDataItem(pen=pg.mkPen(lane.colour, width=1.5, style=Qt.DashLine), connect="finite")
+            self._tune(curve, 1)
+            curve.setZValue(9)
+            self.plot.addItem(curve)
+            self._lane_curves.append(curve)
+        self._lane_versions = ()
+        self.refresh(force=True)
+
+    def set_agreement(self, agreement) -> None:
+        """Over each flagged span, how many of the scoring models flag it ("2/3"), from
+        ``core.agreement.Agreement``; None clears the marks."""
+        for m in self._agreement_marks:
+            self.plot.removeItem(m)
+        self._agreement_marks = []
+        if agreement is None:
+            return
+        for span in agreement.spans:
+            whole = span.unanimous
+            colour = theme.VERDICT_COLOURS["fake"] if whole else theme.THRESHOLD
+            mark = pg.TextItem(f"{len(span.flagged_by)}/{len(span.scored_by)}", color=colour, anchor=(0, 0))
+            mark.setToolTip(f"flagged by {span.summary()}: " + ", ".join(span.flagged_by))
+            mark.setPos(span.start_s, 1.06)
+            mark.setZValue(25)
+            self.plot.addItem(mark, ignoreBounds=True)
+            self._agreement_marks.append(mark)
 
     def set_segments(self, segments: tuple[Segment, ...]) -> None:
         self.segments = tuple(segments)
@@ -429,6 +483,11 @@ class Timeline(QWidget):
                 moved = "" if probed is None else (f" <span style='color:{theme.MUTED}'>re-encoded "
                                                    f"{probed.low:.3f}–{probed.high:.3f}</span>")
                 parts.append(f"<span style='color:{theme.track_colour(track)}'>T{track}</span> {y[slot]:.3f}{moved}")
+        for lane in self.lanes:
+            ls = lane.store
+            j = index // ls.every
+            if j < len(ls.max) and not np.isnan(ls.max[j]):
+                parts.append(f"<span style='color:{lane.colour}'>{html.escape(lane.model_id)}</span> {ls.max[j]:.3f}")
         if status != "scored":
             parts.append(f"<span style='color:{theme.MUTED}'>{theme.STATUS_LABELS[status]}</span>")
         if s.every > 1 and index % s.every:
@@ -442,6 +501,8 @@ class Timeline(QWidget):
             items.append(f"<span style='color:{theme.track_colour(t)}'>━</span> T{t}")
         if len(tracks) > 8:
             items.append(f"+{len(tracks) - 8} tracks")
+        for lane in self.lanes:
+            items.append(f"<span style='color:{lane.colour}'>╌</span> {html.escape(lane.name)}")
         items.append(f"<span style='color:rgb{theme.SEGMENT[:3]}'>▮</span> suspicious")
         if self.probe_bands:  # the glyph in the (first) band's colour: each track's band is in its curve's
             first = min(self.probe_bands, key=lambda t: -1 if t is None else t)

@@ -181,44 +181,54 @@ def _warm(engine) -> None:
 
 
 class AnalysisWorker(Worker):
-    """Loads the model (in this thread) and runs :meth:`core.analysis.Engine.analyze`.
+    """Loads the models (in this thread) and runs :func:`core.analysis.analyze_together`: the
+    chosen model, and the ``compared`` ones scoring the same faces in the same pass.
 
     ``progress`` carries :class:`core.analysis.Progress` values, each with the frames finished
-    since the last one, so the timeline fills while the analysis runs. Cancel returns the
-    partial result (``complete=False``) with every score finished so far.
+    since the last one (the compared models' in ``others``), so the timeline fills while the
+    analysis runs. The result is a tuple of one :class:`AnalysisResult` per model, the chosen one
+    first. Cancel returns partial results (``complete=False``) with every score finished so far.
     """
 
     name = "analysis"
 
     def __init__(self, video_path: str, bundle, params, engines: EnginePool,
-                 video_sha256: str | None = None, use_cache: bool = True, analyst: str = "", case_number: str = ""):
+                 video_sha256: str | None = None, use_cache: bool = True, analyst: str = "", case_number: str = "",
+                 compared=()):
         super().__init__()
         self.video_path, self.bundle, self.params = video_path, bundle, params
+        self.compared = tuple(compared)
         self.engines, self.video_sha256, self.use_cache = engines, video_sha256, use_cache
         self.who = {"analyst": analyst, "case_number": case_number}
 
     def work(self):
-        from core.analysis import Progress
+        from core.analysis import Progress, analyze_together, companion_params
 
         self.report(Progress("loading", 0, 0, 0.0, None))
         preload_tensorflow_native()
-        engine = self.engines.get(self.bundle)
-        if self.cancelled():
-            raise Cancelled("Cancelled before the analysis started.")
+        engines = []
+        for bundle in (self.bundle, *self.compared):
+            engines.append(self.engines.get(bundle))
+            if self.cancelled():
+                raise Cancelled("Cancelled before the analysis started.")
         from core import record
 
         # The same record-keeping as the command line: hash, audit events, hash again after.
         before = record.open_evidence(self.video_path, should_cancel=self.cancelled, **self.who)
-        record.model_used(engine)
-        started = record.analysis_started(before, engine, self.params, **self.who)
+        started = []
+        for i, engine in enumerate(engines):
+            record.model_used(engine)
+            started.append(record.analysis_started(before, engine, self.params if i == 0 else
+                                                   companion_params(self.params), **self.who))
         try:
-            result = engine.analyze(self.video_path, self.params, progress=self.report,
-                                    should_cancel=self.cancelled, use_cache=self.use_cache,
-                                    video_sha256=before.sha256)
+            results = analyze_together(self.video_path, engines, self.params, progress=self.report,
+                                       should_cancel=self.cancelled, use_cache=self.use_cache,
+                                       video_sha256=before.sha256)
         except Exception as exc:
             record.analysis_failed(before, exc)
             raise
-        return record.analysis_finished(before, result, engine, started, **self.who)
+        return tuple(record.analysis_finished(before, r, e, t, **self.who)
+                     for r, e, t in zip(results, engines, started, strict=True))
 
 
 def preload_tensorflow_native() -> None:
@@ -291,19 +301,34 @@ class HashWorker(Worker):
 
 
 class LookupWorker(Worker):
-    """The cached analysis for (video hash, bundle, params), or None; hashes the model if needed."""
+    """The cached analysis for (video hash, bundle, params), or None; hashes the model if needed.
+    With ``compared`` bundles the result is ``(result, compared results found)``: a compared model
+    without a stored result of this file is left out (Analyze scores only that one)."""
 
     name = "lookup"
 
-    def __init__(self, video_sha256: str, bundle, params, fps: float, video_path: str):
+    def __init__(self, video_sha256: str, bundle, params, fps: float, video_path: str, compared=()):
         super().__init__()
         self.args = (video_sha256, bundle, params, fps, video_path)
+        self.compared = tuple(compared)
 
     def work(self):
         from core import record
+        from core.analysis import companion_params
         from core.lookup import cached_result
 
         result = cached_result(*self.args)
         if result is not None and not self.cancelled():
             record.stored_result_viewed(self.args[4], result)
-        return result
+        if not self.compared:
+            return result
+        sha, _bundle, params, fps, path = self.args
+        found = []
+        for b in self.compared:
+            if result is None or self.cancelled():
+                break
+            other = cached_result(sha, b, companion_params(params), fps, path)
+            if other is not None:
+                record.stored_result_viewed(path, other)
+                found.append(other)
+        return result, tuple(found)

@@ -842,3 +842,72 @@ def test_every_segment_number_is_in_view_in_a_narrow_panel(qtbot):
     for r in range(t.rowCount()):
         for c in range(t.columnCount()):
             assert t.visualItemRect(t.item(r, c)).right() <= t.viewport().width(), (r, c)
+
+
+@pytest.fixture
+def second_model(tiny_seq_bundle):
+    """A second installed model (the tiny sequence bundle), removed after the test."""
+    target = paths.user_models_dir() / "compare-seq"
+    shutil.copytree(tiny_seq_bundle.path, target)
+    yield "compare-seq"
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def test_a_compared_model_gets_its_own_curve_verdict_and_agreement(qtbot, harness, tmp_path, installed_bundle,
+                                                                    second_model):
+    w = harness.window()
+    w.refresh_models()
+    menu = w.analysis.compare.menu()
+    ids = [a.data() for a in menu.actions()]
+    assert second_model in ids and installed_bundle.id not in ids  # never the chosen model itself
+    next(a for a in menu.actions() if a.data() == second_model).setChecked(True)
+    assert [b.id for b in w.analysis.compared()] == [second_model]
+    assert "test tiny_lstm" in w.analysis.compare.text()
+
+    video = _face_video(tmp_path, 40, seed=29)
+    harness.open(w, video)
+    harness.analyse(w)
+    assert harness.made == 2  # both models loaded, one analysis ran
+    [lane] = w.review.lanes
+    assert lane.model_id == second_model and lane.result is not None and lane.result.complete
+    [other] = w.review.compared_results()
+    assert other.sha256 == w.current_result().sha256
+    # its dashed curve holds its scores, with the same gaps as the chosen model's
+    qtbot.waitUntil(lambda: w.timeline._lane_curves[0].getData()[1] is not None
+                    and len(w.timeline._lane_curves[0].getData()[1]) == 40, timeout=3000)
+    y = w.timeline._lane_curves[0].getData()[1]
+    assert np.isnan(y[20:25]).all() and np.isfinite(y[:20]).all()
+    assert np.allclose(y[np.isfinite(y)], [f.score for f in other.frames if f.score is not None])
+    assert second_model in w.timeline.describe_frame(3)
+    assert "test tiny_lstm" in w.timeline.legend.text()
+    text = re.sub("<[^>]+>", "", w.analysis.comparison.text())
+    assert w.analysis.comparison.isVisible() and "test tiny_lstm" in text and "the verdicts" in text
+    agreement = w.review.agreement()
+    assert [m.model_id for m in agreement.models] == [installed_bundle.id, second_model]
+    assert len(w.timeline._agreement_marks) == len(agreement.spans)
+
+    # a video opened next starts with no lanes; the choice of models to compare is remembered
+    w.close_video()
+    assert w.review.lanes == [] and w.timeline.lanes == [] and not w.analysis.comparison.isVisible()
+    w.shutdown()
+    again = harness.window()
+    again.refresh_models()
+    assert [b.id for b in again.analysis.compared()] == [second_model]
+
+
+def test_a_stored_comparison_is_shown_on_reopening_and_a_model_added_later_is_the_only_one_scored(
+        qtbot, harness, tmp_path, installed_bundle, second_model):
+    w = harness.window()
+    w.refresh_models()
+    video = _face_video(tmp_path, 30, seed=31)
+    harness.open(w, video)
+    harness.analyse(w)  # the chosen model alone
+    assert w.review.lanes == []
+    next(a for a in w.analysis.compare.menu().actions() if a.data() == second_model).setChecked(True)
+    harness.analyse(w)  # the chosen model's result is stored: only the added model is scored
+    [lane] = w.review.lanes
+    assert w.current_result().from_cache and not lane.result.from_cache
+    w.close_video()
+    harness.open(w, video)
+    qtbot.waitUntil(lambda: w.review.source == "cached" and len(w.review.lanes) == 1, timeout=5000)
+    assert w.review.lanes[0].result.frames == lane.result.frames

@@ -72,7 +72,7 @@ def test_worker_loads_the_engine_in_its_thread_and_streams_batches(qtbot, tmp_pa
     rec = _run(qtbot, worker)
     assert not rec.errors
     assert made_in and made_in[0] is not threading.main_thread()
-    result = rec.results[0]
+    [result] = rec.results[0]  # one result per model
     assert result.complete and len(result.frames) == 60
 
     stages = [p.stage for p in rec.progress]
@@ -89,7 +89,7 @@ def test_cancel_mid_run_keeps_the_scores_finished_so_far(qtbot, tmp_path, tiny_b
     video = _video(tmp_path, 160, seed=12)
     full = _run(qtbot, AnalysisWorker(str(video), tiny_bundle, AnalysisParams(),
                                       EnginePool(lambda b: Engine(b, detector=colour_detector)),
-                                      use_cache=False)).results[0]
+                                      use_cache=False)).results[0][0]
 
     engines = EnginePool(lambda b: Engine(b, detector=SlowDetector(colour_detector, 0.05)))
     worker = AnalysisWorker(str(video), tiny_bundle, AnalysisParams(), engines, use_cache=False)
@@ -104,13 +104,32 @@ def test_cancel_mid_run_keeps_the_scores_finished_so_far(qtbot, tmp_path, tiny_b
 
     worker.progress.connect(cancel_after_two, Qt.DirectConnection)
     rec = _run(qtbot, worker)
-    partial = rec.results[0]
+    [partial] = rec.results[0]
     assert not partial.complete
     assert 16 <= len(partial.frames) < len(full.frames)
     by_index = {f.index: f for f in full.frames}
     for f in partial.frames:
         assert f.status == by_index[f.index].status
         assert f.score == by_index[f.index].score or np.isclose(f.score, by_index[f.index].score)
+
+
+def test_compared_models_score_in_the_same_run_and_stream_their_own_frames(
+        qtbot, tmp_path, tiny_bundle, tiny_seq_bundle, colour_detector):
+    made = []
+
+    def factory(bundle):
+        made.append(bundle.id)
+        return Engine(bundle, detector=colour_detector)
+
+    video = _video(tmp_path, 40, seed=14)
+    worker = AnalysisWorker(str(video), tiny_bundle, AnalysisParams(), EnginePool(factory), use_cache=False,
+                            compared=[tiny_seq_bundle])
+    rec = _run(qtbot, worker)
+    assert not rec.errors and made == [tiny_bundle.id, tiny_seq_bundle.id]
+    first, second = rec.results[0]
+    assert (first.model.id, second.model.id) == (tiny_bundle.id, tiny_seq_bundle.id)
+    streamed = sorted(f.index for p in rec.progress for lane in p.others for f in lane)
+    assert streamed == [f.index for f in second.frames] == [f.index for f in first.frames]
 
 
 def test_a_damaged_bundle_fails_with_its_typed_error(qtbot, tmp_path, tiny_bundle, colour_detector):
