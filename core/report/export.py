@@ -2,7 +2,8 @@
 
 For ``OUT = /cases/42/report.html`` the folder receives::
 
-    report.json     the analysis result (schema deepfake-inspector/analysis@1), what ``verify`` reads
+    report.json     the analysis result (schema deepfake-inspector/analysis@2), what ``verify`` reads;
+                    with ``compared``, the other models' results and their agreement under "comparison"
     report.csv      one row per analysed frame and face
     report.html     the report, self-contained (and/or report.pdf, printed by Qt from the same HTML)
     report.sha256   SHA-256 of each file above, in ``sha256sum -c`` format
@@ -22,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ from core.errors import OutputExists, OutputNotWritable
 from core.integrity import EvidenceHashes, IntegrityCheck, compare, hash_evidence, refuse_beside_evidence
 from core.provenance import annotate
 from core.report.html import MAX_THUMBNAILS, ExportedFile, ReportData, render
-from core.report.images import peak_thumbnails, timeline_png
+from core.report.images import COMPARED_CURVES, peak_thumbnails, timeline_png
 from core.result import AnalysisResult, to_csv
 
 # (html, out_path, title, footer) -> None: writes a PDF of the HTML; gui/report_pdf.write_pdf
@@ -111,6 +112,7 @@ def export_report(
     heatmaps: bool = True,
     own: Iterable[str | os.PathLike] = (),
     robustness: bool = False,
+    compared: Sequence[AnalysisResult] = (),
 ) -> ReportFiles:
     """Write the report files for ``result`` next to ``out`` (``.html`` or ``.pdf``).
 
@@ -121,8 +123,19 @@ def export_report(
     ``pdf_writer`` (gui.report_pdf.write_pdf), which keeps Qt out of core. ``overwrite``: replace
     report files already there (else :class:`OutputExists`); ``own``: files the caller wrote in this
     same run (a --json of the same name), which are replaced without asking (and logged as replaced).
+    ``compared``: further models' analyses of the same file (core.analysis.analyze_together): the
+    report then lists every model's verdict and, span by span, where they agree (core.agreement);
+    the timeline draws their curves and the JSON holds them under "comparison". A result of another
+    file (another SHA-256) raises ValueError.
     """
     out = Path(out)
+    compared = tuple(compared)
+    for other in compared:
+        if other.sha256 != result.sha256:
+            raise ValueError(f"{other.model.id} analysed another file (SHA-256 {other.sha256[:16]}...), not "
+                             f"{result.sha256[:16]}...: a report compares models on one file only")
+    if len(compared) > len(COMPARED_CURVES):
+        raise ValueError(f"a report compares at most {len(COMPARED_CURVES)} further models")
     want_pdf = out.suffix.lower() == ".pdf"
     if want_pdf and pdf_writer is None:
         raise ValueError("a PDF report needs a pdf_writer (gui.report_pdf.write_pdf)")
@@ -169,7 +182,7 @@ def export_report(
     # Pictures.
     step("drawing", 0, 1)
     bm_frames = [b.frame for b in bookmarks]
-    timeline = timeline_png(result, bm_frames)
+    timeline = timeline_png(result, bm_frames, compared=compared)
     thumbs, note = {}, ""
     if not result.segments:
         pass
@@ -193,11 +206,18 @@ def export_report(
     # The data files, then the report that names their hashes.
     step("writing", 0, 1)
     doc = result.to_json()
+    agreed = None
+    if compared:
+        from core.agreement import agreement
+
+        agreed = agreement([result, *compared])
+        doc["comparison"] = {"results": [r.to_json() for r in compared], "agreement": agreed.to_json()}
     json_bytes = _json_bytes(doc)
     csv_bytes = to_csv(result).encode("utf-8")
     hashes = {paths["json"].name: _sha(json_bytes), paths["csv"].name: _sha(csv_bytes)}
     exports = (
-        ExportedFile(paths["json"].name, "analysis result, every frame's scores (JSON; input of verify)",
+        ExportedFile(paths["json"].name, "analysis result, every frame's scores (JSON; input of verify)"
+                     + ("; the other models' results and their agreement under \"comparison\"" if compared else ""),
                      hashes[paths["json"].name]),
         ExportedFile(paths["csv"].name, "one row per analysed frame and face (CSV)", hashes[paths["csv"].name]),
     )
@@ -223,6 +243,8 @@ def export_report(
         app_version=app_version(),
         verify_command=f'python main.py verify "{paths["json"].name}" "{video.name}"',
         robustness=probe_report,
+        compared=compared,
+        agreement=agreed,
     )
     text = render(data)
     atomic.write_bytes(paths["json"], json_bytes)
@@ -240,7 +262,9 @@ def export_report(
                format="+".join(k for k in ("html", "pdf") if paths[k] is not None),
                evidence_sha256=sha, evidence_unchanged=same_file, model_sha256=result.model.sha256,
                verdict=result.verdict.label, files=hashes, manifest_sha256=_sha(manifest.encode("utf-8")),
-               replaced=replaced)
+               replaced=replaced,
+               **({"compared": [{"model_id": r.model.id, "model_sha256": r.model.sha256, "verdict": r.verdict.label}
+                                for r in compared]} if compared else {}))
     step("done", 1, 1)
     return ReportFiles(
         html=str(paths["html"]) if paths["html"] else None,

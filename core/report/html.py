@@ -53,6 +53,8 @@ class ReportData:
     app_version: str = ""
     verify_command: str = ""
     robustness: Any = None  # core.robustness.RobustnessReport, when asked for
+    compared: tuple[AnalysisResult, ...] = ()  # further models' analyses of the same file
+    agreement: Any = None  # core.agreement.Agreement of result and compared (None: nothing compared)
 
 
 def esc(v: Any) -> str:
@@ -264,6 +266,125 @@ def _verdict(d: ReportData) -> str:
     return "\n".join(parts)
 
 
+# --- other models ----------------------------------------------------------------------------
+
+AGREEMENT_MEANING = (
+    "Each model is judged against its own threshold, the one calibrated for it on its model card (or the one set "
+    "for this analysis, where the table says so). The scores of different models are not on one scale: a score "
+    "is compared with its own model's threshold only.",
+    "Independent models that reach the same finding corroborate each other. That is not proof.",
+    "Models trained on the same kind of data (the same sources, the same manipulation methods) can share blind "
+    "spots and be wrong together. All of them finding nothing does not show that the video is authentic.",
+    "Where they disagree, a finding rests on some of the models only: examine those parts yourself.",
+    "A model that scored no frame in a span (it had no face it could score there) has no say there; that is not "
+    "a finding of 'real'.",
+)
+
+
+def _threshold_cell(r: AnalysisResult) -> str:
+    thr = _frame_threshold(r)
+    if abs(thr - r.model.threshold) < 5e-4:
+        return f"{thr:.2f}"
+    return f"{thr:.2f}<br>(set for this analysis; card {r.model.threshold:.2f})"
+
+
+def _verdicts_sentence(d: ReportData) -> str:
+    ag = d.agreement
+    results = (d.result, *d.compared)
+    each = "; ".join(f"{r.model.id} says {verdict_text(r.verdict, r.coverage)}" for r in results)
+    decided = [m for m in ag.models if m.label in ("fake", "real")]
+    if not ag.verdicts_agree:
+        return f'<p class="warn">The models\' verdicts DISAGREE: {esc(each)}.</p>'
+    if not decided:
+        return f"<p>No model reached a verdict of fake or real: {esc(each)}.</p>"
+    label = decided[0].label.upper()
+    if len(decided) == len(ag.models):
+        return f"<p>The models' verdicts agree: all {len(decided)} say <b>{esc(label)}</b>.</p>"
+    return (f"<p>No verdict contradicts another, but only {len(decided)} of {len(ag.models)} models reached fake "
+            f"or real (<b>{esc(label)}</b>): {esc(each)}. An inconclusive verdict, or no face, neither supports "
+            "nor contradicts it.</p>")
+
+
+def _comparison(d: ReportData) -> str:
+    if not d.compared or d.agreement is None:
+        return ""
+    results = (d.result, *d.compared)
+    parts = ["<h2>Other models</h2>",
+             f'<p class="small">The same file (SHA-256 {esc(d.result.sha256[:16])}...) analysed by '
+             f"{len(d.compared)} further model{'s' if len(d.compared) > 1 else ''} in the same pass: the same "
+             "decoded frames and the same tracked faces, each scored by its own model. The first row is the model "
+             "this report is about.</p>",
+             '<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th width="30%">model</th>'
+             '<th width="24%">verdict</th><th>score</th><th>threshold</th><th>frames scored</th><th>segments</th>'
+             "</tr>"]
+    for n, r in enumerate(results):
+        v = r.verdict
+        colour = COLOURS.get(v.label, "#212529")
+        name = f'{esc(r.model.name)}<br><span class="mono">{esc(r.model.id)}</span>'
+        if n == 0:
+            name += '<br><span class="small">(this report)</span>'
+        parts.append(f"<tr><td>{name}</td>"
+                     f'<td><b style="color: {colour};">{esc(verdict_text(v, r.coverage))}</b></td>'
+                     f'<td class="num">{_score(v.score)}</td><td>{_threshold_cell(r)}</td>'
+                     f'<td class="num">{v.frames_scored}</td><td class="num">{len(r.segments)}</td></tr>')
+    parts.append("</table>")
+    parts.append(_verdicts_sentence(d))
+    parts.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in AGREEMENT_MEANING) + "</ul>")
+    parts.append(_spans(d))
+    return "\n".join(parts)
+
+
+def _spans(d: ReportData) -> str:
+    ag = d.agreement
+    results = (d.result, *d.compared)
+    total = len(results)
+    parts = ["<h3>Flagged spans, model by model</h3>"]
+    if not ag.spans:
+        parts.append("<p>No model found a suspicious segment anywhere in the video.</p>")
+        return "\n".join(parts)
+    n_dis = len(ag.disagreements())
+    parts.append('<p class="small">Each span is where at least one model found a suspicious segment; overlapping '
+                 "segments of different models are merged into one span. For each model, its highest frame score "
+                 "inside the span, <b>flagged</b> when at or above that model's own threshold; <i>not scored</i>: "
+                 "the model scored no frame there. "
+                 + (f'<span class="warn">{n_dis} span{"s" if n_dis != 1 else ""} where the models disagree '
+                    "(marked).</span>" if n_dis else "The models that scored each span agree on it.")
+                 + "</p>")
+    parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>#</th><th>from</th>'
+                 "<th>to</th><th>frames</th><th>flagged by</th>"
+                 + "".join(f"<th>{esc(r.model.id)} (threshold {_frame_threshold(r):.2f})</th>" for r in results)
+                 + "<th>agreement</th></tr>")
+    for n, s in enumerate(ag.spans, 1):
+        disagree = bool(s.flagged_by) and not s.unanimous
+        bg = ' style="background-color: #fdecea;"' if disagree else ""
+        cells = []
+        for r, (_, p) in zip(results, s.peaks, strict=True):  # by position: two results may share a model id
+            if p is None:
+                cells.append(f'<td{bg}><i>not scored</i></td>')
+            elif p >= _frame_threshold(r):
+                cells.append(f'<td class="num"{bg}><b>{p:.3f} flagged</b></td>')
+            else:
+                cells.append(f'<td class="num"{bg}>{p:.3f}</td>')
+        unscored = total - len(s.scored_by)
+        flagged = f"{len(s.flagged_by)} of {len(s.scored_by)} models"
+        if unscored:
+            flagged += f" ({unscored} scored no frame here)"
+        if disagree:
+            verdict = '<span class="warn">DISAGREE</span>'
+        elif not s.flagged_by:
+            verdict = "no model's peak reaches its threshold"
+        elif len(s.scored_by) == 1:
+            verdict = "only one model scored it"
+        else:
+            verdict = '<span class="ok">all that scored it agree</span>'
+        parts.append(f'<tr><td{bg}>{n}</td><td class="mono"{bg}>{timecode(s.start_s)}</td>'
+                     f'<td class="mono"{bg}>{timecode(s.end_s)}</td>'
+                     f'<td class="num"{bg}>{s.start_frame}-{s.end_frame}</td><td{bg}>{esc(flagged)}</td>'
+                     + "".join(cells) + f"<td{bg}>{verdict}</td></tr>")
+    parts.append("</table>")
+    return "\n".join(parts)
+
+
 def _hash_rows(h: dict[str, Any]) -> list[tuple[str, Any]]:
     rows = [("SHA-256", h.get("sha256"))]
     if h.get("md5"):
@@ -333,6 +454,10 @@ def _timeline(d: ReportData) -> str:
         f"is the frame threshold ({_frame_threshold(r):.2f}); shaded spans are the suspicious segments listed "
         "below; the strip under the axis marks frames without a score, by reason; numbered markers on top are "
         "bookmarks.</p>")
+    if d.compared:
+        parts.append('<p class="small">The other models\' curves are drawn in their own colours, each with its own '
+                     "threshold dotted in that colour; the row under the plot names the models. The shading and the "
+                     f"unscored-frame strip are {esc(r.model.id)}'s.</p>")
     parts.append(_coverage(r))
     return "\n".join(parts)
 
@@ -340,6 +465,9 @@ def _timeline(d: ReportData) -> str:
 def _segments(d: ReportData) -> str:
     r = d.result
     parts = ["<h2>Suspicious segments</h2>"]
+    if d.compared:
+        parts.append(f'<p class="small">The segments of {esc(r.model.id)}, the model this report is about; where '
+                     "the other models agree with them is in Other models above.</p>")
     if not r.segments:
         parts.append("<p>None: no run of frames reached the threshold under the segment rules "
                      f"({esc(_rules(r))}).</p>")
@@ -656,9 +784,10 @@ _GRID_HEAD = re.compile(r'(<table class="grid"[^>]*>)(<tr>(?:<th[^>]*>[^<]*</th>
 
 def render(d: ReportData) -> str:
     name = d.result.video.path.replace("\\", "/").rsplit("/", 1)[-1]
+    compared = [_comparison(d)] if d.compared else []  # without, the report is as it was
     body = "\n".join([
-        _header(d), _verdict(d), _evidence(d), _timeline(d), _segments(d), _robustness(d), _tracks(d), _notes(d),
-        _model(d),
+        _header(d), _verdict(d), *compared, _evidence(d), _timeline(d), _segments(d), _robustness(d), _tracks(d),
+        _notes(d), _model(d),
         _params(d), _provenance(d), _exports(d),
     ])
     body = _GRID_HEAD.sub(r"\1<thead>\2</thead>", body)  # header rows repeat on each printed page

@@ -1,7 +1,8 @@
 """Pictures for reports, drawn with OpenCV on RGB arrays and encoded as PNG bytes.
 
 - :func:`timeline_png`: the per-frame score curve with the threshold, suspicious segments,
-  unscored frames (by reason) and bookmarks, the same information as the window's timeline.
+  unscored frames (by reason) and bookmarks, the same information as the window's timeline; in a
+  report comparing models, each further model's curve and threshold in a colour of its own.
 - :func:`peak_thumbnails`: each suspicious segment's peak frame, decoded again from the
   evidence, with the face boxes drawn (the most suspicious face in red), plus that face enlarged.
 """
@@ -61,11 +62,24 @@ def _time_label(t: float, step: float) -> str:
     return f"{t:.1f}s"
 
 
+# further models' curves (a report comparing models), in this order; distinct from the colours above
+COMPARED_CURVES = ((142, 36, 170), (230, 81, 0), (0, 131, 143))
+LEGEND_ROW = 36  # the extra legend row naming the models, when several are drawn
+
+
 def timeline_png(result: AnalysisResult, bookmarks: Iterable[int] = (), width: int = 1280,
-                 height: int = 440) -> bytes:
-    """The score timeline as a PNG (drawn at 2x the size it is shown at, for print)."""
+                 height: int = 440, compared: Sequence[AnalysisResult] = ()) -> bytes:
+    """The score timeline as a PNG (drawn at 2x the size it is shown at, for print).
+
+    ``compared``: further models' analyses of the same video, each drawn as its own curve (in
+    :data:`COMPARED_CURVES`) with its own threshold dotted; a legend row under the plot names every
+    model. The image is then :data:`LEGEND_ROW` pixels taller, so the plot keeps its size."""
+    if len(compared) > len(COMPARED_CURVES):
+        raise ValueError(f"the timeline draws at most {len(COMPARED_CURVES)} further models")
+    if compared:
+        height += LEGEND_ROW
     img = np.full((height, width, 3), 255, np.uint8)
-    left, right, top, bottom = 96, 24, 56, 100
+    left, right, top, bottom = 96, 24, 56, 100 + (LEGEND_ROW if compared else 0)
     pw, ph = width - left - right, height - top - bottom
     duration = max(result.video.duration_s, max((f.time_s for f in result.frames), default=0.0), 1e-6)
     fps = result.video.fps or 25.0
@@ -107,16 +121,14 @@ def timeline_png(result: AnalysisResult, bookmarks: Iterable[int] = (), width: i
     for x in range(left, left + pw, 24):
         cv2.line(img, (x, y), (min(x + 14, left + pw), y), THRESH, 3, cv2.LINE_AA)
     _text(img, f"threshold {thr:.2f}", (left + pw - 8, y - 10), 0.8, THRESH, 2, anchor="right")
+    # the further models' thresholds (dotted) and curves, under the analysing model's curve
+    for other, colour in zip(compared, COMPARED_CURVES, strict=False):
+        y = y_of(_threshold(other))
+        for x in range(left, left + pw, 12):
+            cv2.line(img, (x, y), (min(x + 4, left + pw), y), colour, 2, cv2.LINE_AA)
+        _curve(img, other.frames, colour, 2, x_of, y_of)
     # the curve: runs of consecutive scored frames
-    for run in _scored_runs(result.frames):
-        pts = np.array([[x_of(f.time_s), y_of(float(f.score))] for f in run], np.int32)
-        if len(pts) == 1:
-            cv2.circle(img, tuple(int(v) for v in pts[0]), 4, CURVE, -1, cv2.LINE_AA)
-        else:
-            cv2.polylines(img, [pts], False, CURVE, 3, cv2.LINE_AA)
-            if len(result.frames) <= 120:
-                for p in pts:
-                    cv2.circle(img, (int(p[0]), int(p[1])), 4, CURVE, -1, cv2.LINE_AA)
+    _curve(img, result.frames, CURVE, 3, x_of, y_of)
     # bookmarks: numbered markers on top
     for n, frame in enumerate(sorted(bookmarks), 1):
         x = x_of(frame / fps)
@@ -135,7 +147,37 @@ def timeline_png(result: AnalysisResult, bookmarks: Iterable[int] = (), width: i
         _text(img, label, (lx, ly), 0.7, thickness=2)
         (w, _), _ = cv2.getTextSize(label, FONT, 0.7, 2)
         lx += w + 24
+    if compared:  # a row above the legend naming each model's curve and the threshold it is judged against
+        entries = [(colour, f"{_short(r.model.id)}, threshold {_threshold(r):.2f}")
+                   for r, colour in ((result, CURVE), *zip(compared, COMPARED_CURVES, strict=False))]
+        scale = 0.7
+        wide = sum(54 + cv2.getTextSize(label, FONT, scale, 2)[0][0] for _, label in entries)
+        if wide > width - left:  # long model ids: smaller letters rather than a cut-off legend
+            scale = max(0.45, scale * (width - left) / wide)
+        lx, ly = left, height - 12 - LEGEND_ROW
+        for colour, label in entries:
+            cv2.line(img, (lx, ly - 7), (lx + 22, ly - 7), colour, 4, cv2.LINE_AA)
+            lx += 30
+            _text(img, label, (lx, ly), scale, thickness=2)
+            lx += cv2.getTextSize(label, FONT, scale, 2)[0][0] + 24
     return encode_png(img)
+
+
+def _short(name: str, at_most: int = 32) -> str:
+    return name if len(name) <= at_most else name[: at_most - 3] + "..."
+
+
+def _curve(img, frames: Sequence[FrameResult], colour, thickness: int, x_of, y_of) -> None:
+    """Runs of consecutive scored frames as lines; dots on each frame when there are few."""
+    for run in _scored_runs(frames):
+        pts = np.array([[x_of(f.time_s), y_of(float(f.score))] for f in run], np.int32)
+        if len(pts) == 1:
+            cv2.circle(img, tuple(int(v) for v in pts[0]), 4, colour, -1, cv2.LINE_AA)
+        else:
+            cv2.polylines(img, [pts], False, colour, thickness, cv2.LINE_AA)
+            if len(frames) <= 120:
+                for p in pts:
+                    cv2.circle(img, (int(p[0]), int(p[1])), 4, colour, -1, cv2.LINE_AA)
 
 
 def _every(result: AnalysisResult) -> int:
