@@ -118,7 +118,7 @@ def run(args) -> int:
                 status = PARTLY_READ
         for line in comparison_lines(result, others):
             print(line)
-        for line in record.outputs(video, result, written=[p for p in (json_path, csv_path) if p]):
+        for line in record.outputs(video, result, written=[p for p in (json_path, csv_path) if p], compared=others):
             print(line)
         for w in result.warnings:
             print(f"warning: {w}", file=sys.stderr)

@@ -119,9 +119,10 @@ class Session:
         """Hash again, add the record to the result's provenance, log the outcome."""
         return record.analysis_finished(run.before, result, engine, run.started, log=self.log, **self._who())
 
-    def outputs(self, video: Path, result, written: list[Path] = ()) -> list[str]:
+    def outputs(self, video: Path, result, written: list[Path] = (), compared=()) -> list[str]:
         """Write the report and frame hashes asked for; returns lines to print. ``written``: files this
-        run wrote already (--json, --csv), which a report of the same name may replace."""
+        run wrote already (--json, --csv), which a report of the same name may replace. ``compared``:
+        the --compare models' results of the same video, which the report sets beside ``result``."""
         lines = []
         a = self.args
         if a.framemd5:
@@ -133,12 +134,13 @@ class Session:
 
                 files = export_pdf(out.with_suffix(".pdf"), result, html=out.suffix.lower() != ".pdf",
                                    analyst=a.analyst, case_number=a.case, log=self.log, overwrite=a.overwrite,
-                                   own=written, robustness=a.robustness)
+                                   own=written, robustness=a.robustness, compared=compared)
             else:
                 from core.report import export_report
 
                 files = export_report(out, result, analyst=a.analyst, case_number=a.case, log=self.log,
-                                      overwrite=a.overwrite, own=written, robustness=a.robustness)
+                                      overwrite=a.overwrite, own=written, robustness=a.robustness,
+                                      compared=compared)
             for name, sha in files.sha256.items():
                 lines.append(f"  wrote {name}  sha256 {sha}")
             if files.evidence_check is not None and not files.evidence_check.content_unchanged:
