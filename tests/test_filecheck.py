@@ -255,10 +255,51 @@ def test_an_edit_list_that_delays_the_video_is_flagged(tmp_path):
     assert "edit_list" not in codes(inspect_file(write(tmp_path / "plain.mp4", audio=True), credentials=False))
 
 
+def test_a_cut_file_says_so(tmp_path):
+    whole = tmp_path / "whole.mp4"
+    with av.open(str(whole), "w", options={"movflags": "faststart"}) as out:  # index first: the rest stays readable
+        v = out.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = W, H, "yuv420p"
+        rng = np.random.default_rng(0)
+        for _ in range(40):
+            frame = av.VideoFrame.from_ndarray(rng.integers(0, 255, (H, W, 3), dtype=np.uint8), format="rgb24")
+            for p in v.encode(frame):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    r = inspect_file(cut, credentials=False)
+    assert r.atoms.missing_bytes == len(data) - len(data) * 2 // 3
+    assert 0 < r.stream("video")[0].timing.packets < 40
+    assert {"layout.truncated", "frames.mismatch"} <= codes(r)
+    assert not {"layout.truncated", "frames.mismatch"} & codes(inspect_file(whole, credentials=False))
+
+
 def test_matroska_has_streams_but_no_boxes(tmp_path):
     r = inspect_file(write(tmp_path / "a.mkv", frames=20, fmt="matroska"), credentials=False)
     assert r.atoms is None and r.container.format_name == "matroska,webm"
     assert r.stream("video")[0].timing.packets == 20
+
+
+def test_a_timecode_data_track_is_listed_with_its_handler(tmp_path):
+    path = tmp_path / "tc.mov"
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = W, H, "yuv420p"
+        v.metadata["timecode"] = "10:00:00:00"  # FFmpeg's MOV writer adds a tmcd track for it
+        for i in range(5):
+            for p in v.encode(av.VideoFrame.from_ndarray(_picture(i), format="rgb24")):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+    r = inspect_file(path, credentials=False)
+    (data,) = r.stream("data")
+    assert data.codec == "tmcd" and data.handler_name == "TimeCodeHandler"
+    assert ("timecode", "10:00:00:00") in data.tags
+    assert r.container.major_brand == "qt  "
+    assert "vendor code FFMP" in r.finding("handler.ffmpeg").detail
 
 
 def test_result_exports_as_json(tmp_path):

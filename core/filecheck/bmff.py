@@ -244,4 +244,5 @@ def read_atoms(f: BinaryIO, file_size: int) -> MovieAtoms:
         duration=duration,
         tracks=tuple(tracks),
         udta_boxes=tuple(udta),
+        missing_bytes=max(0, tops[-1].offset + tops[-1].size - file_size) if tops else 0,
     )

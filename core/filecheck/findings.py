@@ -106,10 +106,13 @@ def container_findings(c: ContainerInfo, atoms: MovieAtoms | None, streams: tupl
             does_not_mean="Tags can be edited; it does not prove the file came from that device.",
         ))
     handlers = sorted({s.handler_name for s in streams if s.handler_name in FFMPEG_HANDLERS})
-    if handlers:
+    vendors = sorted({v for s in streams for k, v in s.tags if k == "vendor_id" and v == "FFMP"})
+    if handlers or vendors:
+        said = [f"track handler names {', '.join(handlers)}"] if handlers else []
+        said += ["vendor code FFMP in the sample descriptions"] if vendors else []
         out.append(Finding(
-            "handler.ffmpeg", INFO, "Track handler names of FFmpeg's MP4 writer",
-            f"Track handler names: {', '.join(handlers)}.",
+            "handler.ffmpeg", INFO, "Track names of FFmpeg's MP4/MOV writer",
+            f"The tracks carry {' and '.join(said)}.",
             means="These are the names FFmpeg gives tracks by default, so the tracks were written by FFmpeg-based "
                   "software (phones and cameras write their own names).",
             does_not_mean="It says nothing about the picture, only about the last writer of the tracks.",
@@ -157,6 +160,16 @@ def _atom_findings(atoms: MovieAtoms) -> list[Finding]:
             means="The file was appended to or partly rewritten; players use only the first index, so data may be "
                   "in the file that no player shows.",
             does_not_mean="Some recorders split media data on purpose; it does not say what the extra data is.",
+        ))
+    if atoms.missing_bytes:
+        last = atoms.boxes[-1]
+        out.append(Finding(
+            "layout.truncated", NOTABLE, "The file is cut short",
+            f"The last box ('{last.type}' at byte {last.offset:,}) declares {last.size:,} bytes; the file ends "
+            f"{atoms.missing_bytes:,} bytes before that.",
+            means="The file is incomplete: an interrupted copy, download or recording, or a deliberate cut. What "
+                  "its index announces after that point is not in the file.",
+            does_not_mean="It does not say why the end is missing, nor that what remains was altered.",
         ))
     odd = [b for b in atoms.boxes if b.note and b.note not in ("C2PA manifest", "XMP metadata")]
     if odd:

@@ -78,6 +78,7 @@ class MovieAtoms(_Json):
     duration: int
     tracks: tuple[TrackAtoms, ...]
     udta_boxes: tuple[str, ...]  # types inside moov/udta (and 'meta' when moov holds one)
+    missing_bytes: int = 0  # how far the last box's declared size runs past the end of the file
 
 
 # --- container and streams -------------------------------------------------------------------

@@ -274,6 +274,13 @@ def _audio(stream) -> AudioDetails:
                         sample_format=cc.format.name if cc.format is not None else "unknown")
 
 
+def _codec_of(stream) -> tuple[str, str, str]:
+    """(codec name, long name, codec tag); PyAV gives data and attachment streams no codec at all."""
+    if stream.codec_context is None:
+        return stream.name or "none", f"{stream.type} stream, no codec", ""
+    return stream.codec_context.name, stream.codec.long_name, str(stream.codec_tag)
+
+
 def _disposition(stream) -> tuple[str, ...]:
     return tuple(d.name for d in av.stream.Disposition if d.value and stream.disposition & d.value)
 
@@ -319,13 +326,14 @@ def read_streams(path: str | Path, atoms: MovieAtoms | None) -> ReadStreams:
             timing, rank = _timing(rec, s.time_base, is_video)
             track = _track_for(s, atoms)
             cc = s.codec_context
-            codec = cc.name if cc is not None else (s.codec.name if s.codec is not None else "unknown")
+            codec, long_name, tag = _codec_of(s)
+            if codec == "none" and track is not None:  # a data track FFmpeg has no codec for: its handler type
+                codec = track.handler_type
             stags: Tags = tuple((str(k), str(v)) for k, v in s.metadata.items())
             handler = dict(stags).get("handler_name") or (track.handler_name if track is not None else None)
             out.append(StreamInfo(
                 index=s.index, kind=s.type, codec=codec,
-                codec_long_name=s.codec.long_name if s.codec is not None else codec,
-                codec_tag=s.codec_tag if isinstance(s.codec_tag, str) else str(s.codec_tag),
+                codec_long_name=long_name, codec_tag=tag,
                 profile=s.profile,
                 level=_level(codec, cc.level) if is_video else None,
                 bit_rate=(cc.bit_rate or None) if cc is not None else None,
