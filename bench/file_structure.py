@@ -9,7 +9,7 @@ with AAC audio using PyAV, then prints the median of --runs timings of:
 * for comparison, once: decoding every frame with PyAV's threaded decoder (the alternative for
   I/P/B counts, not used) and OpenCV's probe (what opening the video costs already).
 
-    .venv/bin/python bench/file_structure.py [--clip PATH] [--seconds 60] [--runs 5] [--no-decode]
+    .venv/bin/python bench/file_structure.py [--clip PATH] [--seconds 60] [--crf 23] [--runs 5] [--no-decode]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 
-def make_clip(path: Path, seconds: float, fps: int = 30) -> Path:
+def make_clip(path: Path, seconds: float, fps: int = 30, crf: int = 23) -> Path:
     import av
     import numpy as np
 
@@ -35,7 +35,7 @@ def make_clip(path: Path, seconds: float, fps: int = 30) -> Path:
     base = rng.integers(0, 255, (h // 8, w // 8, 3), dtype=np.uint8).repeat(8, 0).repeat(8, 1)
     frames = int(seconds * fps)
     with av.open(str(path), "w") as out:
-        v = out.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": "23"})
+        v = out.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": str(crf)})
         v.width, v.height, v.pix_fmt = w, h, "yuv420p"
         a = out.add_stream("aac", rate=48000)
         for i in range(frames):
@@ -103,6 +103,7 @@ def main() -> None:
     ap.add_argument("--clip", type=Path, help="an existing clip to measure instead of a generated one")
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--crf", type=int, default=23, help="x264 quality of the generated clip (lower: larger file)")
     ap.add_argument("--no-decode", action="store_true", help="skip the full-decode comparison")
     args = ap.parse_args()
 
@@ -116,7 +117,7 @@ def main() -> None:
     else:
         clip = Path(tempfile.mkdtemp(prefix="dfi-filecheck-")) / "clip_720p.mp4"
         t0 = time.perf_counter()
-        make_clip(clip, args.seconds)
+        make_clip(clip, args.seconds, crf=args.crf)
         print(f"made {clip} in {time.perf_counter() - t0:.1f} s")
     size = clip.stat().st_size
 
