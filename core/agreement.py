@@ -1,10 +1,13 @@
 """Do several models agree on one video? Their verdicts side by side, and per flagged span of
 the video which models score it above their own calibrated thresholds.
 
-A span is where at least one model found a segment; spans of different models that overlap
-are merged into one. For each model, its highest face score inside the span decides whether it
-flags the span (above its own threshold, the one its result was decided with). A model that
-scored no frame inside the span has no say there, which is different from saying "real".
+The spans are the first model's segments (the ones the analyst reviews), each with how many of
+the models flag it, and then the spans only the other models found (their overlapping segments
+merged). For each model, its highest score inside the span decides whether it flags the span
+(at or above its own threshold, the one its result was decided with); for a segment of one face
+track, only that track's faces count (one pass tracks once, so every model has the same track
+numbers). A model that scored no frame inside the span has no say there, which is different from
+saying "real".
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ class SpanAgreement:
     scored_by: tuple[str, ...]  # models that scored at least one frame in the span
     found_by: tuple[str, ...]  # models with a segment of their own in the span
     peaks: tuple[tuple[str, float | None], ...]  # (model, peak score in the span)
+    track: int | None = None  # the face track of the first model's segment; None: any face
+    first_model: bool = True  # a segment of the first model; False: only other models found it
 
     @property
     def unanimous(self) -> bool:
@@ -64,6 +69,8 @@ class Agreement:
             "models": [asdict(m) for m in self.models],
             "verdicts_agree": self.verdicts_agree,
             "spans": [{**asdict(s), "peaks": [list(p) for p in s.peaks]} for s in self.spans],
+            "rule": "a model flags a span when its highest score there is at or above its own calibrated "
+                    "threshold; spans are the first model's segments, then those only other models found",
         }
 
 
@@ -71,8 +78,15 @@ def _threshold(r: AnalysisResult) -> float:
     return float(r.params.get("threshold", r.model.threshold))
 
 
-def _merged_spans(results: Sequence[AnalysisResult]) -> list[tuple[int, int, set[str]]]:
-    found = sorted((s.start_frame, s.end_frame, r.model.id) for r in results for s in r.segments)
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 <= b1 and b0 <= a1
+
+
+def _others_only(results: Sequence[AnalysisResult]) -> list[tuple[int, int, set[str]]]:
+    """Segments of the other models that overlap none of the first model's, merged where they overlap."""
+    first = [(s.start_frame, s.end_frame) for s in results[0].segments]
+    found = sorted((s.start_frame, s.end_frame, r.model.id) for r in results[1:] for s in r.segments
+                   if not any(_overlaps(s.start_frame, s.end_frame, a, b) for a, b in first))
     spans: list[tuple[int, int, set[str]]] = []
     for start, end, model in found:
         if spans and start <= spans[-1][1]:
@@ -83,26 +97,43 @@ def _merged_spans(results: Sequence[AnalysisResult]) -> list[tuple[int, int, set
     return spans
 
 
+def _peak(r: AnalysisResult, start: int, end: int, track: int | None) -> float | None:
+    if track is None:
+        inside = [f.score for f in r.frames if start <= f.index <= end and f.score is not None]
+    else:
+        inside = [x.score for f in r.frames if start <= f.index <= end for x in f.faces
+                  if x.track == track and x.score is not None]
+    return max(inside) if inside else None
+
+
+def _span(results: Sequence[AnalysisResult], start: int, end: int, track: int | None, first: bool,
+          fps: float) -> SpanAgreement:
+    flagged, scored, peaks = [], [], []
+    for r in results:
+        peak = _peak(r, start, end, track)
+        peaks.append((r.model.id, peak))
+        if peak is not None:
+            scored.append(r.model.id)
+            if peak >= _threshold(r):
+                flagged.append(r.model.id)
+    found = [r.model.id for r in results
+             if any(_overlaps(s.start_frame, s.end_frame, start, end) and (track is None or s.track in (None, track))
+                    for s in r.segments)]
+    return SpanAgreement(start, end, start / fps, end / fps, tuple(flagged), tuple(scored), tuple(found),
+                         tuple(peaks), track, first)
+
+
 def agreement(results: Sequence[AnalysisResult]) -> Agreement:
-    """The agreement of analyses of one video by different models (as each was decided)."""
+    """The agreement of analyses of one video by different models (as each was decided); the
+    first result is the one under review."""
+    if not results:
+        raise ValueError("agreement needs at least one analysis")
     if len({r.sha256 for r in results}) > 1:
         raise ValueError("agreement compares analyses of one file; these are of different files")
     models = tuple(ModelVerdict(r.model.id, r.model.name, _threshold(r), r.verdict.label, r.verdict.score)
                    for r in results)
-    fps = results[0].video.fps if results else 25.0
-    spans = []
-    for start, end, found in _merged_spans(results):
-        flagged, scored, peaks = [], [], []
-        for r in results:
-            inside = [f.score for f in r.frames if start <= f.index <= end and f.score is not None]
-            peak = max(inside) if inside else None
-            peaks.append((r.model.id, peak))
-            if peak is None:
-                continue
-            scored.append(r.model.id)
-            if peak >= _threshold(r):
-                flagged.append(r.model.id)
-        order = [r.model.id for r in results]
-        spans.append(SpanAgreement(start, end, start / fps, end / fps, tuple(flagged), tuple(scored),
-                                   tuple(m for m in order if m in found), tuple(peaks)))
+    fps = results[0].video.fps or 25.0
+    spans = [_span(results, s.start_frame, s.end_frame, s.track, True, fps) for s in results[0].segments]
+    spans += [_span(results, start, end, None, False, fps) for start, end, _who in _others_only(results)]
+    spans.sort(key=lambda s: (s.start_frame, not s.first_model, s.track or 0))
     return Agreement(models, tuple(spans))

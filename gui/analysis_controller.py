@@ -203,7 +203,7 @@ class AnalysisController(QObject):
         compared = self.panel.compared()
         resolved = params.resolved(bundle, self.info.fps)
         self.review.begin(params.every, resolved.threshold, Rules.of(resolved.to_json()),
-                          [(b.id, b.card.name) for b in compared])
+                          [(b.id, b.card.name, b.card.threshold) for b in compared])
         w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
                            use_cache=use_cache, compared=compared, **self.who())
         self.worker, self._active = w, True

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -100,11 +101,13 @@ class AnalysisPanel(QWidget):
         self.compare = QToolButton()
         self.compare.setPopupMode(QToolButton.InstantPopup)
         self.compare.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        self.compare.setSizePolicy(self.model.sizePolicy())
+        self.compare.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # long names never widen the panel
+        self.compare.setMinimumWidth(60)
         self.compare.setMenu(QMenu(self.compare))
-        self.compare.setToolTip(f"Score up to {MAX_COMPARED} more models in the same pass (one decode and face "
+        self._compare_help = (f"Score up to {MAX_COMPARED} more models in the same pass (one decode and face "
                                 "detection): each gets a dashed curve on the timeline, and the verdict panel "
                                 "says where they agree.")
+        self.compare.setToolTip(self._compare_help)
         self._compared_ids: list[str] = []
         form.addRow("Compare with", self.compare)
         self.every = QSpinBox()
@@ -251,8 +254,10 @@ class AnalysisPanel(QWidget):
         for a in actions:
             a.setEnabled(a.isChecked() or not full)
         names = {b.id: b.card.name for b in self.bundles}
-        self.compare.setText(", ".join(names.get(i, i) for i in self._compared_ids) if self._compared_ids
-                             else ("none" if actions else "no other model installed"))
+        text = (", ".join(names.get(i, i) for i in self._compared_ids) if self._compared_ids
+                else ("none" if actions else "no other model installed"))
+        self.compare.setToolTip(text if self._compared_ids else self._compare_help)
+        self.compare.setText(self.compare.fontMetrics().elidedText(text, Qt.ElideRight, 220))
         self.compare.setEnabled(bool(actions) and not self.running)
 
     def compared(self) -> list[BundleInfo]:
@@ -384,7 +389,8 @@ class AnalysisPanel(QWidget):
                 score = "n/a" if m.score is None else f"{m.score:.3f}"
                 state = (f"<b style='color:{theme.VERDICT_COLOURS.get(m.label, theme.TEXT)}'>"
                          f"{html.escape(verdict_text(lane.result.verdict))}</b> {score} / {m.threshold:.2f}")
-            lines.append(f"{swatch} {html.escape(lane.name)}: {state}")
+            who = f"<span title='{html.escape(lane.name)}'>{html.escape(lane.model_id)}</span>"
+            lines.append(f"{swatch} {who}: {state}")
         if agreement is not None:
             if agreement.verdicts_agree:
                 lines.append(f"<span style='color:{theme.VERDICT_COLOURS['real']}'>the verdicts agree</span>")

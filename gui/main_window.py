@@ -321,7 +321,7 @@ class MainWindow(QMainWindow):
         self.analysis.threshold_reset.connect(lambda: self.review.set_threshold(self.review.analysed_threshold))
         self.review.threshold_changed.connect(self._on_threshold)
         self.review.derived_changed.connect(self._on_derived)
-        self.review.result_changed.connect(lambda _r: self._show_verdict())
+        self.review.result_changed.connect(self._on_result)
         self.review.lanes_changed.connect(self._on_lanes)
 
     # -- settings -------------------------------------------------------------------------
@@ -516,9 +516,20 @@ class MainWindow(QMainWindow):
         self._show_probe_band()
         self.segments.set_tracks(self.review.tracks)
         self.segments.highlight_at(self.playback.position)
-        self.timeline.set_agreement(self.review.agreement())
+        self._show_agreement()
         self._show_verdict()
         self._update_enabled()
+
+    def _show_agreement(self) -> None:
+        agreement = self.review.agreement()
+        self.timeline.set_agreement(agreement)
+        self.segments.set_agreement(agreement)
+
+    @Slot(object)
+    def _on_result(self, _result) -> None:
+        """A finished or stored result replaced the scores: draw it now, not at the next redraw tick."""
+        self._redraw_scores()
+        self._show_verdict()
 
     @Slot()
     def _on_lanes(self) -> None:
@@ -527,7 +538,7 @@ class MainWindow(QMainWindow):
             self.timeline.set_lanes(self.review.lanes)
         else:
             self.timeline.refresh()
-        self.timeline.set_agreement(self.review.agreement())
+        self._show_agreement()
         self._show_verdict()
 
     def _show_verdict(self) -> None:

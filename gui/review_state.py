@@ -33,6 +33,7 @@ class Lane:
     store: ScoreStore
     result: AnalysisResult | None = None
     colour: str = field(default="")
+    threshold: float | None = None  # its own (calibrated) threshold, once known
 
 
 class ReviewState(QObject):
@@ -72,12 +73,12 @@ class ReviewState(QObject):
         self._clear_decision()
 
     def begin(self, every: int, threshold: float, rules: Rules, compared=()) -> None:
-        """A new analysis starts streaming: forget the old scores. ``compared``: (model id, name)
-        of each further model scoring in the same pass, whose lanes fill beside the main curve."""
+        """A new analysis starts streaming: forget the old scores. ``compared``: (model id, name,
+        threshold) of each further model scoring in the same pass, whose lanes fill beside the main curve."""
         self._generation += 1
         self.store.reset(self.store.video_frames, self.store.fps, every, self.store.end)
         self.result, self.source = None, ""
-        self._set_lanes([Lane(m, name, self._lane_store(every)) for m, name in compared])
+        self._set_lanes([Lane(m, name, self._lane_store(every), threshold=t) for m, name, t in compared])
         self.rules, self.analysed_strategy = rules, rules.strategy
         self.set_analysed_threshold(threshold)
         self._clear_decision()
@@ -131,7 +132,8 @@ class ReviewState(QObject):
         """Show a finished (or stored) result; ``compared``: further models' results of the same file."""
         lanes = []
         for r in compared:
-            lane = Lane(r.model.id, r.model.name, self._lane_store(int(r.params.get("every", 1))), r)
+            lane = Lane(r.model.id, r.model.name, self._lane_store(int(r.params.get("every", 1))), r,
+                        threshold=float(r.params.get("threshold", r.model.threshold)))
             lane.store.set_frames(r.frames, int(r.params.get("every", 1)))
             lanes.append(lane)
         self._set_lanes(lanes)

@@ -34,7 +34,9 @@ class ScoreStore:
         self.tracks: dict[int, np.ndarray] = {}
         self._frames: dict[int, FrameResult] = {}
         self._sorted: list[FrameResult] | None = []
-        self.version = 0  # bumps on every change; drawing code compares it
+        # Bumps on every change, resets included (never restarts at 0: drawing code compares it, and
+        # a refilled store whose count matched the last drawn one would otherwise never be drawn).
+        self.version = getattr(self, "version", -1) + 1
 
     # -- filling -------------------------------------------------------------------------
     def _grow(self, slots: int) -> None:

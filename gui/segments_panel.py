@@ -116,6 +116,22 @@ class SegmentsPanel(QTabWidget):
                 it.setForeground(QColor("#f85149" if p.fragile else "#3fb950"))
         self.segment_table.resizeColumnToContents(0)
 
+    def set_agreement(self, agreement) -> None:
+        """With compared models (core.agreement.Agreement; None: none), each segment's peak cell adds
+        how many of the models that scored it flag it ("2/3"), each at its own threshold."""
+        spans = {(a.start_frame, a.end_frame, a.track): a for a in agreement.spans if a.first_model} \
+            if agreement is not None else {}
+        for r, seg in enumerate(self.segments):
+            it = self.segment_table.item(r, PEAK)
+            if it is None:
+                continue
+            a = spans.get((seg.start_frame, seg.end_frame, seg.track))
+            it.setText(f"{seg.peak:.2f}" if a is None else f"{seg.peak:.2f} {len(a.flagged_by)}/{len(a.scored_by)}")
+            if a is not None:
+                peaks = ", ".join(f"{m} {'not scored' if v is None else f'{v:.2f}'}" for m, v in a.peaks)
+                it.setToolTip(f"Flagged by {a.summary()} (each at its own threshold): {peaks}")
+        self.segment_table.resizeColumnToContents(PEAK)
+
     def set_tracks(self, tracks: tuple[TrackSummary, ...]) -> None:
         t = self.track_table
         t.setRowCount(len(tracks))

@@ -23,7 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.result import STATUSES, Segment
 from gui import theme
@@ -146,6 +146,7 @@ class Timeline(QWidget):
         self._curves: dict[int, pg.PlotDataItem] = {}
         self.lanes: list = []  # gui.review_state.Lane: compared models, a dashed curve each
         self._lane_curves: list[pg.PlotDataItem] = []
+        self._lane_lines: list[pg.InfiniteLine] = []
         self._lane_versions: tuple = ()
         self._agreement_marks: list[pg.TextItem] = []
         self.probe_bands: dict[int | None, ProbeBand] = {}
@@ -227,6 +228,8 @@ class Timeline(QWidget):
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.RichText)
         self.legend.setStyleSheet(f"color: {theme.MUTED};")
+        self.legend.setWordWrap(True)  # compared models lengthen it: wrap, never widen the window
+        self.legend.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         lay.addWidget(self.legend)
 
         self._envelope_timer = QTimer(self)
@@ -322,16 +325,24 @@ class Timeline(QWidget):
     def set_lanes(self, lanes) -> None:
         """Compared models (``gui.review_state.Lane``): each model's per-frame maximum as a dashed
         curve in its colour, named in the legend and in the hover readout."""
-        for c in self._lane_curves:
-            self.plot.removeItem(c)
+        for item in (*self._lane_curves, *self._lane_lines):
+            self.plot.removeItem(item)
         self.lanes = list(lanes)
-        self._lane_curves = []
+        self._lane_curves, self._lane_lines = [], []
         for lane in self.lanes:
             curve = pg.PlotDataItem(pen=pg.mkPen(lane.colour, width=1.5, style=Qt.DashLine), connect="finite")
             self._tune(curve, 1)
             curve.setZValue(9)
             self.plot.addItem(curve)
             self._lane_curves.append(curve)
+            # its own calibrated threshold: the review threshold line is the chosen model's only
+            if lane.threshold is not None:
+                line = pg.InfiniteLine(pos=lane.threshold, angle=0, movable=False,
+                                       pen=pg.mkPen(lane.colour, width=1, style=Qt.DotLine))
+                line.setToolTip(f"{lane.name}: its threshold {lane.threshold:.2f}")
+                line.setZValue(8)
+                self.plot.addItem(line)
+                self._lane_lines.append(line)
         self._lane_versions = ()
         self.refresh(force=True)
 
@@ -502,7 +513,8 @@ class Timeline(QWidget):
         if len(tracks) > 8:
             items.append(f"+{len(tracks) - 8} tracks")
         for lane in self.lanes:
-            items.append(f"<span style='color:{lane.colour}'>╌</span> {html.escape(lane.name)}")
+            threshold = "" if lane.threshold is None else f" (┈ its threshold {lane.threshold:.2f})"
+            items.append(f"<span style='color:{lane.colour}'>╌</span> {html.escape(lane.model_id)}{threshold}")
         items.append(f"<span style='color:rgb{theme.SEGMENT[:3]}'>▮</span> suspicious")
         if self.probe_bands:  # the glyph in the (first) band's colour: each track's band is in its curve's
             first = min(self.probe_bands, key=lambda t: -1 if t is None else t)

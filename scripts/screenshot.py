@@ -6,7 +6,11 @@ and the real MTCNN, and saves PNGs of the whole screen area of the window: one w
 analysis streams in, one with the verdict at each size, with the player on the most suspicious
 frame, with heatmaps once, and the Training and Library pages at each size.
 
-    python scripts/screenshot.py [VIDEO] [--model ID] [--every N] [--out DIR] [--sizes 1366x768,1920x1080]
+    python scripts/screenshot.py [VIDEO] [--model ID] [--compare ID ...] [--every N] [--out DIR]
+                                 [--sizes 1366x768,1920x1080] [--only-review]
+
+``--compare`` scores further installed models in the same pass (their dashed curves and agreement
+marks show on the timeline, their verdicts in the panel).
 
 Writes under ``out/screenshots/`` by default (ignored by git). Uses a throwaway DFI_HOME unless
 one is set, so the user's settings and caches are untouched.
@@ -56,6 +60,8 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=2, help="analyse every Nth frame (default 2)")
     ap.add_argument("--out", default=str(ROOT / "out" / "screenshots"))
     ap.add_argument("--sizes", default="1366x768,1920x1080")
+    ap.add_argument("--compare", nargs="*", default=[], help="installed bundle ids to compare in the same pass")
+    ap.add_argument("--only-review", action="store_true", help="skip the heatmap, Training and Library shots")
     args = ap.parse_args()
     video = Path(args.video)
     if not video.is_file():
@@ -116,6 +122,7 @@ def shoot(video: Path, args, sizes, out: Path) -> int:
     ids = [b.id for b in w.analysis.bundles]
     w.analysis.model.setCurrentIndex(ids.index(model_id))
     w.analysis.every.setValue(args.every)
+    w.analysis.set_compared(args.compare)
     wait(0.5)
     t0 = time.perf_counter()
     w.start_analysis(use_cache=False)
@@ -133,16 +140,19 @@ def shoot(video: Path, args, sizes, out: Path) -> int:
         max((f for f in result.frames if f.score is not None), key=lambda f: f.score, default=result.frames[0]).index
     w.playback.seek(target)
     wait_until(lambda: w.view.exact and w.view.shown_index == target, 10)
-    w.acts.heatmaps.setChecked(True)  # Grad-CAM over the face on screen
-    wait_until(lambda: bool(w.view.heatmaps), 120)
-    w.setGeometry(0, 0, *sizes[0])
-    wait(0.5)
-    save("heatmaps", sizes[0])
-    w.acts.heatmaps.setChecked(False)
+    if not args.only_review:
+        w.acts.heatmaps.setChecked(True)  # Grad-CAM over the face on screen
+        wait_until(lambda: bool(w.view.heatmaps), 120)
+        w.setGeometry(0, 0, *sizes[0])
+        wait(0.5)
+        save("heatmaps", sizes[0])
+        w.acts.heatmaps.setChecked(False)
     for size in sizes:
         w.setGeometry(0, 0, *size)
         wait(0.5)
-        save("review", size)
+        save("compare" if args.compare else "review", size)
+        if args.only_review:
+            continue
         for name, page in (("training", w.training), ("library", w.library)):
             w.tabs.setCurrentWidget(page)
             wait(0.5)

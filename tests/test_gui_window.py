@@ -879,12 +879,19 @@ def test_a_compared_model_gets_its_own_curve_verdict_and_agreement(qtbot, harnes
     assert np.isnan(y[20:25]).all() and np.isfinite(y[:20]).all()
     assert np.allclose(y[np.isfinite(y)], [f.score for f in other.frames if f.score is not None])
     assert second_model in w.timeline.describe_frame(3)
-    assert "test tiny_lstm" in w.timeline.legend.text()
+    assert f"{second_model} (┈ its threshold" in w.timeline.legend.text()
     text = re.sub("<[^>]+>", "", w.analysis.comparison.text())
-    assert w.analysis.comparison.isVisible() and "test tiny_lstm" in text and "the verdicts" in text
+    assert w.analysis.comparison.isVisible() and second_model in text and "the verdicts" in text
     agreement = w.review.agreement()
     assert [m.model_id for m in agreement.models] == [installed_bundle.id, second_model]
     assert len(w.timeline._agreement_marks) == len(agreement.spans)
+    firsts = [a for a in agreement.spans if a.first_model]
+    assert len(firsts) == w.segments.segment_table.rowCount() == len(w.review.segments)
+    for r, a in enumerate(firsts):
+        assert w.segments.segment_table.item(r, 4).text().endswith(f"{len(a.flagged_by)}/{len(a.scored_by)}")
+    # each compared model's own threshold is drawn in its colour
+    [line] = w.timeline._lane_lines
+    assert line.value() == pytest.approx(other.params["threshold"])
 
     # a video opened next starts with no lanes; the choice of models to compare is remembered
     w.close_video()

@@ -153,3 +153,14 @@ def test_agreement_refuses_analyses_of_different_files(base):
     with pytest.raises(ValueError, match="different files"):
         agreement([base, other])
     assert isinstance(base.segments, tuple) and all(isinstance(s, Segment) for s in base.segments)
+
+
+def test_spans_are_the_first_models_segments_then_those_only_others_found(base):
+    a = _result(base, "a", 0.5, [0.1] * 20 + [0.9] * 10)  # segment 20-29
+    b = _result(base, "b", 0.5, [0.1] * 3 + [0.8] * 4 + [0.1] * 13 + [0.7] * 10)  # 3-6 and 20-29
+    ag = agreement([a, b])
+    assert [(s.start_frame, s.end_frame, s.first_model) for s in ag.spans] == [(3, 6, False), (20, 29, True)]
+    only_b, both = ag.spans
+    assert only_b.found_by == ("b",) and only_b.flagged_by == ("b",) and only_b.scored_by == ("a", "b")
+    assert both.track == 1 and both.unanimous
+    assert ag.disagreements() == (only_b,)
