@@ -113,6 +113,7 @@ def export_report(
     own: Iterable[str | os.PathLike] = (),
     robustness: bool = False,
     compared: Sequence[AnalysisResult] = (),
+    file_structure=None,
 ) -> ReportFiles:
     """Write the report files for ``result`` next to ``out`` (``.html`` or ``.pdf``).
 
@@ -126,7 +127,9 @@ def export_report(
     ``compared``: further models' analyses of the same file (core.analysis.analyze_together): the
     report then lists every model's verdict and, span by span, where they agree (core.agreement);
     the timeline draws their curves and the JSON holds them under "comparison". A result of another
-    file (another SHA-256) raises ValueError.
+    file (another SHA-256) raises ValueError. ``file_structure``: the file's structure
+    (core.filecheck.FileStructure) as the window read it; by default it is read here from the
+    evidence found, when that is the analysed file (a tenth of a second for a minute of 720p).
     """
     out = Path(out)
     compared = tuple(compared)
@@ -202,6 +205,7 @@ def export_report(
         note = " ".join(x for x in said if x)
     probe_report = _robustness(result, video, should_cancel) if robustness and same_file and result.segments \
         else None
+    structure, structure_note = _structure(file_structure, video, same_file)
 
     # The data files, then the report that names their hashes.
     step("writing", 0, 1)
@@ -212,6 +216,8 @@ def export_report(
 
         agreed = agreement([result, *compared])
         doc["comparison"] = {"results": [r.to_json() for r in compared], "agreement": agreed.to_json()}
+    if structure is not None:
+        doc["file_structure"] = structure.to_json()
     json_bytes = _json_bytes(doc)
     csv_bytes = to_csv(result).encode("utf-8")
     hashes = {paths["json"].name: _sha(json_bytes), paths["csv"].name: _sha(csv_bytes)}
@@ -245,6 +251,8 @@ def export_report(
         robustness=probe_report,
         compared=compared,
         agreement=agreed,
+        file_structure=structure,
+        file_structure_note=structure_note,
     )
     text = render(data)
     atomic.write_bytes(paths["json"], json_bytes)
@@ -275,6 +283,25 @@ def export_report(
         sha256=hashes,
         evidence_check=check,
     )
+
+
+def _structure(given, video: Path, same_file: bool):
+    """The file's structure for the report and a note on where it comes from (or why it is missing)."""
+    if given is not None:
+        if Path(given.path).resolve() != video.resolve():
+            return None, "Not shown: the structure at hand was read from another path than the evidence's."
+        return given, ""
+    if not video.is_file():
+        return None, f"Not read: the evidence file is not at {video}."
+    if not same_file:
+        return None, "Not read: the file found is not the analysed file (its hash differs)."
+    from core.errors import InspectorError
+    from core.filecheck import inspect_file
+
+    try:
+        return inspect_file(video), ""
+    except InspectorError as exc:  # the report is still written, saying why this part is missing
+        return None, f"The file's structure could not be read: {exc}"
 
 
 def _robustness(result: AnalysisResult, video: Path, should_cancel):

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.decide import coverage_text, verdict_text
 from core.explain import NOTE as HEATMAP_NOTE
+from core.report.file_section import render_file_section
 from core.report.images import STATUS_WORDS, Thumbnail
 from core.result import DECODE_ERROR, FACE_TOO_SMALL, NO_FACE, SCORED, AnalysisResult
 
@@ -55,6 +56,8 @@ class ReportData:
     robustness: Any = None  # core.robustness.RobustnessReport, when asked for
     compared: tuple[AnalysisResult, ...] = ()  # further models' analyses of the same file
     agreement: Any = None  # core.agreement.Agreement of result and compared (None: nothing compared)
+    file_structure: Any = None  # core.filecheck.FileStructure of the file found at report time
+    file_structure_note: str = ""  # why it is missing, or what it was read from
 
 
 def esc(v: Any) -> str:
@@ -786,7 +789,8 @@ def render(d: ReportData) -> str:
     name = d.result.video.path.replace("\\", "/").rsplit("/", 1)[-1]
     compared = [_comparison(d)] if d.compared else []  # without, the report is as it was
     body = "\n".join([
-        _header(d), _verdict(d), *compared, _evidence(d), _timeline(d), _segments(d), _robustness(d), _tracks(d),
+        _header(d), _verdict(d), *compared, _evidence(d), render_file_section(d.file_structure, d.file_structure_note),
+        _timeline(d), _segments(d), _robustness(d), _tracks(d),
         _notes(d), _model(d),
         _params(d), _provenance(d), _exports(d),
     ])
