@@ -11,7 +11,7 @@ from core.errors import InspectorError
 
 # Each module defines add_parser(subparsers) and a run(args) -> int set as the parser's func.
 COMMANDS = ["analyze", "models_cmd", "verify", "audit_cmd", "train", "evaluate", "import_weights",
-            "fetch_backbone", "robustness_cmd", "batch"]
+            "fetch_backbone", "robustness_cmd", "batch", "inspect_cmd"]
 
 log = logging.getLogger("cli")
 

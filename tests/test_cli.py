@@ -185,3 +185,18 @@ def test_compare_scores_a_second_model_in_the_same_run_and_exports_both(tiny_bun
     assert [m["model_id"] for m in doc["comparison"]["agreement"]["models"]] == [tiny_bundle.id, tiny_seq_bundle.id]
     too_many = cli("analyze", video, "--model", tiny_bundle.path, *["--compare", tiny_bundle.path] * 3)
     assert too_many.returncode != 0 and "at most 2" in too_many.stderr
+
+
+def test_inspect_prints_the_files_findings_with_their_meaning_and_writes_json(tmp_path):
+    from media import moving_face_frames, write_h264
+
+    video = write_h264(tmp_path / "clip.mp4", moving_face_frames(12, (160, 120)), fps=10, gop=4)
+    out = tmp_path / "structure.json"
+    r = cli("inspect", video, "--json", out)
+    assert r.returncode == 0, r.stderr
+    assert "clip.mp4:" in r.stdout and "h264 160x120" in r.stdout and "(usual GOP 4)" in r.stdout
+    assert "Written by FFmpeg-based software" in r.stdout and "does not mean:" in r.stdout
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "deepfake-inspector/file-structure@1" and doc["credentials"]["status"] == "none"
+    missing = cli("inspect", tmp_path / "nowhere.mp4")
+    assert missing.returncode == 2 and missing.stderr.startswith("error:")
