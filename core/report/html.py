@@ -346,10 +346,11 @@ def _spans(d: ReportData) -> str:
         parts.append("<p>No model found a suspicious segment anywhere in the video.</p>")
         return "\n".join(parts)
     n_dis = len(ag.disagreements())
-    parts.append('<p class="small">Each span is where at least one model found a suspicious segment; overlapping '
-                 "segments of different models are merged into one span. For each model, its highest frame score "
-                 "inside the span, <b>flagged</b> when at or above that model's own threshold; <i>not scored</i>: "
-                 "the model scored no frame there. "
+    parts.append('<p class="small">The spans are this report\'s suspicious segments (for a segment of one face '
+                 "track, only that track's faces count), then the stretches only the other models flagged "
+                 "(marked <i>others only</i>; their overlapping segments merged). For each model, its highest "
+                 "score inside the span, <b>flagged</b> when at or above that model's own threshold; "
+                 "<i>not scored</i>: the model scored no frame there. "
                  + (f'<span class="warn">{n_dis} span{"s" if n_dis != 1 else ""} where the models disagree '
                     "(marked).</span>" if n_dis else "The models that scored each span agree on it.")
                  + "</p>")
@@ -380,7 +381,8 @@ def _spans(d: ReportData) -> str:
             verdict = "only one model scored it"
         else:
             verdict = '<span class="ok">all that scored it agree</span>'
-        parts.append(f'<tr><td{bg}>{n}</td><td class="mono"{bg}>{timecode(s.start_s)}</td>'
+        which = f"{n}" + ("" if s.first_model else " <i>others only</i>")
+        parts.append(f'<tr><td{bg}>{which}</td><td class="mono"{bg}>{timecode(s.start_s)}</td>'
                      f'<td class="mono"{bg}>{timecode(s.end_s)}</td>'
                      f'<td class="num"{bg}>{s.start_frame}-{s.end_frame}</td><td{bg}>{esc(flagged)}</td>'
                      + "".join(cells) + f"<td{bg}>{verdict}</td></tr>")
