@@ -212,3 +212,28 @@ def test_a_trust_list_without_date_or_file_is_refused(tmp_path):
         load_trust_list(trust_file(tmp_path / "bad.pem", "", date="31/01/2026"))
     with pytest.raises(TrustListInvalid):
         load_trust_list(tmp_path / "missing.pem")
+
+
+@pytest.mark.parametrize("via_app", [True, False])
+def test_the_c2pa_library_is_never_loaded_from_the_working_directory(tmp_path, via_app):
+    """c2pa-python's own loader tries the working directory first: a folder of received evidence
+    holding a library of that name would run it. The app's loader takes only the package's copy
+    (the direct import shows the hazard is real, so this test can fail)."""
+    import shutil
+    import subprocess
+    import sys
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    real = Path(find_spec("c2pa").origin).parent / "libs" / "libc2pa_c.so"
+    if not real.is_file():
+        pytest.skip("c2pa-python's Linux library not found")
+    shutil.copy2(real, tmp_path / "libc2pa_c.so")  # a loadable library planted where the analyst works
+    load = ("from core.filecheck.c2pa_loader import c2pa; c2pa()" if via_app else "import c2pa")
+    code = (f"import sys; sys.path.insert(0, {str(root)!r}); {load}; "
+            "print(sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libc2pa_c' in l}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    from_cwd = str(tmp_path) in out.stdout
+    assert from_cwd is not via_app, out.stdout

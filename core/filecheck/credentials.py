@@ -87,8 +87,9 @@ def _settings(anchors_pem: str) -> dict:
 def _sdk_version() -> str:
     from importlib.metadata import version
 
-    import c2pa
+    from core.filecheck.c2pa_loader import c2pa as _load
 
+    c2pa = _load()
     return f"c2pa-python {version('c2pa-python')} (c2pa-rs {c2pa.sdk_version()})"
 
 
@@ -188,8 +189,9 @@ def read_credentials(path: str | Path, trust_list: str | Path | None = None) -> 
     Never raises for what the file holds: no manifest, an unsupported format, a remote-only manifest
     and a damaged manifest are each a status. Raises TrustListInvalid when the trust list is unusable.
     """
-    import c2pa
+    from core.filecheck.c2pa_loader import c2pa as _load
 
+    c2pa = _load()
     trust, anchors = load_trust_list(trust_list)
     sdk = _sdk_version()
 
