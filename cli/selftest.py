@@ -86,5 +86,19 @@ def run(args) -> int:
         flagged = sum(f.score >= thr for f in outside)
         check(flagged <= 0.05 * max(len(outside), 1),
               f"untouched frames above the threshold: {flagged} of {len(outside)}")
+    if demo.is_file():  # the file-structure reader and its native libraries (PyAV's FFmpeg, c2pa) are there
+        from core.errors import InspectorError
+
+        try:
+            from core.filecheck import inspect_file
+
+            fs = inspect_file(demo)
+            video = [s for s in fs.streams if s.kind == "video"]
+            status = fs.credentials.status if fs.credentials else "-"
+            check(bool(video) and status == "none",
+                  f"demo clip's structure read in {fs.read_s:.2f} s: {video[0].codec if video else 'no video'}, "
+                  f"{len(fs.findings)} findings, content credentials {status}")
+        except (ImportError, OSError, InspectorError) as exc:
+            check(False, f"file structure reader: {type(exc).__name__}: {exc}")
     print("self-test " + ("passed" if not failures else f"FAILED: {len(failures)} problem(s)"))
     return 0 if not failures else 1
