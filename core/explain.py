@@ -89,7 +89,7 @@ class GradCam:
         with t.GradientTape() as tape:
             conv, out = self._forward(x)
             p = t.reshape(out, [-1])[0]
-            p = 1.0 - p if self.info.card.output == "p_real" else p
+            p = self.info.card.p_fake(p)
             p = t.clip_by_value(p, 1e-6, 1 - 1e-6)
             logit = t.math.log(p) - t.math.log(1.0 - p)  # the fake logit: gradients do not vanish at p near 1
         grads = tape.gradient(logit, conv)

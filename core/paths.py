@@ -9,6 +9,7 @@ and portable installs use). Nothing is ever written beside an evidence file.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -74,3 +75,8 @@ def config_dir() -> Path:
 def ensure_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def slug(text: str, fallback: str = "model") -> str:
+    """``text`` as a safe folder name: letters, digits, ``.``, ``_`` and ``-``; ``fallback`` when none is left."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-") or fallback

@@ -30,11 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.models.bundle import BundleInfo, list_bundles
+from core.paths import slug
 from core.training.config import TrainConfig, TrainProgress
 from core.training.dataset import DatasetSummary
 from core.training.precheck import early_problems
 from core.training.publish import publish, staging_dir, target_for
-from core.training.trainer import TrainResult, keep_best_checkpoint, slug, unfinished_run
+from core.training.trainer import TrainResult, keep_best_checkpoint, unfinished_run
 from gui import messages
 from gui.dataset_view import DatasetView
 from gui.training_form import TrainingForm

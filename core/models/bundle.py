@@ -47,6 +47,11 @@ class ModelCard:
     created: str = ""
     schema: str = CARD_SCHEMA
 
+    def p_fake(self, raw):
+        """The model's raw sigmoid output as P(fake) (a number, an array or a tensor): ``1 - raw``
+        for a model whose output is P(real)."""
+        return 1.0 - raw if self.output == "p_real" else raw
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -109,10 +109,6 @@ def load_mesonet_weights(model, path: str | Path) -> None:
             layer.set_weights(weights)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-") or "imported"
-
-
 def import_mesonet(path: str | Path, arch: str = "meso4", name: str | None = None,
                    out_dir: str | Path | None = None, overwrite: bool = False) -> BundleInfo:
     """Write a bundle (into the user's models folder unless ``out_dir``) holding the published weights."""
@@ -124,7 +120,7 @@ def import_mesonet(path: str | Path, arch: str = "meso4", name: str | None = Non
     model = spec.build_model()
     load_mesonet_weights(model, src)
     label = name or src.stem
-    folder = Path(out_dir) if out_dir else paths.user_models_dir() / _slug(label)
+    folder = Path(out_dir) if out_dir else paths.user_models_dir() / paths.slug(label, "imported")
     card = ModelCard.for_architecture(
         arch,
         label,

@@ -44,7 +44,7 @@ class Scorer:
 
     def _as_p_fake(self, out) -> np.ndarray:
         p = np.asarray(out, dtype=np.float64).reshape(-1)
-        return calibration.apply(1.0 - p if self.card.output == "p_real" else p, self.card.calibration)
+        return calibration.apply(self.card.p_fake(p), self.card.calibration)
 
     def _batched(self, fn, items: np.ndarray, prep: bool) -> np.ndarray:
         outs = []

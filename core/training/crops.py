@@ -29,6 +29,7 @@ from core import atomic, paths
 from core.errors import Cancelled, OutputNotWritable, VideoError
 from core.faces import crop_face, square_around
 from core.hashing import sha256_text
+from core.tracking import iou
 from core.training.config import TrainProgress
 from core.training.dataset import DataFile, DatasetSummary, Skipped
 from core.training.self_blend import default_box
@@ -91,14 +92,6 @@ def _to_crop(rgb: np.ndarray, det, s: CropSettings) -> tuple[np.ndarray, np.ndar
     if getattr(det, "landmarks", None) is not None:
         marks = np.array([((x - x0) * scale, (y - y0) * scale) for x, y in det.landmarks], np.float32)
     return crop, box, marks
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 class _Carried:
@@ -205,8 +198,8 @@ def _video(path: Path, s: CropSettings, detector, cancelled: Callable[[], bool])
             found = [d for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) >= s.min_face_px]
             pick = None
             if prev is not None and found:
-                best = max(found, key=lambda d: _iou(d.box, prev.box))
-                if _iou(best.box, prev.box) >= MIN_IOU:
+                best = max(found, key=lambda d: iou(d.box, prev.box))
+                if iou(best.box, prev.box) >= MIN_IOU:
                     pick = best
             if pick is None and found:
                 pick = found[0]  # the largest face starts a new run

@@ -13,7 +13,6 @@ from pathlib import Path
 from core import atomic, paths
 from core.errors import OutputNotWritable, TrainingError
 from core.models.bundle import CARD_FILE, BundleInfo, read_bundle, with_card
-from core.training.trainer import slug
 
 
 def staging_dir() -> Path:
@@ -21,7 +20,7 @@ def staging_dir() -> Path:
 
 
 def target_for(name: str) -> Path:
-    return paths.user_models_dir() / slug(name)
+    return paths.user_models_dir() / paths.slug(name)
 
 
 def publish(staged: str | Path, name: str, overwrite: bool = False) -> BundleInfo:

@@ -19,7 +19,6 @@ checkpoint stays in the run folder, from which ``TrainConfig(resume=True)`` cont
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -84,12 +83,8 @@ class TrainResult:
         return self.status == "cancelled" and (Path(self.run_dir) / "state.json").is_file()
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-") or "model"
-
-
 def default_out(config: TrainConfig) -> Path:
-    return Path(config.out) if config.out else paths.user_models_dir() / slug(model_name(config))
+    return Path(config.out) if config.out else paths.user_models_dir() / paths.slug(model_name(config))
 
 
 def model_name(config: TrainConfig) -> str:
