@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import platform
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
 from core.models import registry
 from core.models.bundle import ModelCard
+from core.provenance import environment
 from core.training import metrics as M
 
 MODE_TEXT = {
@@ -55,7 +53,7 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
         "seed": c.seed,
         "started": run.started,
         "elapsed_s": round(run.elapsed(), 1),
-        "software": _software(),
+        "software": environment(),  # the same record as every analysis's provenance
     }
     limits = [f"Trained on {counts['train']['real']} real and {counts['train']['fake']} fake "
               f"{data['sample_unit']}s from {Path(s.root).name}/; accuracy on other sources is unknown."]
@@ -87,12 +85,3 @@ def _finite(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
-def _software() -> dict:
-    import cv2
-
-    from core.keras_env import device_name, keras, tf
-    from core.version import app_version
-
-    return {"app_version": app_version(), "python": platform.python_version(), "tensorflow": tf().__version__,
-            "keras": keras().__version__, "numpy": np.__version__, "opencv": cv2.__version__,
-            "device": device_name()}
