@@ -7,6 +7,7 @@ count from 0 in presentation order (the order a player shows them and the analys
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass
 
@@ -140,6 +141,31 @@ class GopInfo(_Json):
     picture_types_unread: int  # packets in which no picture header was found
     picture_type_method: str  # how they were read, in words
     pattern: str  # the picture types of the first frames in presentation order ("IBBPBBP...")
+    # Every frame's picture type in presentation order, one letter a frame ("?": not read), so frame n's
+    # is frame_types[n]; "" when picture types are not read (then only key frames are known).
+    frame_types: str = ""
+
+    def frame_type(self, frame: int) -> str | None:
+        """Frame ``frame``'s picture type ("I", "P", "B", ...), "key" for a key frame when only key frames
+        are known, None when not known (or past the frames read)."""
+        if 0 <= frame < len(self.frame_types):
+            t = self.frame_types[frame]
+            return None if t == "?" else t
+        if not self.frame_types:
+            i = bisect.bisect_left(self.keyframes, frame)
+            if i < len(self.keyframes) and self.keyframes[i] == frame:
+                return "key"
+        return None
+
+    def next_keyframe(self, frame: int) -> int | None:
+        """The first key frame after ``frame``; None when there is none (or it lies past the listed ones)."""
+        i = bisect.bisect_right(self.keyframes, frame)
+        return self.keyframes[i] if i < len(self.keyframes) else None
+
+    def previous_keyframe(self, frame: int) -> int | None:
+        """The last key frame before ``frame``; None when there is none."""
+        i = bisect.bisect_left(self.keyframes, frame)
+        return self.keyframes[i - 1] if i > 0 else None
 
 
 @dataclass(frozen=True)

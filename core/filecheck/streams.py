@@ -203,7 +203,7 @@ def _gop(rec: _Packets, rank: list[int] | None, reader: PictureTypeReader | None
         method = f"not read: picture headers of {codec} are not parsed (key frames come from the packet flags)"
     counts = None
     unread = 0
-    pattern = ""
+    pattern = every = ""
     if types:
         counter = Counter(t for t in types if t is not None)
         unread = sum(1 for t in types if t is None)
@@ -211,10 +211,11 @@ def _gop(rec: _Packets, rank: list[int] | None, reader: PictureTypeReader | None
         shown = [None] * n
         for i, t in enumerate(types):
             shown[order[i]] = t
-        pattern = "".join(t or "?" for t in shown[:PATTERN_FRAMES])
+        every = "".join(t or "?" for t in shown)
+        pattern = every[:PATTERN_FRAMES]
     return GopInfo(keyframes=tuple(keyframes[:MAX_KEYFRAMES_LISTED]), keyframe_count=len(keyframes),
                    gop_lengths=tuple(lengths), gop_typical=typical, irregular_at=irregular, picture_types=counts,
-                   picture_types_unread=unread, picture_type_method=method, pattern=pattern)
+                   picture_types_unread=unread, picture_type_method=method, pattern=pattern, frame_types=every)
 
 
 def _track_for(stream, atoms: MovieAtoms | None) -> TrackAtoms | None:
