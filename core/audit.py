@@ -65,6 +65,9 @@ BATCH_STARTED = "batch_started"  # batch, inputs, out, model_id, model_sha256, p
 BATCH_VIDEO_SKIPPED = "batch_video_skipped"  # batch, path, sha256, result, result_sha256 (finished earlier)
 BATCH_FINISHED = "batch_finished"  # batch, stopped, error, done, skipped, failed, cancelled, pending, summary_sha256
 VERIFY_FINISHED = "verify_finished"  # path, sha256, matches, video_matches, scores_match, max_abs_diff
+FILE_STRUCTURE_READ = "file_structure_read"  # path, sha256 (None when not hashed), findings, notable, credentials, ...
+FRAME_EXPORTED = "frame_exported"  # path, sha256, sidecar, sidecar_sha256, evidence_path, evidence_sha256, frame, ...
+FACE_EXPORTED = "face_exported"  # as frame_exported, with track, box, score
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
