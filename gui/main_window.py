@@ -33,7 +33,16 @@ from core.models.bundle import default_bundle_id, list_bundles
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import actions as actions_mod
-from gui import batch_tab, case_panel, library_tab, messages, report_action, training_tab
+from gui import (
+    batch_tab,
+    case_panel,
+    file_check,
+    frame_export_action,
+    library_tab,
+    messages,
+    report_action,
+    training_tab,
+)
 from gui.analysis_controller import AnalysisController
 from gui.analysis_panel import AnalysisPanel
 from gui.decoder import BACKWARD, FORWARD, Decoder
@@ -88,6 +97,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         report_action.install(self)
         self.case_panel = case_panel.install(self)
+        self.file_check = file_check.install(self)  # the File panel: the open video's structure
+        self.file_check.structure_changed.connect(self._on_structure)
+        self.stills = frame_export_action.install(self)  # File > Export frame / face crop
         self.jobs.changed.connect(self.case_panel.refresh)  # e.g. the hash arrived: show this file's notes
         self.training = training_tab.install(self)
         self.library = library_tab.install(self)
@@ -221,7 +233,7 @@ class MainWindow(QMainWindow):
         play = mb.addMenu("&Playback")
         for name in ("play", "pause", "shuttle_back", "shuttle_fwd", None, "step_back", "step_fwd", "back_1s",
                      "fwd_1s", "back_10s", "fwd_10s", "start", "end", None, "goto", None, "prev_seg", "next_seg",
-                     None, "slower", "faster", "normal_speed"):
+                     None, "prev_key", "next_key", None, "slower", "faster", "normal_speed"):
             play.addSeparator() if name is None else play.addAction(getattr(a, name))
 
         an = mb.addMenu("&Analysis")
@@ -425,6 +437,7 @@ class MainWindow(QMainWindow):
             5000)
         self.playback.seek(0)
         self.jobs.set_video(info)
+        self.file_check.set_video(info)
         self._update_enabled()
         self.view.setFocus()
 
@@ -455,6 +468,7 @@ class MainWindow(QMainWindow):
         self.playback.pause()
         self.info = None
         self.jobs.set_video(None)
+        self.file_check.set_video(None)
         self.setWindowTitle(APP_TITLE)
         self.view.clear()
         self.view.empty_text = "Open a video: File > Open (Ctrl+O), or drop a file here."
@@ -500,6 +514,11 @@ class MainWindow(QMainWindow):
 
     def current_frame(self) -> int:
         return self.playback.position
+
+    @property
+    def file_structure(self):
+        """The open video's structure (core.filecheck.FileStructure) as last read, or None."""
+        return self.file_check.structure
 
     @Slot(float)
     def _on_threshold(self, t: float) -> None:
@@ -569,14 +588,23 @@ class MainWindow(QMainWindow):
         self.view.set_frame(index, rgb, exact)
         self.view.set_face_frame(self.review.store.frame_result(index)[0])
         self.heatmaps.refresh()
-        if self.info:
-            self.transport.set_position(index, self.info.frames, self.info.fps)
+        self._show_readout(index)
 
     @Slot(int, str)
     def _on_frame_failed(self, index: int, message: str) -> None:
         self.view.set_failed(index, message)
+        self._show_readout(index)
+
+    def _show_readout(self, index: int) -> None:
+        """Frame number, picture type (once the file's structure is read) and time under the frame."""
         if self.info:
-            self.transport.set_position(index, self.info.frames, self.info.fps)
+            kind = self.file_check.frame_type(index) if self.file_structure is not None else None
+            self.transport.set_position(index, self.info.frames, self.info.fps, kind)
+
+    @Slot(object)
+    def _on_structure(self, _fs) -> None:
+        if self.view.shown_index >= 0:
+            self._show_readout(self.view.shown_index)
 
     @Slot(int)
     def _on_position(self, index: int) -> None:
@@ -638,7 +666,7 @@ class MainWindow(QMainWindow):
         running = self.analysis_running()
         for name in ("play", "pause", "step_back", "step_fwd", "back_1s", "fwd_1s", "back_10s", "fwd_10s", "start",
                      "end", "shuttle_back", "shuttle_fwd", "goto", "close_video", "timeline_all", "timeline_in",
-                     "timeline_out"):
+                     "timeline_out", "prev_key", "next_key"):
             getattr(self.acts, name).setEnabled(has_video)
         has_segments = bool(self.review.segments)
         self.acts.next_seg.setEnabled(has_video and has_segments)
@@ -824,13 +852,14 @@ class MainWindow(QMainWindow):
         self._redraw.stop()
         self.playback.pause()
         self._save()
+        self.file_check.shutdown()  # a structure read whose hash never came is logged without it
         self.workers.join_all()
         self.decoder.shutdown()
 
 
 PLAYER_ACTIONS = ("play", "step_back", "step_fwd", "back_1s", "fwd_1s", "back_10s", "fwd_10s", "start", "end",
                   "shuttle_back", "pause", "shuttle_fwd", "slower", "faster", "normal_speed", "prev_seg", "next_seg",
-                  "overlay", "loupe", "heatmaps", "timeline_all", "timeline_in", "timeline_out")
+                  "prev_key", "next_key", "overlay", "loupe", "heatmaps", "timeline_all", "timeline_in", "timeline_out")
 
 
 def _player_keys(acts) -> list:

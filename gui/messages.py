@@ -5,7 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from core.filecheck import TrustListInvalid
 from core.messages import LOG_FILE, TABLE, Message, describe, info, log_path
+
+# Errors of the window's own features, added to the one table.
+TABLE.setdefault(TrustListInvalid, ("Content credentials cannot be checked",
+                                    "The application's list of trusted signers is missing or damaged: reinstall "
+                                    "the application. The file itself is not affected."))
 
 __all__ = ["LOG_FILE", "TABLE", "Message", "describe", "info", "log_path", "show_dialog"]
 

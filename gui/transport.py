@@ -10,6 +10,12 @@ from gui.actions import Actions
 from gui.playback import SPEEDS
 from gui.timecode import format_time
 
+KIND_WIDTH = 3  # "key"
+POSITION_TIP = ("Frame shown (numbered from 0) and its time. Ctrl+G goes to a frame or time.\n"
+                "Before it, the frame's picture type from the file's structure: I (coded on its own), P or B "
+                "(predicted from other frames), or 'key' where only key frames are known. PgUp / PgDown go "
+                "to the previous / next key frame.")
+
 
 class TransportBar(QWidget):
     speed_chosen = Signal(float)
@@ -47,18 +53,21 @@ class TransportBar(QWidget):
         self.position = QLabel()
         self.position.setFont(theme.mono_font())
         self.position.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.position.setToolTip("Frame shown (numbered from 0) and its time. Ctrl+G goes to a frame or time.")
+        self.position.setToolTip(POSITION_TIP)
         lay.addWidget(self.position)
         self.set_position(-1, 0, 25.0)
 
-    def set_position(self, index: int, frames: int, fps: float) -> None:
+    def set_position(self, index: int, frames: int, fps: float, kind: str | None = None) -> None:
+        """``kind``: the frame's picture type ("I", "P", "B"; "key" when only key frames are known; "" not
+        known), shown before "frame"; None when the file's structure is not read (no room kept for it)."""
         if index < 0 or frames <= 0:
             self.position.setText("frame –  ·  --:--:--.---")
             return
         width = len(f"{frames - 1:,}")
+        lead = "" if kind is None else f"<b>{kind:>{KIND_WIDTH}}</b> "  # fixed width: the readout does not jump
         self.position.setText(
-            f"frame <b>{index:>{width},}</b> / {frames - 1:,}  ·  <b>{format_time(index / fps)}</b>"
-            f" / {format_time(frames / fps)}".replace(" ", "&nbsp;")
+            (f"{lead}frame <b>{index:>{width},}</b> / {frames - 1:,}  ·  <b>{format_time(index / fps)}</b>"
+             f" / {format_time(frames / fps)}").replace(" ", "&nbsp;")
         )
 
     def set_speed(self, speed: float, direction: int) -> None:
