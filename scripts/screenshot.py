@@ -7,10 +7,11 @@ analysis streams in, one with the verdict at each size, with the player on the m
 frame, with heatmaps once, and the Training and Library pages at each size.
 
     python scripts/screenshot.py [VIDEO] [--model ID] [--compare ID ...] [--every N] [--out DIR]
-                                 [--sizes 1366x768,1920x1080] [--only-review]
+                                 [--sizes 1366x768,1920x1080] [--only-review] [--file-panel]
 
 ``--compare`` scores further installed models in the same pass (their dashed curves and agreement
-marks show on the timeline, their verdicts in the panel).
+marks show on the timeline, their verdicts in the panel). ``--file-panel`` also saves "file" shots at each
+size with the File panel (the file's structure) raised and its first notable finding selected.
 
 Writes under ``out/screenshots/`` by default (ignored by git). Uses a throwaway DFI_HOME unless
 one is set, so the user's settings and caches are untouched.
@@ -62,6 +63,8 @@ def main() -> int:
     ap.add_argument("--sizes", default="1366x768,1920x1080")
     ap.add_argument("--compare", nargs="*", default=[], help="installed bundle ids to compare in the same pass")
     ap.add_argument("--only-review", action="store_true", help="skip the heatmap, Training and Library shots")
+    ap.add_argument("--file-panel", action="store_true",
+                    help="also a shot at each size with the File panel raised (the file's structure)")
     args = ap.parse_args()
     video = Path(args.video)
     if not video.is_file():
@@ -151,6 +154,8 @@ def shoot(video: Path, args, sizes, out: Path) -> int:
         w.setGeometry(0, 0, *size)
         wait(0.5)
         save("compare" if args.compare else "review", size)
+        if args.file_panel:
+            shoot_file_panel(w, size, save)
         if args.only_review:
             continue
         for name, page in (("training", w.training), ("library", w.library)):
@@ -160,6 +165,23 @@ def shoot(video: Path, args, sizes, out: Path) -> int:
         w.show_review()
     w.shutdown()
     return 0
+
+
+def shoot_file_panel(w, size, save) -> None:
+    """The File dock on top, its first notable finding (else the first) selected, the analysis panel back after."""
+    from gui.qtwait import wait, wait_until
+
+    if not wait_until(lambda: w.file_structure is not None, 60):
+        print("the file's structure was not read", file=sys.stderr)
+        return
+    w.file_dock.raise_()
+    fs = w.file_structure
+    finding = next((f for f in fs.findings if f.level == "notable"), fs.findings[0] if fs.findings else None)
+    if finding is not None:
+        w.file_check.panel.select_finding(finding.code)
+    wait(0.5)
+    save("file", size)
+    w.side_dock.raise_()
 
 
 def calibrate_demo(w, every: int) -> None:
