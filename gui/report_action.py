@@ -21,16 +21,19 @@ class ExportReportWorker(Worker):
     name = "export report"
     written = Signal(str)
 
-    def __init__(self, out: str, result, video_path: str, case=None, overwrite: bool = False, compared=()):
+    def __init__(self, out: str, result, video_path: str, case=None, overwrite: bool = False, compared=(),
+                 file_structure=None):
         super().__init__()
         self.out, self.result, self.video_path, self.case = out, result, video_path, case
-        self.overwrite, self.compared = overwrite, tuple(compared)
+        self.overwrite, self.compared, self.file_structure = overwrite, tuple(compared), file_structure
 
     def work(self):
         kw = dict(video_path=self.video_path, case=self.case, should_cancel=self.cancelled, overwrite=self.overwrite,
                   robustness=True)  # the window's reports say which findings survive re-encoding
         if self.compared:  # the models compared in the same analysis: every verdict, and where they disagree
             kw["compared"] = self.compared
+        if self.file_structure is not None:  # as the File panel shows it (else the export reads it)
+            kw["file_structure"] = self.file_structure
         if self.out.lower().endswith(".pdf"):
             from gui.report_pdf import export_pdf
 
@@ -69,7 +72,8 @@ def export_current(window, out: str | None = None) -> ExportReportWorker | None:
         return None
     panel = getattr(window, "case_panel", None)
     worker = ExportReportWorker(out, result, info.path, panel.case if panel is not None else None,
-                                overwrite=bool(present), compared=window.review.compared_results())
+                                overwrite=bool(present), compared=window.review.compared_results(),
+                                file_structure=getattr(window, "file_structure", None))
     # the status bar's own slot, not a lambda: PySide6 runs a lambda in the emitting (worker) thread
     worker.written.connect(window.statusBar().showMessage)
     worker.failed.connect(window.show_error)

@@ -427,11 +427,14 @@ def test_export_report_from_the_window(qtbot, harness, tmp_path):
     harness.open(w, video)
     harness.analyse(w)
     out = tmp_path / "case" / "report.html"
+    qtbot.waitUntil(lambda: w.file_structure is not None, timeout=5000)
     worker = report_action.export_current(w, str(out))
+    assert worker.file_structure is w.file_structure  # the structure the File panel shows goes in the report
     with qtbot.waitSignal(worker.finished, timeout=60_000):
         pass
     html = out.read_text()
     assert w.video_sha256 in html and w.current_result().model.sha256 in html
+    assert "The file: structure and content credentials" in html and w.file_structure.container.format_long_name in html
     assert (tmp_path / "case" / "report.json").is_file()
     # the status line comes queued from the worker's thread; finished may reach the test first
     qtbot.waitUntil(lambda: "Report written" in w.statusBar().currentMessage(), timeout=5000)
