@@ -72,3 +72,23 @@ def test_a_changed_file_is_not_read_for_the_report(analysed, tmp_path, log):
     text = _text(open(files.html, encoding="utf-8").read())
     assert "Not read: the file found is not the analysed file" in text
     assert "file_structure" not in json.loads(open(files.json, encoding="utf-8").read())
+
+
+def test_frames_exported_from_the_file_are_listed_in_its_report(analysed, tmp_path, log):
+    from core.frame_export import FrameSource, export_frame
+    from core.video import FrameReader
+
+    with FrameReader(analysed.video.path) as reader:
+        rgb = reader.read(5)
+    mine = export_frame(tmp_path / "stills" / "f5.png", rgb,
+                        FrameSource(analysed.video.path, analysed.sha256, 5, analysed.video.fps), log=log)
+    export_frame(tmp_path / "stills" / "other.png", rgb,
+                 FrameSource("/elsewhere/other.mp4", "0" * 64, 7, 25.0), log=log)  # another file's still
+    text = _text(open(export_report(tmp_path / "out" / "r.html", analysed, log=log).html, encoding="utf-8").read())
+    assert "Frames and faces exported" in text and mine.png_sha256 in text and "f5.png" in text
+    assert mine.record["frame"]["md5"] in text and "other.png" not in text
+
+
+def test_a_report_without_exported_stills_has_no_such_section(analysed, tmp_path, log):
+    text = _text(open(export_report(tmp_path / "out" / "r.html", analysed, log=log).html, encoding="utf-8").read())
+    assert "Frames and faces exported" not in text

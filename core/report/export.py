@@ -34,6 +34,7 @@ from core.integrity import EvidenceHashes, IntegrityCheck, compare, hash_evidenc
 from core.provenance import annotate
 from core.report.html import MAX_THUMBNAILS, ExportedFile, ReportData, render
 from core.report.images import COMPARED_CURVES, peak_thumbnails, timeline_png
+from core.report.stills_section import exported_stills
 from core.result import AnalysisResult, to_csv
 
 # (html, out_path, title, footer) -> None: writes a PDF of the HTML; gui/report_pdf.write_pdf
@@ -253,6 +254,7 @@ def export_report(
         agreement=agreed,
         file_structure=structure,
         file_structure_note=structure_note,
+        stills=tuple(exported_stills(log, sha)),
     )
     text = render(data)
     atomic.write_bytes(paths["json"], json_bytes)

@@ -20,6 +20,7 @@ from core.decide import coverage_text, verdict_text
 from core.explain import NOTE as HEATMAP_NOTE
 from core.report.file_section import render_file_section
 from core.report.images import STATUS_WORDS, Thumbnail
+from core.report.stills_section import render_stills
 from core.result import DECODE_ERROR, FACE_TOO_SMALL, NO_FACE, SCORED, AnalysisResult
 
 MAX_THUMBNAILS = 40  # segments shown with a picture (the most suspicious); all are listed
@@ -58,6 +59,7 @@ class ReportData:
     agreement: Any = None  # core.agreement.Agreement of result and compared (None: nothing compared)
     file_structure: Any = None  # core.filecheck.FileStructure of the file found at report time
     file_structure_note: str = ""  # why it is missing, or what it was read from
+    stills: tuple = ()  # frames and face crops exported from this file (core.report.stills_section)
 
 
 def esc(v: Any) -> str:
@@ -793,7 +795,7 @@ def render(d: ReportData) -> str:
     body = "\n".join([
         _header(d), _verdict(d), *compared, _evidence(d), render_file_section(d.file_structure, d.file_structure_note),
         _timeline(d), _segments(d), _robustness(d), _tracks(d),
-        _notes(d), _model(d),
+        _notes(d), render_stills(list(d.stills)), _model(d),
         _params(d), _provenance(d), _exports(d),
     ])
     body = _GRID_HEAD.sub(r"\1<thead>\2</thead>", body)  # header rows repeat on each printed page
