@@ -70,6 +70,7 @@ def comparison_lines(result, others) -> list[str]:
 def run(args) -> int:
     from core.agreement import agreement
     from core.analysis import AnalysisParams, Engine, analyze_together
+    from core.integrity import check_unchanged
     from core.video import probe
 
     videos = [Path(v) for v in args.videos]
@@ -94,8 +95,9 @@ def run(args) -> int:
         with record.analysis(video, engine, params, companions) as rec:
             result, *others = analyze_together(video, [engine, *companions], params, progress=_progress,
                                                use_cache=not args.no_cache, video_sha256=rec.sha256)
-        result = record.finish(rec, result, engine)
-        others = [record.finish(rec, r, e) for r, e in zip(others, companions, strict=True)]
+        check = check_unchanged(rec.before)  # once for every model of the pass
+        result = record.finish(rec, result, engine, check)
+        others = [record.finish(rec, r, e, check) for r, e in zip(others, companions, strict=True)]
         if sys.stderr.isatty():
             print(file=sys.stderr)
         doc = result.to_json()

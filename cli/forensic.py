@@ -115,9 +115,11 @@ class Session:
             record.analysis_failed(before, exc, self.log)
             raise
 
-    def finish(self, run: Run, result, engine):
-        """Hash again, add the record to the result's provenance, log the outcome."""
-        return record.analysis_finished(run.before, result, engine, run.started, log=self.log, **self._who())
+    def finish(self, run: Run, result, engine, check=None):
+        """Hash again (unless ``check``, the evidence hashed again already, is given), add the record
+        to the result's provenance, log the outcome."""
+        return record.analysis_finished(run.before, result, engine, run.started, log=self.log, check=check,
+                                        **self._who())
 
     def outputs(self, video: Path, result, written: list[Path] = (), compared=()) -> list[str]:
         """Write the report and frame hashes asked for; returns lines to print. ``written``: files this

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from core import audit
-from core.integrity import EvidenceHashes, check_unchanged, hash_evidence
+from core.integrity import EvidenceHashes, IntegrityCheck, check_unchanged, hash_evidence
 from core.provenance import annotate
 
 
@@ -88,8 +88,11 @@ def _bounded(text: str) -> str:
 
 def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, analyst: str = "",
                       case_number: str = "", log: audit.AuditLog | None = None,
-                      progress: Callable[[int, int], None] | None = None):
+                      progress: Callable[[int, int], None] | None = None, check: IntegrityCheck | None = None):
     """Hash the evidence again, add the record to the result's provenance and log the outcome.
+
+    ``check``: the evidence already hashed again after this analysis (several models analysed in
+    one pass share one check: the file is hashed once, not once per model).
 
     Returns the annotated result. A content change sets ``evidence_changed``, adds a warning saying
     so (when the engine did not already) and logs an ``evidence_changed`` event. A result the engine
@@ -97,7 +100,7 @@ def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, a
     logs ``analysis_cancelled`` with the frames kept.
     """
     log = log or audit.default_log()
-    check = check_unchanged(before, progress)
+    check = check if check is not None else check_unchanged(before, progress)
     warnings = list(result.warnings)
     if not check.content_unchanged and not result.evidence_changed:
         warnings.append("EVIDENCE CHANGED during analysis: " + " ".join(check.changes))

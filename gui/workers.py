@@ -227,7 +227,10 @@ class AnalysisWorker(Worker):
         except Exception as exc:
             record.analysis_failed(before, exc)
             raise
-        return tuple(record.analysis_finished(before, r, e, t, **self.who)
+        from core.integrity import check_unchanged
+
+        check = check_unchanged(before)  # once for every model of the pass
+        return tuple(record.analysis_finished(before, r, e, t, check=check, **self.who)
                      for r, e, t in zip(results, engines, started, strict=True))
 
 

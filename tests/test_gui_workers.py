@@ -114,7 +114,14 @@ def test_cancel_mid_run_keeps_the_scores_finished_so_far(qtbot, tmp_path, tiny_b
 
 
 def test_compared_models_score_in_the_same_run_and_stream_their_own_frames(
-        qtbot, tmp_path, tiny_bundle, tiny_seq_bundle, colour_detector):
+        qtbot, tmp_path, tiny_bundle, tiny_seq_bundle, colour_detector, monkeypatch):
+    import core.integrity
+    import core.record
+
+    rehashed = []
+    real_hash = core.integrity.hash_evidence
+    for module in (core.integrity, core.record):  # the hash before the analysis and the check after it
+        monkeypatch.setattr(module, "hash_evidence", lambda *a, **k: rehashed.append(a[0]) or real_hash(*a, **k))
     made = []
 
     def factory(bundle):
@@ -130,6 +137,8 @@ def test_compared_models_score_in_the_same_run_and_stream_their_own_frames(
     assert (first.model.id, second.model.id) == (tiny_bundle.id, tiny_seq_bundle.id)
     streamed = sorted(f.index for p in rec.progress for lane in p.others for f in lane)
     assert streamed == [f.index for f in second.frames] == [f.index for f in first.frames]
+    assert len(rehashed) == 2  # once before and once after the pass, not once per model
+    assert first.provenance["integrity"] == second.provenance["integrity"]
 
 
 def test_a_damaged_bundle_fails_with_its_typed_error(qtbot, tmp_path, tiny_bundle, colour_detector):
