@@ -318,3 +318,18 @@ def test_bad_inputs_raise_typed_errors(tmp_path):
     junk.write_bytes(b"this is not a video " * 50)
     with pytest.raises(UnreadableVideo):
         inspect_file(junk, credentials=False)
+
+
+def test_importing_the_reader_loads_no_ffmpeg_until_a_file_is_read():
+    """The window imports core.filecheck at start-up (its panel and messages): PyAV's FFmpeg
+    (about 60 ms to load) and c2pa's library wait for the first file."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (f"import sys; sys.path.insert(0, {str(root)!r}); import core.filecheck; "
+            "print(sorted(m for m in ('av', 'c2pa') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

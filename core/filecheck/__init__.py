@@ -38,7 +38,6 @@ from core.filecheck.model import (
     ValidationEntry,
     VideoDetails,
 )
-from core.filecheck.streams import read_streams
 
 __all__ = [
     "SCHEMA", "AudioDetails", "Box", "ContainerInfo", "ContentCredentials", "CredentialAction",
@@ -73,6 +72,8 @@ def inspect_file(path: str | Path, *, credentials: bool = True, trust_list: str 
             atoms = read_atoms(f, size)
     except NotBmff:
         atoms = None  # Matroska, AVI, MPEG-TS...: FFmpeg's view is all there is
+    from core.filecheck.streams import read_streams  # PyAV loads FFmpeg (60 ms): only when a file is read
+
     read = read_streams(p, atoms)
     findings = container_findings(read.container, atoms, read.streams)
     for s in read.streams:
