@@ -6,6 +6,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import threading
 import time
 import traceback
 
@@ -150,6 +151,11 @@ def run_app(video_path: str | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 3
     app = create_app()
+    # Map TensorFlow's ~1 GB library while the window is built: ctypes releases the GIL for it, so
+    # this overlaps building and painting instead of delaying the warm-up that follows.
+    from gui.workers import preload_tensorflow_native
+
+    threading.Thread(target=preload_tensorflow_native, name="preload-tensorflow", daemon=True).start()
     from gui.icons import icon
     from gui.main_window import MainWindow
 
