@@ -13,7 +13,9 @@ from pathlib import Path
 def add_parser(sub) -> None:
     p = sub.add_parser("inspect", help="read a video's container, streams and content credentials; print findings")
     p.add_argument("videos", nargs="+", metavar="VIDEO")
-    p.add_argument("--json", metavar="OUT", help="write the whole structure as JSON (a folder when several videos)")
+    p.add_argument("--json", metavar="OUT", help="write the whole structure as JSON (a folder when several videos); "
+                                                 "never in an evidence file's folder")
+    p.add_argument("--overwrite", action="store_true", help="replace a JSON file already there")
     p.add_argument("--trust-list", metavar="PEM", help="C2PA trust anchors to validate signers against "
                                                        "(default: the list shipped with the app)")
     p.set_defaults(func=run)
@@ -44,19 +46,31 @@ def lines(fs) -> list[str]:
 
 
 def run(args) -> int:
-    from core import atomic
+    from cli.forensic import output_path
+    from core import atomic, audit
+    from core.errors import OutputExists
     from core.filecheck import inspect_file
+    from core.filecheck.record import structure_event
+    from core.hashing import sha256_file
+    from core.integrity import refuse_beside_evidence
 
     videos = [Path(v) for v in args.videos]
     many = len(videos) > 1
-    for video in videos:
+    outs = [output_path(args.json, v, ".structure.json", many) for v in videos]
+    for out in outs:  # before reading anything: never beside the evidence, never over a file unasked
+        if out is None:
+            continue
+        refuse_beside_evidence(out, videos)
+        if out.exists() and not args.overwrite:
+            raise OutputExists(f"{out} already exists; choose another --json or add --overwrite.", (str(out),))
+    if many and len({o for o in outs if o is not None}) < len(videos):
+        raise SystemExit("error: two videos would write the same JSON (same file name); inspect them one by one")
+    for video, out in zip(videos, outs, strict=True):
         fs = inspect_file(video, trust_list=args.trust_list)
+        audit.log_event(audit.FILE_STRUCTURE_READ, **structure_event(fs, sha256_file(video)))
         for line in lines(fs):
             print(line)
-        if args.json:
-            out = Path(args.json)
-            if many or out.is_dir():
-                out = out / f"{video.stem}.structure.json"
+        if out is not None:
             atomic.write_json(out, fs.to_json())
             print(f"  wrote {out}", file=sys.stderr)
     return 0

@@ -15,7 +15,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core import audit
-from core.filecheck import FileStructure, GopInfo, StreamInfo
+from core.filecheck import FileStructure, GopInfo
+from core.filecheck.record import structure_event, video_stream  # noqa: F401 - used here and by tests
 from core.video import VideoInfo
 from gui.file_panel import FilePanel
 from gui.workers import FunctionWorker, Worker
@@ -34,33 +35,6 @@ class InspectWorker(Worker):
         from core.filecheck import inspect_file
 
         return inspect_file(self.path)
-
-
-def video_stream(fs: FileStructure | None) -> StreamInfo | None:
-    """The video stream the player shows: the default one, else the first."""
-    videos = fs.stream("video") if fs is not None else ()
-    return next((s for s in videos if "default" in s.disposition), videos[0] if videos else None)
-
-
-def structure_event(fs: FileStructure, sha256: str | None) -> dict:
-    """What ``file_structure_read`` records of a structure."""
-    notable = [f for f in fs.findings if f.level == "notable"]
-    v = video_stream(fs)
-    return {
-        "path": fs.path,
-        "sha256": sha256,
-        "size_bytes": fs.size_bytes,
-        "format": fs.container.format_name,
-        "streams": [f"{s.kind} {s.codec}" for s in fs.streams],
-        "frames": v.timing.packets if v is not None else None,
-        "keyframes": v.video.gop.keyframe_count if v is not None and v.video is not None else None,
-        "findings": len(fs.findings),
-        "notable": len(notable),
-        "notable_codes": [f.code for f in notable],
-        "credentials": fs.credentials.status if fs.credentials is not None else "not_checked",
-        "reader": dict(fs.reader),
-        "read_s": fs.read_s,
-    }
 
 
 class FileCheck(QObject):

@@ -190,8 +190,9 @@ def test_compare_scores_a_second_model_in_the_same_run_and_exports_both(tiny_bun
 def test_inspect_prints_the_files_findings_with_their_meaning_and_writes_json(tmp_path):
     from media import moving_face_frames, write_h264
 
-    video = write_h264(tmp_path / "clip.mp4", moving_face_frames(12, (160, 120)), fps=10, gop=4)
-    out = tmp_path / "structure.json"
+    (tmp_path / "evidence").mkdir()
+    video = write_h264(tmp_path / "evidence" / "clip.mp4", moving_face_frames(12, (160, 120)), fps=10, gop=4)
+    out = tmp_path / "out" / "structure.json"
     r = cli("inspect", video, "--json", out)
     assert r.returncode == 0, r.stderr
     assert "clip.mp4:" in r.stdout and "h264 160x120" in r.stdout and "(usual GOP 4)" in r.stdout
@@ -200,3 +201,10 @@ def test_inspect_prints_the_files_findings_with_their_meaning_and_writes_json(tm
     assert doc["schema"] == "deepfake-inspector/file-structure@1" and doc["credentials"]["status"] == "none"
     missing = cli("inspect", tmp_path / "nowhere.mp4")
     assert missing.returncode == 2 and missing.stderr.startswith("error:")
+    before = video.read_bytes()
+    onto = cli("inspect", video, "--json", video)  # a slip of the keyboard must not replace the evidence
+    assert onto.returncode == 2 and video.read_bytes() == before
+    assert [p.name for p in video.parent.iterdir()] == ["clip.mp4"]
+    again = cli("inspect", video, "--json", out)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+    assert cli("inspect", video, "--json", out, "--overwrite").returncode == 0
