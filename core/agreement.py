@@ -2,12 +2,12 @@
 the video which models score it above their own calibrated thresholds.
 
 The spans are the first model's segments (the ones the analyst reviews), each with how many of
-the models flag it, and then the spans only the other models found (their overlapping segments
-merged). For each model, its highest score inside the span decides whether it flags the span
-(at or above its own threshold, the one its result was decided with); for a segment of one face
-track, only that track's faces count (one pass tracks once, so every model has the same track
-numbers). A model that scored no frame inside the span has no say there, which is different from
-saying "real".
+the models flag it, and then what only the other models found: the parts of their segments outside
+the first model's segments of the same face track (overlapping parts merged). For each model, its
+highest score inside the span decides whether it flags the span (at or above its own threshold,
+the one its result was decided with); for a span of one face track, only that track's faces count
+(one pass tracks once, so every model has the same track numbers). A model that scored no frame
+inside the span has no say there, which is different from saying "real".
 """
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ class Agreement:
             "models": [asdict(m) for m in self.models],
             "verdicts_agree": self.verdicts_agree,
             "spans": [{**asdict(s), "peaks": [list(p) for p in s.peaks]} for s in self.spans],
-            "rule": "a model flags a span when its highest score there is at or above its own calibrated "
-                    "threshold; spans are the first model's segments, then those only other models found",
+            "rule": "a model flags a span when its highest score there (that face track's, for a span of one "
+                    "track) is at or above its own calibrated threshold; spans are the first model's segments, "
+                    "then the parts of the other models' segments outside them",
         }
 
 
@@ -82,18 +83,42 @@ def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
     return a0 <= b1 and b0 <= a1
 
 
-def _others_only(results: Sequence[AnalysisResult]) -> list[tuple[int, int, set[str]]]:
-    """Segments of the other models that overlap none of the first model's, merged where they overlap."""
-    first = [(s.start_frame, s.end_frame) for s in results[0].segments]
-    found = sorted((s.start_frame, s.end_frame, r.model.id) for r in results[1:] for s in r.segments
-                   if not any(_overlaps(s.start_frame, s.end_frame, a, b) for a, b in first))
-    spans: list[tuple[int, int, set[str]]] = []
-    for start, end, model in found:
-        if spans and start <= spans[-1][1]:
-            s0, e0, who = spans[-1]
-            spans[-1] = (s0, max(e0, end), who | {model})
+def _uncovered(start: int, end: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of frames ``start..end`` outside every ``covered`` range."""
+    pieces = [(start, end)]
+    for a, b in covered:
+        kept = []
+        for s, e in pieces:
+            if b < s or a > e:
+                kept.append((s, e))
+                continue
+            if s < a:
+                kept.append((s, a - 1))
+            if e > b:
+                kept.append((b + 1, e))
+        pieces = kept
+    return pieces
+
+
+def _others_only(results: Sequence[AnalysisResult]) -> list[tuple[int, int, int | None, set[str]]]:
+    """What the other models flagged outside the first model's segments of the same face track:
+    ``(start, end, track, models)``, overlapping pieces of one track merged."""
+    first = results[0].segments
+    pieces = []
+    for r in results[1:]:
+        for seg in r.segments:
+            covered = [(f.start_frame, f.end_frame) for f in first
+                       if f.track is None or seg.track is None or f.track == seg.track]
+            for a, b in _uncovered(seg.start_frame, seg.end_frame, covered):
+                pieces.append((seg.track, a, b, r.model.id))
+    pieces.sort(key=lambda x: (-1 if x[0] is None else x[0], x[1]))
+    spans: list[tuple[int, int, int | None, set[str]]] = []
+    for track, start, end, model in pieces:
+        if spans and spans[-1][2] == track and start <= spans[-1][1] + 1:
+            s0, e0, t0, who = spans[-1]
+            spans[-1] = (s0, max(e0, end), t0, who | {model})
         else:
-            spans.append((start, end, {model}))
+            spans.append((start, end, track, {model}))
     return spans
 
 
@@ -134,6 +159,6 @@ def agreement(results: Sequence[AnalysisResult]) -> Agreement:
                    for r in results)
     fps = results[0].video.fps or 25.0
     spans = [_span(results, s.start_frame, s.end_frame, s.track, True, fps) for s in results[0].segments]
-    spans += [_span(results, start, end, None, False, fps) for start, end, _who in _others_only(results)]
-    spans.sort(key=lambda s: (s.start_frame, not s.first_model, s.track or 0))
+    spans += [_span(results, start, end, track, False, fps) for start, end, track, _who in _others_only(results)]
+    spans.sort(key=lambda s: (s.start_frame, not s.first_model, -1 if s.track is None else s.track))
     return Agreement(models, tuple(spans))
