@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from core.result import AnalysisResult
 
 
@@ -122,20 +124,31 @@ def _others_only(results: Sequence[AnalysisResult]) -> list[tuple[int, int, int 
     return spans
 
 
-def _peak(r: AnalysisResult, start: int, end: int, track: int | None) -> float | None:
-    if track is None:
-        inside = [f.score for f in r.frames if start <= f.index <= end and f.score is not None]
-    else:
-        inside = [x.score for f in r.frames if start <= f.index <= end for x in f.faces
-                  if x.track == track and x.score is not None]
-    return max(inside) if inside else None
+class _Scores:
+    """One result's scores as sorted arrays, per frame and per face track, for range maxima."""
+
+    def __init__(self, r: AnalysisResult):
+        scored = [(f.index, f.score) for f in r.frames if f.score is not None]
+        self.frames = (np.array([i for i, _ in scored], np.int64), np.array([v for _, v in scored], np.float64))
+        by_track: dict[int, list[tuple[int, float]]] = {}
+        for f in r.frames:
+            for x in f.faces:
+                if x.score is not None:
+                    by_track.setdefault(x.track, []).append((f.index, x.score))
+        self.tracks = {t: (np.array([i for i, _ in v], np.int64), np.array([s for _, s in v], np.float64))
+                       for t, v in by_track.items()}
+
+    def peak(self, start: int, end: int, track: int | None) -> float | None:
+        idx, val = self.frames if track is None else self.tracks.get(track, (np.empty(0, np.int64), np.empty(0)))
+        lo, hi = np.searchsorted(idx, start, "left"), np.searchsorted(idx, end, "right")
+        return float(val[lo:hi].max()) if hi > lo else None
 
 
-def _span(results: Sequence[AnalysisResult], start: int, end: int, track: int | None, first: bool,
-          fps: float) -> SpanAgreement:
+def _span(results: Sequence[AnalysisResult], scores: list[_Scores], start: int, end: int, track: int | None,
+          first: bool, fps: float) -> SpanAgreement:
     flagged, scored, peaks = [], [], []
-    for r in results:
-        peak = _peak(r, start, end, track)
+    for r, sc in zip(results, scores, strict=True):
+        peak = sc.peak(start, end, track)
         peaks.append((r.model.id, peak))
         if peak is not None:
             scored.append(r.model.id)
@@ -158,7 +171,9 @@ def agreement(results: Sequence[AnalysisResult]) -> Agreement:
     models = tuple(ModelVerdict(r.model.id, r.model.name, _threshold(r), r.verdict.label, r.verdict.score)
                    for r in results)
     fps = results[0].video.fps or 25.0
-    spans = [_span(results, s.start_frame, s.end_frame, s.track, True, fps) for s in results[0].segments]
-    spans += [_span(results, start, end, track, False, fps) for start, end, track, _who in _others_only(results)]
+    scores = [_Scores(r) for r in results]
+    spans = [_span(results, scores, s.start_frame, s.end_frame, s.track, True, fps) for s in results[0].segments]
+    spans += [_span(results, scores, start, end, track, False, fps)
+              for start, end, track, _who in _others_only(results)]
     spans.sort(key=lambda s: (s.start_frame, not s.first_model, -1 if s.track is None else s.track))
     return Agreement(models, tuple(spans))

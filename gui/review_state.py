@@ -60,6 +60,7 @@ class ReviewState(QObject):
         self.segments: tuple[Segment, ...] = ()
         self.tracks = ()
         self.lanes: list[Lane] = []
+        self._agreement: tuple | None = None  # (what it was computed from, core.agreement.Agreement)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._derive)
@@ -124,9 +125,13 @@ class ReviewState(QObject):
         main, others = self.current_result(), self.compared_results()
         if main is None or not others:
             return None
-        from core.agreement import agreement
+        # the window asks on every derivation and redraw: compute once per decision and set of results
+        key = (id(self.result), self._derived_at, self.threshold, self.rules, tuple(id(r) for r in others))
+        if self._agreement is None or self._agreement[0] != key:
+            from core.agreement import agreement
 
-        return agreement([main, *others])
+            self._agreement = (key, agreement([main, *others]))
+        return self._agreement[1]
 
     def set_result(self, result: AnalysisResult, source: str, compared=()) -> None:
         """Show a finished (or stored) result; ``compared``: further models' results of the same file."""
