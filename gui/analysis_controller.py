@@ -199,6 +199,9 @@ class AnalysisController(QObject):
         bundle = self.panel.bundle()
         if self.info is None or bundle is None or self.running():
             return False
+        if self._lookup is not None:  # a stored result found after this analysis must not replace it
+            self._lookup.cancel()
+            self._lookup = None
         params = self.panel.params()
         compared = self.panel.compared()
         resolved = params.resolved(bundle, self.info.fps)
@@ -260,12 +263,14 @@ class AnalysisController(QObject):
     @Slot(object, str)
     def _on_failed(self, exc, tb: str) -> None:
         if self.sender() is self.worker:
+            self.review.clear_lanes()  # no compared model is "scoring" any more
             self.panel.show_idle("The analysis stopped with an error.")
             self.error.emit(exc, tb)
 
     @Slot()
     def _on_cancelled(self) -> None:
         if self.sender() is self.worker:
+            self.review.clear_lanes()
             self.panel.show_idle("Cancelled before any frame was analysed.")
 
     @Slot()

@@ -107,6 +107,10 @@ class ReviewState(QObject):
             self.lanes = lanes
             self.lanes_changed.emit()
 
+    def clear_lanes(self) -> None:
+        """No compared models on show (their analysis failed or was cancelled before any frame)."""
+        self._set_lanes([])
+
     def add_lane_frames(self, others) -> None:
         """Progress of the compared models: one tuple of new frames per lane, in lane order."""
         changed = False

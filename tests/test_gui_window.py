@@ -921,3 +921,23 @@ def test_a_stored_comparison_is_shown_on_reopening_and_a_model_added_later_is_th
     harness.open(w, video)
     qtbot.waitUntil(lambda: w.review.source == "cached" and len(w.review.lanes) == 1, timeout=5000)
     assert w.review.lanes[0].result.frames == lane.result.frames
+
+
+def test_a_failed_comparison_leaves_no_model_scoring_forever(qtbot, harness, tmp_path, installed_bundle, second_model):
+    from core.errors import BundleInvalid
+
+    w = harness.window()
+    w.refresh_models()
+    w.notify = lambda *_a: None
+    real = harness.factory
+
+    def factory(bundle):
+        if bundle.id == second_model:
+            raise BundleInvalid(f"{second_model}: damaged for this test")
+        return real(bundle)
+
+    w.jobs.engines._factory = factory
+    next(a for a in w.analysis.compare.menu().actions() if a.data() == second_model).setChecked(True)
+    harness.open(w, _face_video(tmp_path, 12, seed=33))
+    harness.analyse(w)
+    assert w.review.lanes == [] and w.timeline.lanes == [] and not w.analysis.comparison.isVisible()
