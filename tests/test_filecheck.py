@@ -333,3 +333,26 @@ def test_importing_the_reader_loads_no_ffmpeg_until_a_file_is_read():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_truncated_movie_header_box_is_a_finding_not_a_crash(tmp_path):
+    """A moov whose mvhd claims 64-bit times but holds 4 bytes (a corrupt index, as received files can
+    have): the box reader must not take the next box's bytes for its times, nor crash; the file's
+    other boxes keep their offsets (the cut is padded with a free box), so FFmpeg still reads it."""
+    import struct as st
+
+    from media import moving_face_frames, write_h264
+
+    data = bytearray(write_h264(tmp_path / "good.mp4", moving_face_frames(10, (160, 120)), fps=10).read_bytes())
+    at = data.find(b"mvhd") - 4
+    size = st.unpack_from(">I", data, at)[0]
+    short = st.pack(">I", 12) + b"mvhd" + bytes([1, 0, 0, 0])  # version 1, nothing after the flags
+    pad = st.pack(">I", size - 12) + b"free" + bytes(size - 20)
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data[:at]) + short + pad + bytes(data[at + size:]))
+    try:
+        fs = inspect_file(damaged, credentials=False)
+    except UnreadableVideo:
+        return  # FFmpeg refused the file: a typed error is an answer too
+    assert "boxes.damaged" in {f.code for f in fs.findings}
+    assert fs.atoms is None and fs.streams  # the streams are still described

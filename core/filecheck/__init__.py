@@ -11,6 +11,7 @@ The evidence file is only opened for reading. OpenCV remains the decoder the ana
 
 from __future__ import annotations
 
+import struct
 import time
 from pathlib import Path
 
@@ -67,15 +68,26 @@ def inspect_file(path: str | Path, *, credentials: bool = True, trust_list: str 
     start = time.perf_counter()
     p = check_file(path)
     size = p.stat().st_size
+    damaged_boxes = ""
     try:
         with open(p, "rb") as f:
             atoms = read_atoms(f, size)
     except NotBmff:
         atoms = None  # Matroska, AVI, MPEG-TS...: FFmpeg's view is all there is
+    except (struct.error, IndexError, ValueError, UnicodeDecodeError) as exc:  # a box shorter than its type needs
+        atoms, damaged_boxes = None, f"{type(exc).__name__}: {exc}"
     from core.filecheck.streams import read_streams  # PyAV loads FFmpeg (60 ms): only when a file is read
 
     read = read_streams(p, atoms)
     findings = container_findings(read.container, atoms, read.streams)
+    if damaged_boxes:
+        findings.append(Finding(
+            "boxes.damaged", "notable", "The MP4/MOV boxes could not be read",
+            f"A box in the file's index is shorter or stranger than its type requires ({damaged_boxes}).",
+            means="The file's index (the moov box and what it holds) is damaged or was written by non-conforming "
+                  "software; box-level details (edit lists, track times, the display matrix) are not shown.",
+            does_not_mean="It does not show that the picture was changed; FFmpeg may still read the streams.",
+        ))
     for s in read.streams:
         findings.extend(stream_findings(s))
     if read.stopped:

@@ -152,28 +152,30 @@ def _trak(data: bytes, start: int, end: int) -> TrackAtoms:
     edits: list[EditEntry] = []
     language = ""
     for kind, s, e in _children(data, start, end):
+        box = _bounded(data, e)  # a read past the box's end raises instead of taking its neighbour's bytes
         if kind == b"tkhd":
-            version = data[s]
+            version = box[s]
             if version == 1:
-                c, m, track_id = struct.unpack_from(">QQI", data, s + 4)
+                c, m, track_id = struct.unpack_from(">QQI", box, s + 4)
                 mpos = s + 4 + 32 + 8 + 8
             else:
-                c, m, track_id = struct.unpack_from(">III", data, s + 4)
+                c, m, track_id = struct.unpack_from(">III", box, s + 4)
                 mpos = s + 4 + 20 + 8 + 8
             created, modified = _time_1904(c), _time_1904(m)
             if mpos + 36 <= e:
-                matrix = struct.unpack_from(">9i", data, mpos)
+                matrix = struct.unpack_from(">9i", box, mpos)
         elif kind == b"edts":
-            for k2, s2, _ in _children(data, s, e):
+            for k2, s2, e2 in _children(data, s, e):
                 if k2 == b"elst":
-                    version = data[s2]
-                    (count,) = struct.unpack_from(">I", data, s2 + 4)
+                    inner = _bounded(data, e2)
+                    version = inner[s2]
+                    (count,) = struct.unpack_from(">I", inner, s2 + 4)
                     pos = s2 + 8
                     fmt, step = (">QqhH", 20) if version == 1 else (">IihH", 12)
                     for _ in range(min(count, 10_000)):
-                        if pos + step > e:
+                        if pos + step > e2:
                             break
-                        dur, media_time, rate_int, rate_frac = struct.unpack_from(fmt, data, pos)
+                        dur, media_time, rate_int, rate_frac = struct.unpack_from(fmt, inner, pos)
                         edits.append(EditEntry(segment_duration=dur, media_time=media_time,
                                                rate=rate_int + rate_frac / 65536))
                         pos += step
@@ -182,11 +184,12 @@ def _trak(data: bytes, start: int, end: int) -> TrackAtoms:
                 if k2 == b"hdlr":
                     handler_type, handler_name = _hdlr(data, s2, e2)
                 elif k2 == b"mdhd":
-                    version = data[s2]
+                    inner = _bounded(data, e2)
+                    version = inner[s2]
                     if version == 1:
-                        _, _, timescale, media_duration, lang = struct.unpack_from(">QQIQH", data, s2 + 4)
+                        _, _, timescale, media_duration, lang = struct.unpack_from(">QQIQH", inner, s2 + 4)
                     else:
-                        _, _, timescale, media_duration, lang = struct.unpack_from(">IIIIH", data, s2 + 4)
+                        _, _, timescale, media_duration, lang = struct.unpack_from(">IIIIH", inner, s2 + 4)
                     if lang and lang != 0x7FFF:
                         language = "".join(chr(((lang >> sh) & 0x1F) + 0x60) for sh in (10, 5, 0))
     rotation, mirrored = rotation_from_matrix(matrix) if len(matrix) == 9 else (0, False)
@@ -194,6 +197,11 @@ def _trak(data: bytes, start: int, end: int) -> TrackAtoms:
                       created=created, modified=modified, display_matrix=matrix, rotation=int(rotation),
                       mirrored=mirrored, media_timescale=timescale, media_duration=media_duration,
                       language=language, edit_list=tuple(edits))
+
+
+def _bounded(data: bytes, end: int) -> memoryview:
+    """``data`` up to a box's end, without copying: reads past it raise ``struct.error``/``IndexError``."""
+    return memoryview(data)[:end]
 
 
 def read_atoms(f: BinaryIO, file_size: int) -> MovieAtoms:
@@ -219,11 +227,12 @@ def read_atoms(f: BinaryIO, file_size: int) -> MovieAtoms:
         data = f.read(moov.size)
         for kind, s, e in _children(data, moov.header, len(data)):
             if kind == b"mvhd":
-                version = data[s]
+                box = _bounded(data, e)
+                version = box[s]
                 if version == 1:
-                    c, m, timescale, duration = struct.unpack_from(">QQIQ", data, s + 4)
+                    c, m, timescale, duration = struct.unpack_from(">QQIQ", box, s + 4)
                 else:
-                    c, m, timescale, duration = struct.unpack_from(">IIII", data, s + 4)
+                    c, m, timescale, duration = struct.unpack_from(">IIII", box, s + 4)
                 created, modified = _time_1904(c), _time_1904(m)
             elif kind == b"trak":
                 tracks.append(_trak(data, s, e))

@@ -289,21 +289,21 @@ def export_report(
 
 def _structure(given, video: Path, same_file: bool):
     """The file's structure for the report and a note on where it comes from (or why it is missing)."""
-    if given is not None:
-        if Path(given.path).resolve() != video.resolve():
-            return None, "Not shown: the structure at hand was read from another path than the evidence's."
-        return given, ""
     if not video.is_file():
         return None, f"Not read: the evidence file is not at {video}."
     if not same_file:
         return None, "Not read: the file found is not the analysed file (its hash differs)."
+    if given is not None:
+        if Path(given.path).resolve() != video.resolve():
+            return None, "Not shown: the structure at hand was read from another path than the evidence's."
+        return given, ""
     from core.errors import InspectorError
     from core.filecheck import inspect_file
 
     try:
         return inspect_file(video), ""
-    except InspectorError as exc:  # the report is still written, saying why this part is missing
-        return None, f"The file's structure could not be read: {exc}"
+    except (InspectorError, ImportError, OSError) as exc:  # the report is still written, saying why
+        return None, f"The file's structure could not be read: {type(exc).__name__}: {exc}"
 
 
 def _robustness(result: AnalysisResult, video: Path, should_cancel):
