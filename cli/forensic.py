@@ -106,13 +106,14 @@ class Session:
         run = Run(video, before, record.analysis_started(before, engine, params, log=self.log, **self._who()))
         for e in companions:
             record.analysis_started(before, e, companion_params(params), log=self.log, **self._who())
+        every = [engine, *companions]  # one end entry names every model whose start was logged
         try:
             yield run
         except KeyboardInterrupt:
-            record.analysis_cancelled(before, "interrupted", self.log)
+            record.analysis_cancelled(before, "interrupted", self.log, engines=every)
             raise
         except Exception as exc:  # expected (InspectorError) or not: the start never stays without an end
-            record.analysis_failed(before, exc, self.log)
+            record.analysis_failed(before, exc, self.log, engines=every)
             raise
 
     def finish(self, run: Run, result, engine, check=None):

@@ -68,15 +68,24 @@ def analysis_started(before: EvidenceHashes, engine, params, *, analyst: str = "
     return started
 
 
-def analysis_cancelled(before: EvidenceHashes, reason: str = "cancelled", log: audit.AuditLog | None = None) -> None:
-    """For a cancel that raised (a finished-but-incomplete result goes to :func:`analysis_finished`)."""
+def _models(engines) -> dict:
+    """``model_ids`` for an entry that ends the analyses of these engines (each had its start logged)."""
+    return {"model_ids": [e.model_ref().id for e in engines]} if engines else {}
+
+
+def analysis_cancelled(before: EvidenceHashes, reason: str = "cancelled", log: audit.AuditLog | None = None,
+                       engines=()) -> None:
+    """For a cancel that raised (a finished-but-incomplete result goes to :func:`analysis_finished`);
+    ``engines``: every model whose ``analysis_started`` this one entry ends."""
     (log or audit.default_log()).append(audit.ANALYSIS_CANCELLED, path=before.path, sha256=before.sha256,
-                                        reason=reason)
+                                        reason=reason, **_models(engines))
 
 
-def analysis_failed(before: EvidenceHashes, exc: BaseException, log: audit.AuditLog | None = None) -> None:
+def analysis_failed(before: EvidenceHashes, exc: BaseException, log: audit.AuditLog | None = None,
+                    engines=()) -> None:
+    """The analysis (of every model in ``engines``, when given) failed with ``exc``."""
     (log or audit.default_log()).append(audit.ANALYSIS_FAILED, path=before.path, sha256=before.sha256,
-                                        error=type(exc).__name__, message=_bounded(str(exc)))
+                                        error=type(exc).__name__, message=_bounded(str(exc)), **_models(engines))
 
 
 MAX_MESSAGE = 2000  # characters of an error message kept in the log (a message can quote a whole input)

@@ -225,7 +225,7 @@ class AnalysisWorker(Worker):
                                        should_cancel=self.cancelled, use_cache=self.use_cache,
                                        video_sha256=before.sha256)
         except Exception as exc:
-            record.analysis_failed(before, exc)
+            record.analysis_failed(before, exc, engines=engines)  # one entry ends every model's start
             raise
         from core.integrity import check_unchanged
 
