@@ -109,8 +109,8 @@ def test_a_span_one_model_did_not_score_is_not_scored_and_agreement_is_counted(t
     assert "DISAGREE" not in row and "background-color" not in row
     other = _section(html, "<h2>Other models</h2>")
     # a says FAKE; b (0.2..0.95 at 0.8) and c say what their own thresholds make of their scores
-    assert [m.label for m in ag.models][0] == "fake"
-    assert ("DISAGREE" in other) == (not ag.verdicts_agree)
+    assert [m.label for m in ag.models] == ["fake", "real", "real"]
+    assert "DISAGREE" in other
     for m in ("model a", "model b", "model c"):
         assert m in other
 
@@ -210,3 +210,16 @@ def test_analyze_with_compare_puts_every_model_in_the_report(tiny_bundle, tiny_s
     doc = json.loads((out / "r.json").read_text(encoding="utf-8"))  # the report's JSON replaced --json's
     assert [x["model"]["id"] for x in doc["comparison"]["results"]] == [tiny_seq_bundle.id]
     assert sorted(p.name for p in out.iterdir()) == ["r.csv", "r.html", "r.json", "r.sha256"]
+
+
+def test_a_stored_or_partial_compared_result_is_marked_as_such(together, tmp_path, log):
+    from dataclasses import replace
+
+    first, second = together
+    stored = replace(second, from_cache=True, complete=False)
+    html = Path(export_report(tmp_path / "out" / "r.html", first, compared=[stored], log=log).html).read_text(
+        encoding="utf-8")
+    other = _section(html, "<h2>Other models</h2>")
+    assert f"stored result, analysed {stored.finished[:19].replace('T', ' ')} UTC" in other
+    assert "PARTIAL: the analysis was cancelled" in other
+    assert "they are not independent" in other

@@ -277,7 +277,9 @@ AGREEMENT_MEANING = (
     "Each model is judged against its own threshold, the one calibrated for it on its model card (or the one set "
     "for this analysis, where the table says so). The scores of different models are not on one scale: a score "
     "is compared with its own model's threshold only.",
-    "Independent models that reach the same finding corroborate each other. That is not proof.",
+    "Models that reach the same finding corroborate each other. That is not proof, and they are not independent: "
+    "they score the faces one face detector found and one tracker followed, so a face it missed or a false face "
+    "is common to all of them.",
     "Models trained on the same kind of data (the same sources, the same manipulation methods) can share blind "
     "spots and be wrong together. All of them finding nothing does not show that the video is authentic.",
     "Where they disagree, a finding rests on some of the models only: examine those parts yourself.",
@@ -316,9 +318,10 @@ def _comparison(d: ReportData) -> str:
     results = (d.result, *d.compared)
     parts = ["<h2>Other models</h2>",
              f'<p class="small">The same file (SHA-256 {esc(d.result.sha256[:16])}...) analysed by '
-             f"{len(d.compared)} further model{'s' if len(d.compared) > 1 else ''} in the same pass: the same "
-             "decoded frames and the same tracked faces, each scored by its own model. The first row is the model "
-             "this report is about.</p>",
+             f"{len(d.compared)} further model{'s' if len(d.compared) > 1 else ''}, each scoring the faces found "
+             "and tracked with the same sampling and detection settings; models analysed together share one "
+             "decoding and tracking pass, a stored result (marked) comes from an earlier pass. The first row is "
+             "the model this report is about.</p>",
              '<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th width="30%">model</th>'
              '<th width="24%">verdict</th><th>score</th><th>threshold</th><th>frames scored</th><th>segments</th>'
              "</tr>"]
@@ -328,6 +331,11 @@ def _comparison(d: ReportData) -> str:
         name = f'{esc(r.model.name)}<br><span class="mono">{esc(r.model.id)}</span>'
         if n == 0:
             name += '<br><span class="small">(this report)</span>'
+        when = [] if not r.from_cache else [f"stored result, analysed {esc(r.finished[:19].replace('T', ' '))} UTC"]
+        if not r.complete:
+            when.append("PARTIAL: the analysis was cancelled")
+        if when:
+            name += f'<br><span class="small">({"; ".join(when)})</span>'
         parts.append(f"<tr><td>{name}</td>"
                      f'<td><b style="color: {colour};">{esc(verdict_text(v, r.coverage))}</b></td>'
                      f'<td class="num">{_score(v.score)}</td><td>{_threshold_cell(r)}</td>'
