@@ -44,9 +44,6 @@ def _progress(p) -> None:
         print(f"\r  {p.done}/{p.total} frames, ETA {eta}", end="", file=sys.stderr, flush=True)
 
 
-MAX_COMPARED = 2
-
-
 def comparison_lines(result, others) -> list[str]:
     """Each further model's verdict, and the flagged spans with how many models agree on each."""
     if not others:
@@ -78,6 +75,8 @@ def run(args) -> int:
         probe(v)
     if args.every < 1 or (args.detect_every is not None and args.detect_every < 1):
         raise SystemExit("error: --every and --detect-every must be at least 1")
+    from core.analysis import MAX_COMPARED
+
     if len(args.compare) > MAX_COMPARED:
         raise SystemExit(f"error: --compare takes at most {MAX_COMPARED} models")
     params = AnalysisParams(every=args.every, detect_every=args.detect_every, threshold=args.threshold,

@@ -77,10 +77,6 @@ class Agreement:
         }
 
 
-def _threshold(r: AnalysisResult) -> float:
-    return float(r.params.get("threshold", r.model.threshold))
-
-
 def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
     return a0 <= b1 and b0 <= a1
 
@@ -152,7 +148,7 @@ def _span(results: Sequence[AnalysisResult], scores: list[_Scores], start: int, 
         peaks.append((r.model.id, peak))
         if peak is not None:
             scored.append(r.model.id)
-            if peak >= _threshold(r):
+            if peak >= r.threshold:
                 flagged.append(r.model.id)
     found = [r.model.id for r in results
              if any(_overlaps(s.start_frame, s.end_frame, start, end) and (track is None or s.track in (None, track))
@@ -168,7 +164,7 @@ def agreement(results: Sequence[AnalysisResult]) -> Agreement:
         raise ValueError("agreement needs at least one analysis")
     if len({r.sha256 for r in results}) > 1:
         raise ValueError("agreement compares analyses of one file; these are of different files")
-    models = tuple(ModelVerdict(r.model.id, r.model.name, _threshold(r), r.verdict.label, r.verdict.score)
+    models = tuple(ModelVerdict(r.model.id, r.model.name, r.threshold, r.verdict.label, r.verdict.score)
                    for r in results)
     fps = results[0].video.fps or 25.0
     scores = [_Scores(r) for r in results]

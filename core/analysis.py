@@ -204,6 +204,8 @@ def companion_params(params: AnalysisParams) -> AnalysisParams:
     return replace(params, margin=None, min_face_px=None, threshold=None)
 
 
+MAX_COMPARED = 2  # further models beside the chosen one in one pass (the window, --compare, the report's colours)
+
 # Parameters that must be equal for models to share one decode, detection and tracking pass.
 SHARED_PARAMS = ("every", "detect_every", "detect_width", "min_confidence", "max_faces")
 

@@ -164,6 +164,12 @@ class AnalysisResult:
     evidence_changed: bool = False  # the file's SHA-256 after the analysis differed from the one analysed
     from_cache: bool = field(default=False, compare=False)  # this run reused a stored result (not saved)
 
+    @property
+    def threshold(self) -> float:
+        """The threshold this result was decided with (its parameters'), else its model card's."""
+        t = self.params.get("threshold")
+        return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else float(self.model.threshold)
+
     def segments_of(self, track: int) -> tuple[Segment, ...]:
         return tuple(s for s in self.segments if s.track == track)
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.aggregate import STRATEGIES
-from core.analysis import AnalysisParams, Progress
+from core.analysis import MAX_COMPARED, AnalysisParams, Progress
 from core.decide import coverage_text, verdict_text
 from core.models.bundle import BundleInfo
 from core.result import AnalysisResult
@@ -34,8 +34,6 @@ from core.wording import plural
 from gui import theme
 from gui.icons import icon
 from gui.timecode import format_time
-
-MAX_COMPARED = 2  # further models scored in the same pass
 
 STRATEGY_HELP = {
     "mean": "mean frame score against the threshold",

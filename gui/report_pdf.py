@@ -39,7 +39,11 @@ def ensure_app() -> QGuiApplication:
     if app is None:
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([sys.argv[0] if sys.argv else "deepfake-inspector"])
+        from PySide6.QtWidgets import QApplication
+
+        # a QApplication, not only a QGuiApplication: a widget made later in the same process (the window,
+        # a test) aborts on a QGuiApplication
+        app = QApplication([sys.argv[0] if sys.argv else "deepfake-inspector"])
     return app
 
 

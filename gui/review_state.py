@@ -142,7 +142,7 @@ class ReviewState(QObject):
         lanes = []
         for r in compared:
             lane = Lane(r.model.id, r.model.name, self._lane_store(int(r.params.get("every", 1))), r,
-                        threshold=float(r.params.get("threshold", r.model.threshold)))
+                        threshold=r.threshold)
             lane.store.set_frames(r.frames, int(r.params.get("every", 1)))
             lanes.append(lane)
         self._set_lanes(lanes)

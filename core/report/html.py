@@ -109,7 +109,7 @@ COLOURS = {"fake": "#b71c1c", "real": "#1b5e20", "inconclusive": "#8d6e00", "no_
 
 def verdict_meaning(result: AnalysisResult) -> str:
     v = result.verdict
-    thr = _frame_threshold(result)
+    thr = result.threshold
     if v.strategy == "majority" and v.score is not None:
         basis = (f"{v.score:.0%} of the {v.frames_scored} scored frames are at or above the frame threshold "
                  f"{thr:.2f}; the majority rule decides at 50%")
@@ -182,11 +182,6 @@ def segments_caveat(result: AnalysisResult) -> str:
     return (f"However, {len(segs)} suspicious segment(s) reached the frame threshold (highest score {peak:.3f}, "
             f"about {span:.1f} s in all). A manipulation confined to part of a video can leave the overall score "
             "below the threshold: examine these segments.")
-
-
-def _frame_threshold(result: AnalysisResult) -> float:
-    t = result.params.get("threshold")
-    return float(t) if isinstance(t, (int, float)) else result.model.threshold
 
 
 # --- sections -------------------------------------------------------------------------------
@@ -289,7 +284,7 @@ AGREEMENT_MEANING = (
 
 
 def _threshold_cell(r: AnalysisResult) -> str:
-    thr = _frame_threshold(r)
+    thr = r.threshold
     if abs(thr - r.model.threshold) < 5e-4:
         return f"{thr:.2f}"
     return f"{thr:.2f}<br>(set for this analysis; card {r.model.threshold:.2f})"
@@ -366,7 +361,7 @@ def _spans(d: ReportData) -> str:
                  + "</p>")
     parts.append('<table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>#</th><th>from</th>'
                  "<th>to</th><th>frames</th><th>flagged by</th>"
-                 + "".join(f"<th>{esc(r.model.id)} (threshold {_frame_threshold(r):.2f})</th>" for r in results)
+                 + "".join(f"<th>{esc(r.model.id)} (threshold {r.threshold:.2f})</th>" for r in results)
                  + "<th>agreement</th></tr>")
     for n, s in enumerate(ag.spans, 1):
         disagree = bool(s.flagged_by) and not s.unanimous
@@ -375,7 +370,7 @@ def _spans(d: ReportData) -> str:
         for r, (_, p) in zip(results, s.peaks, strict=True):  # by position: two results may share a model id
             if p is None:
                 cells.append(f'<td{bg}><i>not scored</i></td>')
-            elif p >= _frame_threshold(r):
+            elif p >= r.threshold:
                 cells.append(f'<td class="num"{bg}><b>{p:.3f} flagged</b></td>')
             else:
                 cells.append(f'<td class="num"{bg}>{p:.3f}</td>')
@@ -466,7 +461,7 @@ def _timeline(d: ReportData) -> str:
         parts.append(f"<p>{_img(d.timeline_png, 'score timeline', 680)}</p>")
     parts.append(
         f'<p class="small">The curve is each analysed frame\'s score (its most suspicious face). The dashed line '
-        f"is the frame threshold ({_frame_threshold(r):.2f}); shaded spans are the suspicious segments listed "
+        f"is the frame threshold ({r.threshold:.2f}); shaded spans are the suspicious segments listed "
         "below; the strip under the axis marks frames without a score, by reason; numbered markers on top are "
         "bookmarks.</p>")
     if d.compared:
@@ -553,7 +548,7 @@ def _robustness(d: ReportData) -> str:
 
 def _rules(r: AnalysisResult) -> str:
     s = r.params.get("segments", {}) or {}
-    return (f"threshold {_frame_threshold(r):.2f}, hysteresis {s.get('hysteresis', '?')}, at least "
+    return (f"threshold {r.threshold:.2f}, hysteresis {s.get('hysteresis', '?')}, at least "
             f"{s.get('min_frames', '?')} frames, gaps up to {s.get('max_gap_s', '?')} s merged")
 
 

@@ -116,14 +116,14 @@ def timeline_png(result: AnalysisResult, bookmarks: Iterable[int] = (), width: i
             x = x_of(f.time_s)
             cv2.rectangle(img, (x, strip_y), (x + frame_w - 1, strip_y + 14), STATUS_COLOURS[f.status], -1)
     # threshold
-    thr = _threshold(result)  # the per-frame threshold (a "majority" verdict compares a share with 0.5)
+    thr = result.threshold  # the per-frame threshold (a "majority" verdict compares a share with 0.5)
     y = y_of(thr)
     for x in range(left, left + pw, 24):
         cv2.line(img, (x, y), (min(x + 14, left + pw), y), THRESH, 3, cv2.LINE_AA)
     _text(img, f"threshold {thr:.2f}", (left + pw - 8, y - 10), 0.8, THRESH, 2, anchor="right")
     # the further models' thresholds (dotted) and curves, under the analysing model's curve
     for other, colour in zip(compared, COMPARED_CURVES, strict=False):
-        y = y_of(_threshold(other))
+        y = y_of(other.threshold)
         for x in range(left, left + pw, 12):
             cv2.line(img, (x, y), (min(x + 4, left + pw), y), colour, 2, cv2.LINE_AA)
         _curve(img, other.frames, colour, 2, x_of, y_of)
@@ -148,7 +148,7 @@ def timeline_png(result: AnalysisResult, bookmarks: Iterable[int] = (), width: i
         (w, _), _ = cv2.getTextSize(label, FONT, 0.7, 2)
         lx += w + 24
     if compared:  # a row above the legend naming each model's curve and the threshold it is judged against
-        entries = [(colour, f"{_short(r.model.id)}, threshold {_threshold(r):.2f}")
+        entries = [(colour, f"{_short(r.model.id)}, threshold {r.threshold:.2f}")
                    for r, colour in ((result, CURVE), *zip(compared, COMPARED_CURVES, strict=False))]
         scale = 0.7
         wide = sum(54 + cv2.getTextSize(label, FONT, scale, 2)[0][0] for _, label in entries)
@@ -185,11 +185,6 @@ def _every(result: AnalysisResult) -> int:
         return max(1, int(result.params.get("every", 1)))
     except (TypeError, ValueError):
         return 1
-
-
-def _threshold(result: AnalysisResult) -> float:
-    t = result.params.get("threshold")
-    return float(t) if isinstance(t, (int, float)) else result.model.threshold
 
 
 def _scored_runs(frames: Sequence[FrameResult]) -> list[list[FrameResult]]:
