@@ -92,9 +92,16 @@ def run(args) -> int:
     PARTLY_READ, CHANGED = 4, 3
     for video in videos:
         with record.analysis(video, engine, params, companions) as rec:
+            checks = []
+
+            def rehash(rec=rec, checks=checks) -> str | None:  # the engine's hash after the pass is this check
+                checks.append(check_unchanged(rec.before))
+                return checks[-1].after.sha256 if checks[-1].after is not None else None
+
             result, *others = analyze_together(video, [engine, *companions], params, progress=_progress,
-                                               use_cache=not args.no_cache, video_sha256=rec.sha256)
-        check = check_unchanged(rec.before)  # once for every model of the pass
+                                               use_cache=not args.no_cache, video_sha256=rec.sha256,
+                                               rehash=rehash)
+        check = checks[-1] if checks else check_unchanged(rec.before)  # once for every model of the pass
         result = record.finish(rec, result, engine, check)
         others = [record.finish(rec, r, e, check) for r, e in zip(others, companions, strict=True)]
         if sys.stderr.isatty():

@@ -218,13 +218,16 @@ def analyze_together(
     should_cancel: CancelFn | None = None,
     use_cache: bool = True,
     video_sha256: str | None = None,
+    rehash: Callable[[], str | None] | None = None,
 ) -> tuple[AnalysisResult, ...]:
     """Analyse one video with several models in one pass: one decode, one face detection and
     tracking; each model crops and scores the same tracked faces. Returns one result per engine,
     in order. Results and the cache are per model: a model with a stored result is not scored
     again, so adding a model later scores only that one. The first engine takes ``params`` as
     given; the others take :func:`companion_params`. ``progress`` reports the first model's new
-    frames in ``frames`` and the others' in ``others`` (one tuple per further engine)."""
+    frames in ``frames`` and the others' in ``others`` (one tuple per further engine). ``rehash``:
+    how the file is hashed again after the pass, returning its SHA-256 or None when it is gone (the
+    caller's integrity check, so the file is read once after the pass; default: SHA-256 here)."""
     engines = list(engines)
     if not engines:
         raise ValueError("analyze_together needs at least one engine")
@@ -283,7 +286,7 @@ def analyze_together(
             stop.set()
             break
     tails = {i: runs[i].finish() if complete else runs[i].drop_pending() for i in todo}
-    sha_after = sha256_file(info.path)
+    sha_after = rehash() if rehash is not None else sha256_file(info.path)
     for i in todo:
         frames[i].extend(tails[i])
         warnings = [*container_warnings(info), *runs[i].warnings]

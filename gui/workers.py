@@ -220,16 +220,22 @@ class AnalysisWorker(Worker):
             record.model_used(engine)
             started.append(record.analysis_started(before, engine, self.params if i == 0 else
                                                    companion_params(self.params), **self.who))
+        from core.integrity import check_unchanged
+
+        checks = []
+
+        def rehash() -> str | None:  # the engine's hash after the pass is this check: the file is read once
+            checks.append(check_unchanged(before))
+            return checks[-1].after.sha256 if checks[-1].after is not None else None
+
         try:
             results = analyze_together(self.video_path, engines, self.params, progress=self.report,
                                        should_cancel=self.cancelled, use_cache=self.use_cache,
-                                       video_sha256=before.sha256)
+                                       video_sha256=before.sha256, rehash=rehash)
         except Exception as exc:
             record.analysis_failed(before, exc, engines=engines)  # one entry ends every model's start
             raise
-        from core.integrity import check_unchanged
-
-        check = check_unchanged(before)  # once for every model of the pass
+        check = checks[-1] if checks else check_unchanged(before)  # all stored: the engine read nothing
         return tuple(record.analysis_finished(before, r, e, t, check=check, **self.who)
                      for r, e, t in zip(results, engines, started, strict=True))
 
