@@ -108,6 +108,7 @@ class _Packets:
     size: list[int] = field(default_factory=list)
     key: list[bool] = field(default_factory=list)
     ptype: list[str | None] = field(default_factory=list)
+    discarded: int = 0  # packets the container marks to decode but not show
 
 
 def _scan(container: av.container.InputContainer, readers: dict[int, PictureTypeReader]) -> tuple[
@@ -119,6 +120,10 @@ def _scan(container: av.container.InputContainer, readers: dict[int, PictureType
         for packet in container.demux():
             if packet.size == 0 and packet.pts is None and packet.dts is None:
                 continue  # the flush packet demux() ends with
+            if packet.is_discard:
+                rec = seen[packet.stream_index]
+                rec.discarded += 1  # an edit list trims it: decoded but never shown, so not a frame
+                continue
             rec = seen[packet.stream_index]
             rec.pts.append(packet.pts)
             rec.dts.append(packet.dts)
@@ -145,8 +150,14 @@ def _timing(rec: _Packets, time_base: Fraction | None, video: bool) -> tuple[Tim
                       variable_rate=False, gaps=(), gap_count=0, duplicate_pts=0, dts_out_of_order=dts_bad,
                       measured_fps=None, measured_bit_rate=None), None
     stamped.sort()
+    # Presentation rank by timestamp; a packet without one goes right after the last stamped packet
+    # before it in decode order (giving it rank 0 made several "frame 0"s and shifted every type).
+    order, last = [], None
+    for i, t in enumerate(use):
+        last = t if t is not None else last
+        order.append(((last if last is not None else -1), t is None, i))
     rank = [0] * n
-    for r, (_, i) in enumerate(stamped):
+    for r, (_, _, i) in enumerate(sorted(order)):
         rank[i] = r
     tick = float(time_base)
     times = [t * tick for t, _ in stamped]
