@@ -157,18 +157,25 @@ def _write(png: Path, data: bytes, record: dict, sources: Sequence[str], overwri
         raise OutputExists(f"{names} already exist{'s' if len(present) == 1 else ''} in {png.parent}. Choose another "
                            "name, or replace them (their hashes are then kept in the audit log).",
                            tuple(str(p) for p in present))
-    replaced = {}
+    replaced, earlier_png = {}, None
     for p in present:
         try:
-            replaced[p.name] = _sha(p.read_bytes())
+            content = p.read_bytes()
         except OSError as exc:
             raise OutputNotWritable(f"Cannot read {p} before replacing it: {exc.strerror}.") from exc
+        replaced[p.name] = _sha(content)
+        if p == png:
+            earlier_png = content
     text = atomic.json_text(record)
     atomic.write_bytes(png, data)
     try:
         atomic.write_text(side, text)
     except OutputNotWritable:
-        if png.name not in replaced:  # no image without the sidecar that says what it is
+        # never an image beside a sidecar that describes another one: put the earlier image back, or
+        # remove the new one when there was none
+        if earlier_png is not None:
+            atomic.write_bytes(png, earlier_png)
+        else:
             png.unlink(missing_ok=True)
         raise
     done = Exported(png.resolve(), side.resolve(), _sha(data), _sha(text.encode("utf-8")), record)

@@ -199,3 +199,26 @@ def test_choose_face_prefers_the_selected_track_else_the_largest():
     assert choose_face(frame, None) is big and choose_face(frame, 1) is small and choose_face(frame, 7) is big
     assert choose_face(FrameResult(0, 0.0, None, "no_face"), 1) is None
 
+
+
+def test_a_failed_sidecar_write_leaves_the_earlier_pair_as_it_was(clip, tmp_path, monkeypatch):
+    """Replacing an export whose new sidecar cannot be written must not leave the new image beside
+    the old sidecar (which states another frame's MD5)."""
+    from core import atomic
+    from core.errors import OutputNotWritable
+
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    src = FrameSource(str(clip), "cd" * 32, 0, 10.0)
+    first = export_frame(tmp_path / "f.png", rgb, src)
+    before = _sha(first.png), _sha(first.sidecar)
+
+    def refuse(path, text):
+        raise OutputNotWritable(f"cannot write {path} (disk full, for this test)")
+
+    monkeypatch.setattr(atomic, "write_text", refuse)
+    with pytest.raises(OutputNotWritable):
+        export_frame(tmp_path / "f.png", rgb + 7, src, overwrite=True)
+    assert (_sha(first.png), _sha(first.sidecar)) == before
+    with pytest.raises(OutputNotWritable):
+        export_frame(tmp_path / "new.png", rgb, src)
+    assert not (tmp_path / "new.png").exists()
