@@ -104,3 +104,30 @@ def face_video(tmp_path_factory) -> Path:
     for i in range(20, 25):
         frames[i] = blank
     return write_video(tmp_path_factory.mktemp("video") / "face.avi", frames)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    """``make(size, notify)``: the main window with private settings, shown and exposed; shut down after
+    the test. ``notify`` receives the window's messages (default: dropped)."""
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    made = []
+
+    def make(size=(1000, 700), notify=None):
+        settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+        w = MainWindow(settings, notify=notify or (lambda _parent, _msg: None), confirm=lambda *_: True)
+        qtbot.addWidget(w)
+        w.resize(*size)
+        w.show()
+        qtbot.waitExposed(w)
+        w.activateWindow()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.shutdown()

@@ -9,7 +9,6 @@ import json
 import numpy as np
 import pytest
 from media import moving_face_frames, write_h264
-from PySide6.QtCore import QSettings
 from test_gui_window import Harness, _face_video, installed_bundle  # noqa: F401 - a fixture used below
 
 from core import audit
@@ -27,8 +26,6 @@ from core.frame_export import (
 from core.integrity import frame_md5
 from core.video import FrameReader
 from gui.frame_export_action import choose_face
-from gui.main_window import MainWindow
-from gui.settings import Settings
 from gui.view_adjust import Adjust
 
 
@@ -114,15 +111,8 @@ def test_face_crop_is_crop_face_at_its_own_size_or_a_models(clip, tmp_path):
 # -- the window ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, notify=lambda _parent, msg: None, confirm=lambda *_: True)
-    qtbot.addWidget(w)
-    w.resize(1000, 700)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.shutdown()
+def window(make_window):
+    return make_window((1000, 700))
 
 
 def _written(qtbot, w, worker):

@@ -8,14 +8,12 @@ import time
 
 import pytest
 from media import moving_face_frames, write_h264
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from core import audit
 from core.errors import UnreadableVideo
 from gui import file_check
-from gui.main_window import MainWindow
-from gui.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -27,17 +25,11 @@ def clips(tmp_path_factory):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+def window(make_window):
     shown = []
-    w = MainWindow(settings, notify=lambda _parent, msg: shown.append(msg), confirm=lambda *_: True)
+    w = make_window((1366, 768), notify=lambda _parent, msg: shown.append(msg))
     w.shown_messages = shown
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.shutdown()
+    return w
 
 
 def _open(qtbot, w, video):

@@ -9,12 +9,10 @@ import av
 import numpy as np
 import pytest
 from media import moving_face_frames, which_frame, write_h264
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from core.filecheck import inspect_file
-from gui.main_window import MainWindow
-from gui.settings import Settings
 
 # A face moving 2 px a frame: smooth enough that x264 adds no key frame at a scene cut, and each frame
 # is told apart by where the face is.
@@ -77,16 +75,8 @@ def test_only_key_frames_known_gives_key(clip):
 # -- the window ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, notify=lambda _parent, msg: None, confirm=lambda *_: True)
-    qtbot.addWidget(w)
-    w.resize(1000, 700)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    yield w
-    w.shutdown()
+def window(make_window):
+    return make_window((1000, 700))
 
 
 def _open(qtbot, w, video):

@@ -12,11 +12,9 @@ import re
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 
 from gui.decoder import FrameCache
-from gui.main_window import MainWindow
-from gui.settings import Settings
 
 W, H, STRIPE = 64, 48, 8
 
@@ -59,16 +57,8 @@ def _index_painted(view) -> int:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, notify=lambda _parent, msg: None, confirm=lambda *_: True)
-    qtbot.addWidget(w)
-    w.resize(900, 700)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    yield w
-    w.shutdown()
+def window(make_window):
+    return make_window((900, 700))
 
 
 def _open(qtbot, w, video):
