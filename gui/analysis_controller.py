@@ -142,7 +142,7 @@ class AnalysisController(QObject):
 
     @Slot(object)
     def _on_lookup(self, found) -> None:
-        if self.sender() is not self._lookup or self._lookup.cancelled() or self.running():
+        if self._lookup is None or self.sender() is not self._lookup or self._lookup.cancelled() or self.running():
             return
         result, compared = found if isinstance(found, tuple) else (found, ())
         if result is None:
