@@ -66,44 +66,29 @@ def comparison_lines(result, others) -> list[str]:
 
 def run(args) -> int:
     from core.agreement import agreement
-    from core.analysis import AnalysisParams, Engine, analyze_together
-    from core.integrity import check_unchanged
+    from core.analyse_evidence import analyse_evidence
+    from core.analysis import MAX_COMPARED, AnalysisParams, Engine
     from core.video import probe
 
     videos = [Path(v) for v in args.videos]
-    for v in videos:  # fail on bad input before loading any model
-        probe(v)
+    infos = [probe(v) for v in videos]  # fail on bad input before loading any model
     if args.every < 1 or (args.detect_every is not None and args.detect_every < 1):
         raise SystemExit("error: --every and --detect-every must be at least 1")
-    from core.analysis import MAX_COMPARED
-
     if len(args.compare) > MAX_COMPARED:
         raise SystemExit(f"error: --compare takes at most {MAX_COMPARED} models")
     params = AnalysisParams(every=args.every, detect_every=args.detect_every, threshold=args.threshold,
                             strategy=args.strategy)
-    record = forensic.Session(args, videos)  # hashes, audit log, provenance, reports
+    outputs = forensic.Session(args, videos)  # refuses bad output paths now; writes reports and frame hashes
     engine = Engine(args.model)
     companions = [Engine(m, detector=engine.detector(params.detect_width, params.min_confidence))
                   for m in args.compare]
-    for e in (engine, *companions):
-        record.model_used(e)
     many = len(videos) > 1
     status = 0
     PARTLY_READ, CHANGED = 4, 3
-    for video in videos:
-        with record.analysis(video, engine, params, companions) as rec:
-            checks = []
-
-            def rehash(rec=rec, checks=checks) -> str | None:  # the engine's hash after the pass is this check
-                checks.append(check_unchanged(rec.before))
-                return checks[-1].after.sha256 if checks[-1].after is not None else None
-
-            result, *others = analyze_together(video, [engine, *companions], params, progress=_progress,
-                                               use_cache=not args.no_cache, video_sha256=rec.sha256,
-                                               rehash=rehash)
-        check = checks[-1] if checks else check_unchanged(rec.before)  # once for every model of the pass
-        result = record.finish(rec, result, engine, check)
-        others = [record.finish(rec, r, e, check) for r, e in zip(others, companions, strict=True)]
+    for video, info in zip(videos, infos, strict=True):
+        result, *others = analyse_evidence(video, [engine, *companions], params, analyst=args.analyst or "",
+                                           case_number=args.case or "", extra_hashes=args.extra_hashes,
+                                           log=outputs.log, progress=_progress, use_cache=not args.no_cache, info=info)
         if sys.stderr.isatty():
             print(file=sys.stderr)
         doc = result.to_json()
@@ -126,7 +111,7 @@ def run(args) -> int:
                 status = PARTLY_READ
         for line in comparison_lines(result, others):
             print(line)
-        for line in record.outputs(video, result, written=[p for p in (json_path, csv_path) if p], compared=others):
+        for line in outputs.outputs(video, result, written=[p for p in (json_path, csv_path) if p], compared=others):
             print(line)
         for w in result.warnings:
             print(f"warning: {w}", file=sys.stderr)

@@ -1,23 +1,20 @@
-"""What ``analyze`` does around each analysis for the record: hashes before and after, audit
-events, provenance (analyst, case number), reports and per-frame hashes.
+"""What ``analyze`` writes for the record beside each result: reports and per-frame hashes, and
+the checks on those output paths before any analysis starts.
 
-Kept out of cli/analyze.py so that file stays about running the engine; the window does the
-same steps through the same core functions (see core/audit.py, core/integrity.py,
-core/report/).
+The analysis itself, with its hashes, audit events and provenance, is
+:func:`core.analyse_evidence.analyse_evidence`, the same call as the window's.
 """
 
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 
-from core import atomic, audit, record
+from core import atomic, audit
 from core.hashing import sha256_text
-from core.integrity import EvidenceHashes, frame_hashes, framemd5_text, refuse_beside_evidence
+from core.integrity import frame_hashes, framemd5_text, refuse_beside_evidence
 from core.version import app_version
 
 
@@ -49,19 +46,6 @@ def output_path(arg: str | None, video: Path, suffix: str, many: bool) -> Path |
     return out
 
 
-@dataclass
-class Run:
-    """One video's analysis, for the record."""
-
-    video: Path
-    before: EvidenceHashes
-    started: str
-
-    @property
-    def sha256(self) -> str:
-        return self.before.sha256
-
-
 class Session:
     def __init__(self, args, videos: list[Path]):
         self.args = args
@@ -89,38 +73,6 @@ class Session:
                                        tuple(map(str, present)))
         if args.report and (args.pdf or args.report.lower().endswith(".pdf")):
             import gui.report_pdf  # noqa: F401  (fail now, not after a long analysis, when Qt is missing)
-
-    def _who(self) -> dict:
-        return {"analyst": self.args.analyst or "", "case_number": self.args.case or ""}
-
-    def model_used(self, engine) -> None:
-        record.model_used(engine, self.log)
-
-    @contextmanager
-    def analysis(self, video: Path, engine, params, companions=()):
-        """Hash the evidence, record the start (one per model, the ``companions`` scoring beside
-        ``engine``); on the way out record a cancel or a failure."""
-        from core.analysis import companion_params
-
-        before = record.open_evidence(video, self.args.extra_hashes, log=self.log, **self._who())
-        run = Run(video, before, record.analysis_started(before, engine, params, log=self.log, **self._who()))
-        for e in companions:
-            record.analysis_started(before, e, companion_params(params), log=self.log, **self._who())
-        every = [engine, *companions]  # one end entry names every model whose start was logged
-        try:
-            yield run
-        except KeyboardInterrupt:
-            record.analysis_cancelled(before, "interrupted", self.log, engines=every)
-            raise
-        except Exception as exc:  # expected (InspectorError) or not: the start never stays without an end
-            record.analysis_failed(before, exc, self.log, engines=every)
-            raise
-
-    def finish(self, run: Run, result, engine, check=None):
-        """Hash again (unless ``check``, the evidence hashed again already, is given), add the record
-        to the result's provenance, log the outcome."""
-        return record.analysis_finished(run.before, result, engine, run.started, log=self.log, check=check,
-                                        **self._who())
 
     def outputs(self, video: Path, result, written: list[Path] = (), compared=()) -> list[str]:
         """Write the report and frame hashes asked for; returns lines to print. ``written``: files this

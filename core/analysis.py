@@ -27,7 +27,7 @@ from core.models.bundle import BundleInfo, resolve
 from core.models.scorer import Scorer
 from core.provenance import annotate
 from core.provenance import environment as provenance
-from core.result import DECODE_ERROR, AnalysisResult, Coverage, FrameResult, ModelRef
+from core.result import DECODE_ERROR, EVIDENCE_CHANGED_WARNING, AnalysisResult, Coverage, FrameResult, ModelRef
 from core.segments import SegmentRules
 from core.tracking import Tracker
 from core.video import VideoInfo, container_warnings, iter_frames, probe
@@ -219,6 +219,7 @@ def analyze_together(
     use_cache: bool = True,
     video_sha256: str | None = None,
     rehash: Callable[[], str | None] | None = None,
+    info: VideoInfo | None = None,
 ) -> tuple[AnalysisResult, ...]:
     """Analyse one video with several models in one pass: one decode, one face detection and
     tracking; each model crops and scores the same tracked faces. Returns one result per engine,
@@ -227,14 +228,15 @@ def analyze_together(
     given; the others take :func:`companion_params`. ``progress`` reports the first model's new
     frames in ``frames`` and the others' in ``others`` (one tuple per further engine). ``rehash``:
     how the file is hashed again after the pass, returning its SHA-256 or None when it is gone (the
-    caller's integrity check, so the file is read once after the pass; default: SHA-256 here)."""
+    caller's integrity check, so the file is read once after the pass; default: SHA-256 here). ``info``:
+    the caller's probe of the file, so it is probed once."""
     engines = list(engines)
     if not engines:
         raise ValueError("analyze_together needs at least one engine")
     report = progress or (lambda p: None)
     cancelled = should_cancel or (lambda: False)
     started, t0 = _now(), time.perf_counter()
-    info = probe(video_path)
+    info = info or probe(video_path)
     report(Progress("hashing", 0, 0, 0.0, None))
     sha = video_sha256 or sha256_file(info.path)
     resolved = [(params if i == 0 else companion_params(params)).resolved(e.bundle, info.fps)
@@ -297,7 +299,7 @@ def analyze_together(
             if note:
                 warnings.append(note)
         if sha_after != sha:
-            warnings.append(f"EVIDENCE CHANGED during analysis: SHA-256 was {sha}, is now {sha_after}.")
+            warnings.append(f"{EVIDENCE_CHANGED_WARNING}SHA-256 was {sha}, is now {sha_after}.")
         e = engines[i]
         result = build_result(info, sha, e.model_ref(), resolved[i], frames[i], complete, warnings, started,
                               time.perf_counter() - t0)

@@ -1,8 +1,9 @@
-"""The steps around an analysis that make it a record: shared by the command line and the window.
+"""The steps around an analysis that make it a record, run in this order by
+:func:`core.analyse_evidence.analyse_evidence` (the command line and the window call that).
 
     before = record.open_evidence(path, ["md5"], analyst=..., case_number=...)   # hash + file_opened
     record.model_used(engine)                                                    # once per model
-    started = record.analysis_started(before, engine, params)                    # analysis_started
+    started = record.analysis_started(before, engine, params.resolved(...))      # analysis_started
     result = engine.analyze(path, params, ..., video_sha256=before.sha256)
     result = record.analysis_finished(before, result, engine, started)            # hash again, provenance,
                                                                                  # analysis_finished/cancelled
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from core import audit
 from core.integrity import EvidenceHashes, IntegrityCheck, check_unchanged, hash_evidence
 from core.provenance import annotate
+from core.result import EVIDENCE_CHANGED_WARNING
 
 
 def _now() -> str:
@@ -54,14 +56,12 @@ def model_used(engine, log: audit.AuditLog | None = None) -> None:
                                         sha256=m.sha256, path=str(engine.bundle.path))
 
 
-def analysis_started(before: EvidenceHashes, engine, params, *, analyst: str = "", case_number: str = "",
+def analysis_started(before: EvidenceHashes, engine, resolved, *, analyst: str = "", case_number: str = "",
                      log: audit.AuditLog | None = None) -> str:
-    """Log ``analysis_started``; returns the start time to pass to :func:`analysis_finished`."""
-    from core.video import probe
-
+    """Log ``analysis_started`` with ``resolved``, the parameters the engine will use
+    (:meth:`AnalysisParams.resolved`); returns the start time to pass to :func:`analysis_finished`."""
     started = _now()
     m = engine.model_ref()
-    resolved = params.resolved(engine.bundle, probe(before.path).fps)  # what the engine will use
     (log or audit.default_log()).append(
         audit.ANALYSIS_STARTED, path=before.path, sha256=before.sha256, model_id=m.id, model_sha256=m.sha256,
         params=resolved.to_json(), analyst=analyst or "", case_number=case_number or "")
@@ -112,7 +112,7 @@ def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, a
     check = check if check is not None else check_unchanged(before, progress)
     warnings = list(result.warnings)
     if not check.content_unchanged and not result.evidence_changed:
-        warnings.append("EVIDENCE CHANGED during analysis: " + " ".join(check.changes))
+        warnings.append(EVIDENCE_CHANGED_WARNING + " ".join(check.changes))
     from_cache = result.from_cache
     changed = result.evidence_changed or not check.content_unchanged
     result = annotate(replace(result, warnings=tuple(warnings), evidence_changed=changed), card=engine.bundle.card,

@@ -26,6 +26,10 @@ FACE_TOO_SMALL = "face_too_small"
 DECODE_ERROR = "decode_error"
 STATUSES = (SCORED, NO_FACE, FACE_TOO_SMALL, DECODE_ERROR)
 
+# The warning a result carries when its evidence file changed during the analysis (the typed fact is
+# ``AnalysisResult.evidence_changed``; this is the sentence for a reader, which says what changed).
+EVIDENCE_CHANGED_WARNING = "EVIDENCE CHANGED during analysis: "
+
 
 @dataclass(frozen=True)
 class FaceScore:
@@ -239,7 +243,7 @@ class AnalysisResult:
             provenance=d.get("provenance", {}),
             # documents written before the field existed said it only in a warning's words
             evidence_changed=bool(d.get("evidence_changed",
-                                        any(w.startswith("EVIDENCE CHANGED") for w in d.get("warnings", [])))),
+                                        any(w.startswith(EVIDENCE_CHANGED_WARNING) for w in d.get("warnings", [])))),
         )
         if d.get("coverage"):
             return replace(result, coverage=Coverage(**d["coverage"]))

@@ -207,8 +207,8 @@ class AnalysisController(QObject):
         resolved = params.resolved(bundle, self.info.fps)
         self.review.begin(params.every, resolved.threshold, Rules.of(resolved.to_json()),
                           [(b.id, b.card.name, b.card.threshold) for b in compared])
-        w = AnalysisWorker(self.info.path, bundle, params, self.engines, video_sha256=self.video_sha256,
-                           use_cache=use_cache, compared=compared, **self.who())
+        w = AnalysisWorker(self.info.path, bundle, params, self.engines, use_cache=use_cache, compared=compared,
+                           **self.who())
         self.worker, self._active = w, True
         self.panel.set_running(True)
         self._start(w, progress=self._on_progress, succeeded=self._on_done, failed=self._on_failed,

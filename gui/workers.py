@@ -181,8 +181,8 @@ def _warm(engine) -> None:
 
 
 class AnalysisWorker(Worker):
-    """Loads the models (in this thread) and runs :func:`core.analysis.analyze_together`: the
-    chosen model, and the ``compared`` ones scoring the same faces in the same pass.
+    """Loads the models (in this thread) and runs :func:`core.analyse_evidence.analyse_evidence`: the
+    chosen model, and the ``compared`` ones scoring the same faces in the same pass, for the record.
 
     ``progress`` carries :class:`core.analysis.Progress` values, each with the frames finished
     since the last one (the compared models' in ``others``), so the timeline fills while the
@@ -192,17 +192,16 @@ class AnalysisWorker(Worker):
 
     name = "analysis"
 
-    def __init__(self, video_path: str, bundle, params, engines: EnginePool,
-                 video_sha256: str | None = None, use_cache: bool = True, analyst: str = "", case_number: str = "",
-                 compared=()):
+    def __init__(self, video_path: str, bundle, params, engines: EnginePool, use_cache: bool = True,
+                 analyst: str = "", case_number: str = "", compared=()):
         super().__init__()
         self.video_path, self.bundle, self.params = video_path, bundle, params
         self.compared = tuple(compared)
-        self.engines, self.video_sha256, self.use_cache = engines, video_sha256, use_cache
+        self.engines, self.use_cache = engines, use_cache
         self.who = {"analyst": analyst, "case_number": case_number}
 
     def work(self):
-        from core.analysis import Progress, analyze_together, companion_params
+        from core.analysis import Progress
 
         self.report(Progress("loading", 0, 0, 0.0, None))
         preload_tensorflow_native()
@@ -211,33 +210,10 @@ class AnalysisWorker(Worker):
             engines.append(self.engines.get(bundle))
             if self.cancelled():
                 raise Cancelled("Cancelled before the analysis started.")
-        from core import record
+        from core.analyse_evidence import analyse_evidence
 
-        # The same record-keeping as the command line: hash, audit events, hash again after.
-        before = record.open_evidence(self.video_path, should_cancel=self.cancelled, **self.who)
-        started = []
-        for i, engine in enumerate(engines):
-            record.model_used(engine)
-            started.append(record.analysis_started(before, engine, self.params if i == 0 else
-                                                   companion_params(self.params), **self.who))
-        from core.integrity import check_unchanged
-
-        checks = []
-
-        def rehash() -> str | None:  # the engine's hash after the pass is this check: the file is read once
-            checks.append(check_unchanged(before))
-            return checks[-1].after.sha256 if checks[-1].after is not None else None
-
-        try:
-            results = analyze_together(self.video_path, engines, self.params, progress=self.report,
-                                       should_cancel=self.cancelled, use_cache=self.use_cache,
-                                       video_sha256=before.sha256, rehash=rehash)
-        except Exception as exc:
-            record.analysis_failed(before, exc, engines=engines)  # one entry ends every model's start
-            raise
-        check = checks[-1] if checks else check_unchanged(before)  # all stored: the engine read nothing
-        return tuple(record.analysis_finished(before, r, e, t, check=check, **self.who)
-                     for r, e, t in zip(results, engines, started, strict=True))
+        return analyse_evidence(self.video_path, engines, self.params, progress=self.report,
+                                should_cancel=self.cancelled, use_cache=self.use_cache, **self.who)
 
 
 def preload_tensorflow_native() -> None:

@@ -126,6 +126,13 @@ def test_compared_models_score_in_the_same_run_and_stream_their_own_frames(
 
     real_sha = core.analysis.sha256_file
     monkeypatch.setattr(core.analysis, "sha256_file", lambda *a, **k: rehashed.append(a[0]) or real_sha(*a, **k))
+    import core.analyse_evidence
+    import core.video
+
+    probed = []
+    real_probe = core.video.probe
+    for module in (core.video, core.analysis, core.analyse_evidence):
+        monkeypatch.setattr(module, "probe", lambda p: probed.append(p) or real_probe(p))
     made = []
 
     def factory(bundle):
@@ -142,6 +149,7 @@ def test_compared_models_score_in_the_same_run_and_stream_their_own_frames(
     streamed = sorted(f.index for p in rec.progress for lane in p.others for f in lane)
     assert streamed == [f.index for f in second.frames] == [f.index for f in first.frames]
     assert len(rehashed) == 2  # read once before and once after the pass: not per model, nor by the engine too
+    assert len(probed) == 1
     assert first.provenance["integrity"] == second.provenance["integrity"]
 
 

@@ -34,6 +34,7 @@ from core.batch.task import Outcome, Task
 from core.errors import Cancelled, InspectorError, NoVideos
 from core.hashing import sha256_text
 from core.integrity import hash_evidence
+from core.result import EVIDENCE_CHANGED_WARNING
 
 MANIFEST_SCHEMA = "deepfake-inspector/batch-manifest@1"
 DEFAULT_WORKERS = 1  # measured: README, "Batch" (bench/batch_speed.py)
@@ -182,7 +183,7 @@ class _Batch:
             row = self.rows[o.index] = row_from_doc(item.rel, item.path, o.doc, text, "done")
             if o.doc.get("evidence_changed"):
                 self.log.append(audit.EVIDENCE_CHANGED, path=before.path, batch=self.id,
-                                changes=[w for w in o.doc["warnings"] if w.startswith("EVIDENCE CHANGED")])
+                                changes=[w for w in o.doc["warnings"] if w.startswith(EVIDENCE_CHANGED_WARNING)])
             self.log.append(audit.ANALYSIS_FINISHED, path=before.path, sha256=before.sha256,
                             model_sha256=self.model_sha, verdict=row.verdict, score=row.score,
                             frames=len(o.doc["frames"]), segments=row.segments, complete=True,
