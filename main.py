@@ -8,7 +8,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if "fetch-backbone" not in argv:  # the one command for networked build machines
-        from core import offline
+        from core.forensic import offline
 
         offline.install()
     from core.cleanup import startup_sweep

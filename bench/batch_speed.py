@@ -52,8 +52,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from core.analysis import AnalysisParams
-    from core.audit import AuditLog
     from core.batch.run import BatchRequest, run_batch
+    from core.forensic.audit import AuditLog
     from core.models.bundle import resolve
 
     work = Path(tempfile.mkdtemp(prefix="dfi-batch-bench-"))

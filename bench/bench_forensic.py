@@ -34,7 +34,7 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dfi-bench-files-"))
 
-    from core.integrity import frame_hashes, hash_evidence
+    from core.forensic.integrity import frame_hashes, hash_evidence
 
     big = tmp / "big.bin"
     with open(big, "wb") as fh:
@@ -71,7 +71,7 @@ def main() -> None:
     files, t = timed(lambda: export_pdf(out / "p.pdf", r))
     print(f"PDF report (Qt): {t:.2f} s, {os.path.getsize(files.pdf) / 1024:.0f} KiB")
 
-    from core.audit import AuditLog
+    from core.forensic.audit import AuditLog
 
     log = AuditLog(tmp / "audit.jsonl")
     n = 2000

@@ -36,7 +36,7 @@ OUTCOMES = ("ok", "clean error", "traceback", "crash", "hang")
 def worker() -> int:
     """Read paths from stdin, analyse each, answer one JSON line per path."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from core import offline
+    from core.forensic import offline
 
     offline.install()
     from core.analysis import AnalysisParams, Engine

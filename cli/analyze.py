@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from cli import forensic
-from core import atomic
 from core.aggregate import STRATEGIES
 from core.decide import coverage_text, verdict_text
+from core.forensic import atomic
 from core.result import to_csv
 
 

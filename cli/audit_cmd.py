@@ -39,7 +39,7 @@ def _summary(data: dict) -> str:
 
 
 def run(args) -> int:
-    from core.audit import AuditLog
+    from core.forensic.audit import AuditLog
 
     log = AuditLog(args.log) if args.log else AuditLog()
     if args.seal:

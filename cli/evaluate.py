@@ -23,7 +23,7 @@ def _f(v) -> str:
 
 
 def run(args) -> int:
-    from core import atomic
+    from core.forensic import atomic
     from core.models.bundle import resolve
     from core.training.config import DataConfig
     from core.training.evaluate import evaluate, write_plots

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import cv2
 
-from core import atomic, audit
-from core.hashing import sha256_text
-from core.integrity import frame_hashes, framemd5_text, refuse_beside_evidence
+from core.forensic import atomic, audit
+from core.forensic.hashing import sha256_text
+from core.forensic.integrity import frame_hashes, framemd5_text, refuse_beside_evidence
 from core.version import app_version
 
 

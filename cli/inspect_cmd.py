@@ -47,12 +47,12 @@ def lines(fs) -> list[str]:
 
 def run(args) -> int:
     from cli.forensic import output_path
-    from core import atomic, audit
     from core.errors import OutputExists
     from core.filecheck import inspect_file
     from core.filecheck.record import structure_event
-    from core.hashing import sha256_file
-    from core.integrity import refuse_beside_evidence
+    from core.forensic import atomic, audit
+    from core.forensic.hashing import sha256_file
+    from core.forensic.integrity import refuse_beside_evidence
 
     videos = [Path(v) for v in args.videos]
     many = len(videos) > 1

@@ -23,13 +23,13 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from dataclasses import asdict
 
-    from core import atomic, audit
     from core.errors import ModelError
-    from core.integrity import refuse_beside_evidence
+    from core.forensic import atomic, audit
+    from core.forensic.integrity import refuse_beside_evidence
+    from core.forensic.verify import read_result
     from core.models.bundle import resolve
     from core.models.scorer import Scorer
     from core.robustness import probe
-    from core.verify import read_result
 
     recorded = read_result(args.result)
     if args.json:

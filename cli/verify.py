@@ -1,7 +1,7 @@
 """``verify REPORT.json VIDEO``: run a recorded analysis again and say whether it reproduces.
 
 Uses the recorded model (looked up by id; its weights' SHA-256 must be the recorded one) and the
-recorded parameters, without the cache, and compares frame by frame (core/verify.py). Exit
+recorded parameters, without the cache, and compares frame by frame (core/forensic/verify.py). Exit
 status 0: the video is the analysed file and the scores match; 1: they do not; 2: it could
 not be checked (missing model, unreadable file).
 """
@@ -31,8 +31,8 @@ def _progress(p) -> None:
 
 
 def run(args) -> int:
-    from core import atomic
-    from core.verify import DEFAULT_TOLERANCE, read_result, verify
+    from core.forensic import atomic
+    from core.forensic.verify import DEFAULT_TOLERANCE, read_result, verify
     from core.video import probe
 
     recorded = read_result(args.result)

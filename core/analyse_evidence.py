@@ -25,10 +25,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 
-from core import audit, record
 from core.analysis import AnalysisParams, ProgressFn, analyze_together, companion_params
 from core.errors import Cancelled
-from core.integrity import IntegrityCheck, check_unchanged
+from core.forensic import audit, record
+from core.forensic.integrity import IntegrityCheck, check_unchanged
 from core.result import AnalysisResult
 from core.video import VideoInfo, probe
 

@@ -21,12 +21,12 @@ from core import cache
 from core.aggregate import BAND_DEFAULT, MIN_FRAMES_DEFAULT
 from core.decide import Rules, decide
 from core.faces import FaceDetector
-from core.hashing import sha256_file
+from core.forensic.hashing import sha256_file
+from core.forensic.provenance import annotate
+from core.forensic.provenance import environment as provenance
 from core.model_run import ModelRun, track_chunk
 from core.models.bundle import BundleInfo, resolve
 from core.models.scorer import Scorer
-from core.provenance import annotate
-from core.provenance import environment as provenance
 from core.result import DECODE_ERROR, EVIDENCE_CHANGED_WARNING, AnalysisResult, Coverage, FrameResult, ModelRef
 from core.segments import SegmentRules
 from core.tracking import Tracker

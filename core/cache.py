@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 
-from core import atomic, paths
+from core import paths
 from core.errors import OutputNotWritable
-from core.hashing import sha256_text
+from core.forensic import atomic
+from core.forensic.hashing import sha256_text
 from core.result import SCHEMA, AnalysisResult
 
 log = logging.getLogger(__name__)

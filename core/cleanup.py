@@ -1,7 +1,7 @@
 """Start-up cleanup: what writers of this app that died (killed, crashed, power cut) left behind.
 
 Only our own debris in our own folders: hidden temp files and staging folders whose names carry
-this host and the id of a process that is gone (:mod:`core.atomic`). Nothing else is touched,
+this host and the id of a process that is gone (:mod:`core.forensic.atomic`). Nothing else is touched,
 whatever its name or age: not the user's files, not another running instance's, not evidence.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from core import atomic, paths
+from core import paths
+from core.forensic import atomic
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ The PNG holds the pixels exactly as this app decoded them (OpenCV/FFmpeg, conver
 container's rotation applied), losslessly: no face boxes, zoom, brightness or other view adjustment.
 Beside it, ``<name>.png.json`` says where the pixels came from: the video's path and SHA-256, the
 frame number and time, the MD5 of the frame's decoded bytes (the layout is :data:`PIXEL_LAYOUT`, the
-same as :func:`core.integrity.frame_md5` and ``main.py analyze --framemd5``), the image's size, the app
+same as :func:`core.forensic.integrity.frame_md5` and ``main.py analyze --framemd5``), the image's size, the app
 version and when it was written; a face crop adds its box, track, score and how it was cut.
 
-Each file is written atomically (core/atomic.py), nothing is written in the evidence file's folder
-(:func:`core.integrity.refuse_beside_evidence`), files already there are only replaced when asked
+Each file is written atomically (core/forensic/atomic.py), nothing is written in the evidence file's folder
+(:func:`core.forensic.integrity.refuse_beside_evidence`), files already there are only replaced when asked
 (their hashes then go in the audit entry), and every export is logged (``frame_exported`` or
 ``face_exported``) with the SHA-256 of both files written. Qt-free.
 """
@@ -25,10 +25,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core import atomic, audit
 from core.errors import OutputExists, OutputNotWritable
 from core.faces import crop_face, square_around
-from core.integrity import frame_md5, refuse_beside_evidence
+from core.forensic import atomic, audit
+from core.forensic.integrity import frame_md5, refuse_beside_evidence
 
 FORMAT = "deepfake-inspector/frame-export@1"
 PIXEL_LAYOUT = ("RGB24: for each pixel its R, G and B byte, pixels left to right, rows top to bottom, "

@@ -112,7 +112,7 @@ def probe(result: AnalysisResult, video_path: str | os.PathLike, score: Callable
     (:meth:`core.models.scorer.Scorer.score_crops`).
     """
     from core.errors import Cancelled
-    from core.hashing import sha256_file
+    from core.forensic.hashing import sha256_file
     from core.video import FrameReader
 
     if result.model.kind != "frame":

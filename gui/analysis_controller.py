@@ -12,9 +12,9 @@ import time
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core import record
 from core.decide import Rules
 from core.errors import StoredResultMismatch
+from core.forensic import record
 from core.result import AnalysisResult
 from core.video import VideoInfo
 from gui import gc_guard

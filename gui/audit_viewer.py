@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core import audit
+from core.forensic import audit
 from gui import theme
 from gui.workers import FunctionWorker
 
@@ -180,7 +180,7 @@ class AuditViewer(QDialog):
             return None
         if video is None:
             from core.errors import InspectorError
-            from core.verify import read_result
+            from core.forensic.verify import read_result
 
             try:
                 guess = read_result(result_json).video.path
@@ -193,8 +193,8 @@ class AuditViewer(QDialog):
         self.status.setText(f"Running the recorded analysis again on {Path(video).name}…")
 
         def job(w):
-            from core.verify import read_result
-            from core.verify import verify as run_verify
+            from core.forensic.verify import read_result
+            from core.forensic.verify import verify as run_verify
 
             return run_verify(read_result(result_json), video, should_cancel=w.cancelled, log=self.log,
                               detector=self.detector)

@@ -400,8 +400,8 @@ class BatchTab(QWidget):
 
 def _read_result(path: Path, row: BatchRow):
     """The result file of ``row``, refused when it is no longer the file the batch wrote."""
-    from core.hashing import sha256_file
-    from core.verify import read_result
+    from core.forensic.hashing import sha256_file
+    from core.forensic.verify import read_result
 
     result = read_result(path)
     if row.result_sha256 and sha256_file(path) != row.result_sha256:

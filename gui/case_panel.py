@@ -1,6 +1,6 @@
 """The Case panel: case number, analyst, bookmarks and notes on frames; save and open cases.
 
-Everything is kept in a core.case.Case (frozen, replaced on every change); exported reports
+Everything is kept in a core.forensic.case.Case (frozen, replaced on every change); exported reports
 carry its notes and bookmarks. Opening a case re-hashes its evidence in a worker and warns
 about any file that changed, moved or is missing.
 """
@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import case as cs
 from core.errors import InspectorError
-from core.integrity import EvidenceHashes
+from core.forensic import case as cs
+from core.forensic.integrity import EvidenceHashes
 from core.wording import plural
 from gui import messages
 from gui.workers import Worker

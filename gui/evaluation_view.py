@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import atomic
 from core.errors import InspectorError
+from core.forensic import atomic
 from core.training.config import DataConfig, TrainProgress
 from core.training.evaluate import EvaluationResult, evaluate, write_plots
 from core.training.plots import confusion_png, roc_png

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core import audit
 from core.filecheck import FileStructure, GopInfo
 from core.filecheck.record import structure_event, video_stream  # noqa: F401 - used here and by tests
+from core.forensic import audit
 from core.video import VideoInfo
 from gui.file_panel import FilePanel
 from gui.workers import FunctionWorker, Worker

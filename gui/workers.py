@@ -276,7 +276,7 @@ class HashWorker(Worker):
         self.path, self.who = path, {"analyst": analyst, "case_number": case_number}
 
     def work(self) -> str:
-        from core import record
+        from core.forensic import record
 
         def step(done: int, total: int) -> None:
             self.report(done / total if total else 1.0)
@@ -298,8 +298,8 @@ class LookupWorker(Worker):
         self.compared = tuple(compared)
 
     def work(self):
-        from core import record
         from core.analysis import companion_params
+        from core.forensic import record
         from core.lookup import cached_result
 
         result = cached_result(*self.args)

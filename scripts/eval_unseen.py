@@ -228,7 +228,7 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--markdown", action="store_true")
     a = ap.parse_args()
-    from core import offline
+    from core.forensic import offline
 
     offline.install()
     videos = [v for name in a.sources.split(",") for v in SOURCES[name]()]

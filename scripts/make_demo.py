@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from core.faces import FaceDetector  # noqa: E402
-from core.hashing import sha256_file  # noqa: E402
+from core.forensic.hashing import sha256_file  # noqa: E402
 from core.landmarks import FaceMesh  # noqa: E402
 from core.training.self_blend import mesh_outline  # noqa: E402
 

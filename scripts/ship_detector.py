@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import atomic  # noqa: E402
+from core.forensic import atomic  # noqa: E402
 from core.models.bundle import CARD_FILE, MODEL_FILE, parse_card, read_bundle  # noqa: E402
 
 FAMILIES = {

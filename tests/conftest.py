@@ -91,7 +91,7 @@ def evidence(face_video, tmp_path):
 @pytest.fixture
 def log(tmp_path):
     """A private audit log."""
-    from core import audit
+    from core.forensic import audit
 
     return audit.AuditLog(tmp_path / "audit.jsonl")
 

@@ -11,14 +11,14 @@ from media import face_image, moving_face_frames, write_video
 
 import core.analyse_evidence
 import core.analysis
-import core.integrity
-import core.record
+import core.forensic.integrity
+import core.forensic.record
 import core.video
 from cli import run as cli_run
-from core import audit
 from core.analyse_evidence import analyse_evidence
 from core.analysis import AnalysisParams, Engine
 from core.errors import Cancelled
+from core.forensic import audit
 
 
 def _video(tmp_path, n: int = 24, seed: int = 21):
@@ -31,7 +31,7 @@ def _video(tmp_path, n: int = 24, seed: int = 21):
 def reads(monkeypatch):
     """Counts every probe of a file and every full read of it for a hash, wherever they happen."""
     seen = {"probe": [], "hash": []}
-    real_probe, real_hash, real_sha = core.video.probe, core.integrity.hash_evidence, core.analysis.sha256_file
+    real_probe, real_hash, real_sha = core.video.probe, core.forensic.integrity.hash_evidence, core.analysis.sha256_file
 
     def probe(path):
         seen["probe"].append(str(path))
@@ -47,7 +47,7 @@ def reads(monkeypatch):
 
     for module in (core.video, core.analysis, core.analyse_evidence):
         monkeypatch.setattr(module, "probe", probe)
-    for module in (core.integrity, core.record):
+    for module in (core.forensic.integrity, core.forensic.record):
         monkeypatch.setattr(module, "hash_evidence", hash_evidence)
     monkeypatch.setattr(core.analysis, "sha256_file", sha256_file)
     return seen

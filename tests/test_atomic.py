@@ -3,8 +3,8 @@ import errno
 
 import pytest
 
-from core import atomic
 from core.errors import OutputNotWritable
+from core.forensic import atomic
 
 
 def test_staged_folder_replaces_the_target_only_when_the_block_ends(tmp_path):
@@ -47,7 +47,7 @@ def _dead_pid() -> int:
 def test_the_next_write_removes_what_a_killed_writer_left_and_nothing_else(tmp_path):
     import os
 
-    from core.atomic import _HOST, staged_folder, write_json
+    from core.forensic.atomic import _HOST, staged_folder, write_json
 
     dead = _dead_pid()
     left_file = tmp_path / f".r.json.dfi-{_HOST}-{dead}.k3j_x9ab.tmp"
@@ -79,8 +79,8 @@ def test_start_up_removes_dead_writers_leftovers_from_our_folders_only(tmp_path,
     import os
 
     from core import paths
-    from core.atomic import _HOST
     from core.cleanup import startup_sweep
+    from core.forensic.atomic import _HOST
 
     monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))
     dead = _dead_pid()

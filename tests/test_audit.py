@@ -9,9 +9,9 @@ import threading
 import pytest
 
 from cli import run as cli_run
-from core import audit
-from core.audit import GENESIS, AuditLog
 from core.errors import AuditLogError
+from core.forensic import audit
+from core.forensic.audit import GENESIS, AuditLog
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def test_finding_the_last_line_reads_each_byte_a_bounded_number_of_times():
     from 4 KiB further back at every step: quadratic, hundreds of GB for 64 MiB."""
     import io
 
-    from core.audit import _tail
+    from core.forensic.audit import _tail
 
     class Counting(io.BytesIO):
         read_bytes = 0

@@ -13,12 +13,12 @@ import pytest
 from detectors import colour_engine
 from media import face_image, moving_face_frames, write_video
 
-from core import audit
 from core.analysis import AnalysisParams
 from core.batch.inputs import check_output_folder, find_videos
 from core.batch.outputs import result_paths
 from core.batch.run import BatchRequest, run_batch
 from core.errors import NoVideos, OutputBesideEvidence
+from core.forensic import audit
 
 UNREADABLE = {"broken/garbage.mp4", "broken/empty.avi", "broken/text.mov"}
 
@@ -113,7 +113,7 @@ def test_forty_clips_forty_rows_failures_recorded_nothing_overwritten(folder, fi
     assert names.count(audit.FILE_OPENED) == 40 and names.count(audit.BATCH_STARTED) == 1
     assert names.count(audit.ANALYSIS_FINISHED) == 37 and names.count(audit.ANALYSIS_FAILED) == 3
     finished = {d["path"]: d["result_sha256"] for e, d in ev if e == audit.ANALYSIS_FINISHED}
-    from core.hashing import sha256_file
+    from core.forensic.hashing import sha256_file
 
     assert finished[str(folder / "a/clip.avi")] == sha256_file(result_paths(out, "phone/a/clip.avi")[0])
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from media import astronaut_face_video
 
-from core import audit
-from core.hashing import sha256_file
+from core.forensic import audit
+from core.forensic.hashing import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = 8

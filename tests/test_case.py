@@ -8,11 +8,11 @@ import shutil
 
 import pytest
 
-from core import atomic, audit
-from core import case as cs
 from core.analysis import Engine
 from core.errors import CaseFileInvalid, ResultFileInvalid
-from core.hashing import sha256_file
+from core.forensic import atomic, audit
+from core.forensic import case as cs
+from core.forensic.hashing import sha256_file
 
 
 @pytest.fixture

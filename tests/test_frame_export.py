@@ -11,9 +11,10 @@ import pytest
 from media import moving_face_frames, write_h264
 from test_gui_window import Harness, _face_video, installed_bundle  # noqa: F401 - a fixture used below
 
-from core import audit
 from core.errors import OutputBesideEvidence, OutputExists
 from core.faces import crop_face
+from core.forensic import audit
+from core.forensic.integrity import frame_md5
 from core.frame_export import (
     FORMAT,
     FaceBox,
@@ -23,7 +24,6 @@ from core.frame_export import (
     read_png,
     sidecar_path,
 )
-from core.integrity import frame_md5
 from core.video import FrameReader
 from gui.frame_export_action import choose_face
 from gui.view_adjust import Adjust
@@ -194,8 +194,8 @@ def test_choose_face_prefers_the_selected_track_else_the_largest():
 def test_a_failed_sidecar_write_leaves_the_earlier_pair_as_it_was(clip, tmp_path, monkeypatch):
     """Replacing an export whose new sidecar cannot be written must not leave the new image beside
     the old sidecar (which states another frame's MD5)."""
-    from core import atomic
     from core.errors import OutputNotWritable
+    from core.forensic import atomic
 
     rgb = np.zeros((8, 8, 3), np.uint8)
     src = FrameSource(str(clip), "cd" * 32, 0, 10.0)

@@ -15,11 +15,12 @@ from detectors import colour_engine
 from media import face_image, moving_face_frames, write_video
 from PySide6.QtCore import QSettings, Qt
 
-from core import audit, paths
+from core import paths
 from core.analysis import Engine
 from core.batch.inputs import find_videos
 from core.batch.outputs import result_paths
-from core.hashing import sha256_file
+from core.forensic import audit
+from core.forensic.hashing import sha256_file
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from gui.workers import EnginePool

@@ -11,8 +11,8 @@ from media import moving_face_frames, write_h264
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
-from core import audit
 from core.errors import UnreadableVideo
+from core.forensic import audit
 from gui import file_check
 
 

@@ -14,7 +14,7 @@ from trainset import make_images, make_videos
 
 from core import paths
 from core.errors import OutputNotWritable
-from core.hashing import sha256_file
+from core.forensic.hashing import sha256_file
 from core.models.bundle import default_bundle_id, list_bundles, read_bundle
 from gui import library_tab, messages
 from gui.main_window import MainWindow

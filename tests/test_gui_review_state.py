@@ -23,7 +23,7 @@ def test_cached_result_finds_what_the_engine_stored_without_loading_a_model(face
         fh.write(b"\0lookup-test")
     params = AnalysisParams(every=2)
     engine = Engine(tiny_bundle, detector=colour_detector)
-    from core.hashing import sha256_file
+    from core.forensic.hashing import sha256_file
 
     sha = sha256_file(video)
     fps = 10.0  # face_video's frame rate

@@ -514,7 +514,7 @@ def test_unsaved_case_work_is_saved_discarded_or_kept_on_quit_and_always_saved_a
     w.ask_unsaved = lambda _p, text: asked.append(text) or "save"
     w.close()  # Save: written where it was saved last, then the window closes
     assert len(asked) == 2 and w._shut_down
-    from core import case as cs
+    from core.forensic import case as cs
 
     opened = cs.open_case(copy)
     assert opened.case.case_number == "2026-9" and len(opened.case.bookmarks) == 2
@@ -623,7 +623,7 @@ def test_side_panel_and_training_form_fit_a_laptop_screen(qtbot, harness, tmp_pa
 def test_audit_log_viewer_lists_checks_and_verifies(qtbot, harness, tmp_path, colour_detector):
     import json
 
-    from core import atomic, audit
+    from core.forensic import atomic, audit
 
     w = harness.window()
     video = _face_video(tmp_path, 12, seed=14)
@@ -784,7 +784,7 @@ def test_a_new_analysis_clears_the_re_encoding_range(qtbot, harness, tmp_path):
 def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path):
     """Viewing a file writes file_opened (purpose view) before any analysis; a stored result shown
     on reopening writes stored_result_viewed naming the model and the verdict shown."""
-    from core import audit
+    from core.forensic import audit
 
     video = _face_video(tmp_path, 16, seed=9)
     w = harness.window()
@@ -814,7 +814,7 @@ def test_what_the_analyst_looked_at_is_in_the_audit_log(qtbot, harness, tmp_path
 
 
 def test_window_analyses_are_in_the_audit_log(qtbot, harness, tmp_path):
-    from core import audit
+    from core.forensic import audit
 
     w = harness.window()
     harness.open(w, _face_video(tmp_path, 20, seed=7))

@@ -115,12 +115,12 @@ def test_cancel_mid_run_keeps_the_scores_finished_so_far(qtbot, tmp_path, tiny_b
 
 def test_compared_models_score_in_the_same_run_and_stream_their_own_frames(
         qtbot, tmp_path, tiny_bundle, tiny_seq_bundle, colour_detector, monkeypatch):
-    import core.integrity
-    import core.record
+    import core.forensic.integrity
+    import core.forensic.record
 
     rehashed = []
-    real_hash = core.integrity.hash_evidence
-    for module in (core.integrity, core.record):  # the hash before the analysis and the check after it
+    real_hash = core.forensic.integrity.hash_evidence
+    for module in (core.forensic.integrity, core.forensic.record):  # the hash before and the check after
         monkeypatch.setattr(module, "hash_evidence", lambda *a, **k: rehashed.append(a[0]) or real_hash(*a, **k))
     import core.analysis
 

@@ -12,7 +12,7 @@ import pytest
 from media import face_image, moving_face_frames, write_video
 
 from core.errors import Cancelled, FrameHashesInvalid, OutputBesideEvidence
-from core.integrity import (
+from core.forensic.integrity import (
     EvidenceHashes,
     FrameHash,
     _time_base,
@@ -192,13 +192,13 @@ def test_hashing_and_frame_hashing_leave_the_file_untouched(face_video, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ev.avi"]
 
 
-# --- around an analysis (core/record.py, used by the command line and the window) -----------
+# --- around an analysis (core/forensic/record.py, used by the command line and the window) -----------
 
 
 def test_record_detects_evidence_changed_during_analysis_and_logs_it(tiny_bundle, colour_detector, face_video,
                                                                     tmp_path):
-    from core import audit, record
     from core.analysis import Engine
+    from core.forensic import audit, record
 
     log = audit.AuditLog(tmp_path / "audit.jsonl")
     ev = shutil.copy2(face_video, tmp_path / "ev.avi")
@@ -224,8 +224,8 @@ def test_record_detects_evidence_changed_during_analysis_and_logs_it(tiny_bundle
 
 
 def test_record_marks_a_cached_result(tiny_bundle, colour_detector, face_video, tmp_path):
-    from core import audit, record
     from core.analysis import Engine
+    from core.forensic import audit, record
 
     log = audit.AuditLog(tmp_path / "audit.jsonl")
     engine = Engine(tiny_bundle, detector=colour_detector)

@@ -8,7 +8,7 @@ import pytest
 
 from core import paths
 from core.errors import BundleInvalid, BundleNotFound, BundleReadOnly, ModelNameInvalid, OutputNotWritable
-from core.hashing import sha256_file
+from core.forensic.hashing import sha256_file
 from core.models import library
 from core.models.bundle import (
     DEFAULT_FILE,

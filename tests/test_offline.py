@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core import offline
+from core.forensic import offline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,8 @@ def test_no_socket_is_bound_even_to_loopback_and_urllib3_still_imports(guard):
         with pytest.raises(offline.NetworkBlocked, match=r"binding a socket .*test_offline.py:\d+"):
             s.bind(address)
         s.close()
-    code = "from core import offline; offline.install(); import urllib3.util.connection as c; print(c.HAS_IPV6)"
+    code = ("from core.forensic import offline; offline.install(); import urllib3.util.connection as c; "
+            "print(c.HAS_IPV6)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr
 
@@ -63,7 +64,7 @@ def test_the_app_installs_the_guard_for_every_command():
         "import sys, main\n"
         "sys.argv = ['main.py', '--help']\n"
         "try:\n    main.main(['models'])\nexcept SystemExit: pass\n"
-        "from core import offline\nprint('GUARD', offline.installed())\n"
+        "from core.forensic import offline\nprint('GUARD', offline.installed())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "GUARD True" in out.stdout, out.stderr
@@ -79,7 +80,7 @@ def test_analyze_completes_under_the_guard(tiny_bundle, tmp_path):
         "import sys, main\n"
         f"rc = main.main(['analyze', {str(video)!r}, '--model', {tiny_bundle.path!r}, '--json', "
         f"{str(tmp_path / 'out' / 'r.json')!r}])\n"
-        "from core import offline\nassert offline.installed()\nsys.exit(rc)\n"
+        "from core.forensic import offline\nassert offline.installed()\nsys.exit(rc)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
@@ -99,7 +100,7 @@ def test_train_and_evaluate_complete_under_the_guard(tmp_path):
         f"rc = main.main(['train', {str(faces)!r}, '--arch', 'simple_cnn', '--input-size', '32', '--epochs', '1',"
         f" '--batch-size', '4', '--images-are-faces', '--out', {str(bundle)!r}])\n"
         f"rc = rc or main.main(['evaluate', {str(faces)!r}, '--model', {str(bundle)!r}, '--images-are-faces'])\n"
-        "from core import offline\nassert offline.installed()\nsys.exit(rc)\n"
+        "from core.forensic import offline\nassert offline.installed()\nsys.exit(rc)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]

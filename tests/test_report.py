@@ -14,12 +14,12 @@ import cv2
 import numpy as np
 import pytest
 
-from core import audit
-from core import case as cs
 from core.analysis import AnalysisParams, Engine
 from core.errors import OutputBesideEvidence, OutputExists
-from core.integrity import check_unchanged, hash_evidence
-from core.provenance import annotate
+from core.forensic import audit
+from core.forensic import case as cs
+from core.forensic.integrity import check_unchanged, hash_evidence
+from core.forensic.provenance import annotate
 from core.report import export_report
 from core.report.html import timecode
 from core.report.images import THRESH
@@ -292,8 +292,8 @@ def test_every_card_the_loader_accepts_renders_as_the_analysis_records_it(card, 
     shipped card's training counts arrived as the string "(dict)" and every --report failed."""
     from types import SimpleNamespace
 
+    from core.forensic.provenance import model_summary
     from core.models.bundle import parse_card
-    from core.provenance import model_summary
     from core.report.html import _model
 
     base = {"name": "m", "architecture": "tiny_cnn", "kind": "frame", "input_size": 32, "preprocessing": "scale_0_1"}

@@ -98,7 +98,8 @@ def test_command_line_probe_writes_figures_and_an_audit_entry(analysed, tiny_bun
     import shutil
 
     from cli import run
-    from core import audit, paths
+    from core import paths
+    from core.forensic import audit
 
     monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))
     shutil.copytree(tiny_bundle.path, paths.user_models_dir() / tiny_bundle.id)

@@ -12,11 +12,11 @@ from conftest import ColourFaceDetector
 from media import face_image, moving_face_frames, write_video
 
 from cli import run as cli_run
-from core import audit
 from core.analysis import AnalysisParams, Engine
 from core.errors import ResultFileInvalid
+from core.forensic import audit
+from core.forensic.verify import DEFAULT_TOLERANCE, read_result, verify
 from core.result import AnalysisResult
-from core.verify import DEFAULT_TOLERANCE, read_result, verify
 
 PARAMS = AnalysisParams(every=1, detect_every=3, threshold=0.05)
 
@@ -156,7 +156,7 @@ def _cut_log(log, keep: int) -> None:
 
 
 def test_verify_checks_that_the_audit_log_still_holds_the_analysis_entry(tiny_bundle, evidence, log):
-    from core import record
+    from core.forensic import record
 
     engine = Engine(tiny_bundle, detector=ColourFaceDetector())
     before = record.open_evidence(evidence, log=log)

@@ -6,7 +6,7 @@ import pytest
 from media import numbered_frames, set_mp4_rotation, which_frame, write_h264, write_video
 
 from core.errors import EmptyFile, FrameNotInFile, NotAFile, UnreadableVideo, VideoNotFound
-from core.hashing import file_digests, sha256_file
+from core.forensic.hashing import file_digests, sha256_file
 from core.video import FrameReader, iter_frames, probe, to_rgb
 
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from core.hashing import sha256_text
+from core.forensic.hashing import sha256_text
 
 JSON, CSV = ".json", ".csv"
 STATUSES = ("done", "skipped", "failed", "cancelled", "pending")

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 
-from core import atomic, audit
 from core.analysis import AnalysisParams
 from core.batch import summary
 from core.batch.inputs import BatchInput, check_output_folder, find_videos
@@ -32,8 +31,9 @@ from core.batch.outputs import BatchRow, result_paths, row_from_doc
 from core.batch.outputs import finished_doc as _finished
 from core.batch.task import Outcome, Task
 from core.errors import Cancelled, InspectorError, NoVideos
-from core.hashing import sha256_text
-from core.integrity import hash_evidence
+from core.forensic import atomic, audit
+from core.forensic.hashing import sha256_text
+from core.forensic.integrity import hash_evidence
 from core.result import EVIDENCE_CHANGED_WARNING
 
 MANIFEST_SCHEMA = "deepfake-inspector/batch-manifest@1"

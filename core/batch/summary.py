@@ -9,8 +9,8 @@ import io
 import json
 from pathlib import Path
 
-from core import atomic
 from core.batch.outputs import STATUSES, BatchRow
+from core.forensic import atomic
 
 COLUMNS = ("rel", "status", "verdict", "score", "tracks", "coverage", "segments", "seconds", "sha256", "error",
            "message", "result", "result_sha256", "host", "path")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.errors import Cancelled, InspectorError
-from core.integrity import EvidenceHashes
+from core.forensic.integrity import EvidenceHashes
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def run_task(engine, task: Task, params, *, use_cache: bool = True, analyst: str
     """Analyse one video; never raises for the video's own failures."""
     from dataclasses import replace
 
-    from core.provenance import annotate
+    from core.forensic.provenance import annotate
     from core.result import to_csv
 
     host = platform.node()

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core import atomic, paths
+from core import paths
 from core.errors import BundleInvalid, BundleNotFound, OutputNotWritable
-from core.hashing import sha256_file
+from core.forensic import atomic
+from core.forensic.hashing import sha256_file
 from core.models import calibration, registry
 from core.models.preprocess import PREPROCESSORS
 

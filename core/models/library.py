@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core import atomic, paths
+from core import paths
 from core.errors import BundleNotFound, BundleReadOnly, ModelNameInvalid, OutputNotWritable
-from core.hashing import sha256_file
+from core.forensic import atomic
+from core.forensic.hashing import sha256_file
 from core.models.bundle import (
     CARD_FILE,
     DEFAULT_FILE,

@@ -18,7 +18,7 @@ import numpy as np
 
 from core import paths
 from core.errors import BundleInvalid
-from core.hashing import sha256_file
+from core.forensic.hashing import sha256_file
 from core.models import registry
 from core.models.bundle import BundleInfo, ModelCard, save_bundle
 

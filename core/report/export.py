@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core import atomic, audit
 from core.errors import OutputExists, OutputNotWritable
-from core.integrity import EvidenceHashes, IntegrityCheck, compare, hash_evidence, refuse_beside_evidence
-from core.provenance import annotate
+from core.forensic import atomic, audit
+from core.forensic.integrity import EvidenceHashes, IntegrityCheck, compare, hash_evidence, refuse_beside_evidence
+from core.forensic.provenance import annotate
 from core.report.html import MAX_THUMBNAILS, ExportedFile, ReportData, render
 from core.report.images import COMPARED_CURVES, peak_thumbnails, timeline_png
 from core.report.stills_section import exported_stills
@@ -60,7 +60,7 @@ def _sha(data: bytes) -> str:
 
 
 def _json_bytes(doc: dict) -> bytes:
-    # Exactly what core.atomic.write_json writes, so the hash is the file's.
+    # Exactly what core.forensic.atomic.write_json writes, so the hash is the file's.
     return (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
@@ -88,7 +88,7 @@ def existing_outputs(out: str | os.PathLike, html: bool | None = None) -> list[P
 
 
 def _file_sha(path: Path) -> str:
-    from core.hashing import sha256_file
+    from core.forensic.hashing import sha256_file
 
     return sha256_file(path)
 
@@ -118,7 +118,7 @@ def export_report(
 ) -> ReportFiles:
     """Write the report files for ``result`` next to ``out`` (``.html`` or ``.pdf``).
 
-    ``case`` (core.case.Case) supplies case number, title, analyst and this file's notes and
+    ``case`` (core.forensic.case.Case) supplies case number, title, analyst and this file's notes and
     bookmarks; ``analyst``/``case_number``/``notes``/``bookmarks`` add to or replace them.
     ``video_path``: where the evidence is now (default: the analysed path). ``html``: also write
     the HTML when ``out`` is a PDF (default: only when ``out`` is not .pdf). A PDF needs

@@ -45,8 +45,8 @@ class ReportData:
     evidence: dict[str, Any] | None = None  # EvidenceHashes.to_json() taken before the analysis
     integrity: dict[str, Any] | None = None  # IntegrityCheck.to_json() after the analysis
     export_check: dict[str, Any] | None = None  # IntegrityCheck.to_json() at report time
-    notes: tuple = ()  # core.case.Note
-    bookmarks: tuple = ()  # core.case.Bookmark
+    notes: tuple = ()  # core.forensic.case.Note
+    bookmarks: tuple = ()  # core.forensic.case.Bookmark
     exports: tuple[ExportedFile, ...] = ()
     timeline_png: bytes = b""
     thumbnails: dict[int, Thumbnail] = field(default_factory=dict)
@@ -638,7 +638,7 @@ def _model(d: ReportData) -> str:
 
 
 # A card's training and metrics are free-form objects (the bundle loader checks only that they are
-# objects), and the analysis records them in brief (core.provenance: deep parts become "(dict)"), so
+# objects), and the analysis records them in brief (core.forensic.provenance: deep parts become "(dict)"), so
 # the rows below take whatever shape they find: a part that is not what they read is "not recorded".
 def _obj(v: Any) -> dict:
     return v if isinstance(v, dict) else {}

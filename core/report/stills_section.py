@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from core import audit
+from core.forensic import audit
 
 
 def exported_stills(log: audit.AuditLog, evidence_sha256: str) -> list[dict]:

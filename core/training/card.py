@@ -6,9 +6,9 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 
+from core.forensic.provenance import environment
 from core.models import registry
 from core.models.bundle import ModelCard
-from core.provenance import environment
 from core.training import metrics as M
 
 MODE_TEXT = {

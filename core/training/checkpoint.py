@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core import atomic
 from core.errors import TrainingError
+from core.forensic import atomic
 from core.models.bundle import ModelCard, save_bundle
 
 STATE_FILE = "state.json"

@@ -25,10 +25,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core import atomic, paths
+from core import paths
 from core.errors import Cancelled, OutputNotWritable, VideoError
 from core.faces import crop_face, square_around
-from core.hashing import sha256_text
+from core.forensic import atomic
+from core.forensic.hashing import sha256_text
 from core.tracking import iou
 from core.training.config import TrainProgress
 from core.training.dataset import DataFile, DatasetSummary, Skipped

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import atomic, paths
+from core import paths
 from core.errors import Cancelled, DatasetError, OutputNotWritable
-from core.hashing import sha256_file, sha256_text
+from core.forensic import atomic
+from core.forensic.hashing import sha256_file, sha256_text
 from core.training import splits
 from core.training.config import DataConfig, TrainProgress
 from core.wording import plural

@@ -19,7 +19,7 @@ import numpy as np
 
 from core import paths
 from core.errors import Cancelled, OutputNotWritable
-from core.hashing import sha256_text
+from core.forensic.hashing import sha256_text
 from core.models.preprocess import preprocess
 from core.training.augment import AugmentConfig
 from core.training.batches import Samples, render

@@ -11,8 +11,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core import atomic
 from core.drawing import FONT, put_text
+from core.forensic import atomic
 
 WHITE, BLACK, GREY, LIGHT = (255, 255, 255), (20, 20, 20), (120, 120, 120), (225, 225, 225)
 COLOURS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189)]  # RGB

@@ -10,8 +10,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from core import atomic, paths
+from core import paths
 from core.errors import OutputNotWritable, TrainingError
+from core.forensic import atomic
 from core.models.bundle import CARD_FILE, BundleInfo, read_bundle, with_card
 
 

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core import atomic, audit
 from core.errors import CaseFileInvalid, OutputNotWritable, ResultFileInvalid
-from core.hashing import sha256_file
-from core.integrity import EvidenceHashes, hash_evidence
+from core.forensic import atomic, audit
+from core.forensic.hashing import sha256_file
+from core.forensic.integrity import EvidenceHashes, hash_evidence
 from core.result import AnalysisResult
 
 SCHEMA = "deepfake-inspector/case@1"

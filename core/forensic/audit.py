@@ -33,8 +33,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core import atomic, paths
+from core import paths
 from core.errors import AuditLogError, OutputNotWritable
+from core.forensic import atomic
 
 try:
     import fcntl

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from core import audit
 from core.decide import Rules, decide, verdict_text
 from core.errors import ResultFileInvalid
-from core.integrity import hash_evidence
-from core.provenance import environment, same_build
+from core.forensic import audit
+from core.forensic.integrity import hash_evidence
+from core.forensic.provenance import environment, same_build
 from core.result import AnalysisResult
 
 DEFAULT_TOLERANCE = 1e-6  # absolute, on P(fake), when the build differs

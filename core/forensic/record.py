@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from core import audit
-from core.integrity import EvidenceHashes, IntegrityCheck, check_unchanged, hash_evidence
-from core.provenance import annotate
+from core.forensic import audit
+from core.forensic.integrity import EvidenceHashes, IntegrityCheck, check_unchanged, hash_evidence
+from core.forensic.provenance import annotate
 from core.result import EVIDENCE_CHANGED_WARNING
 
 

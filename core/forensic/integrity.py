@@ -1,7 +1,7 @@
 """Evidence integrity: the file's hashes before and after the work, and per-frame hashes.
 
 The evidence file is only ever opened for reading (``open(path, "rb")`` here and in
-core/hashing.py, OpenCV's decoder in core/video.py). Nothing is written beside it:
+core/forensic/hashing.py, OpenCV's decoder in core/video.py). Nothing is written beside it:
 :func:`refuse_beside_evidence` guards every export.
 
 Per-frame hashes (:func:`frame_hashes`, :func:`framemd5_text`) follow FFmpeg's ``framemd5``
@@ -25,7 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from core.errors import Cancelled, FrameHashesInvalid, OutputBesideEvidence
-from core.hashing import file_digests
+from core.forensic.hashing import file_digests
 
 ALGORITHMS = ("sha256", "md5", "sha1")  # sha256 always; md5 and sha1 on request (lab conventions)
 LABELS = {"sha256": "SHA-256", "md5": "MD5", "sha1": "SHA-1"}
