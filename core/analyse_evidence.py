@@ -51,7 +51,8 @@ def analyse_evidence(path: str | os.PathLike, engines: Sequence, params: Analysi
     for engine in engines:
         record.model_used(engine, log)
     before = record.open_evidence(path, extra_hashes, log=log, should_cancel=should_cancel, **who)
-    started = [record.analysis_started(before, e, p, log=log, **who) for e, p in zip(engines, resolved, strict=True)]
+    started = [record.analysis_started(before, e.model_ref(), p, log=log, **who)
+               for e, p in zip(engines, resolved, strict=True)]
     checks: list[IntegrityCheck] = []
 
     def rehash() -> str | None:  # the engine's hash after the pass is this check: the file is read once

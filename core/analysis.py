@@ -183,8 +183,7 @@ class Engine:
         return d
 
     def model_ref(self) -> ModelRef:
-        c = self.bundle.card
-        return ModelRef(self.bundle.id, c.name, c.architecture, c.kind, self.model_sha256, c.threshold, c.output)
+        return ModelRef.of(self.bundle, self.model_sha256)
 
     def analyze(
         self,

@@ -147,6 +147,12 @@ class ModelRef:
     threshold: float
     output: str = "p_fake"
 
+    @classmethod
+    def of(cls, bundle, sha256: str) -> ModelRef:
+        """The reference to an installed bundle whose weights hash to ``sha256``."""
+        c = bundle.card
+        return cls(bundle.id, c.name, c.architecture, c.kind, sha256, c.threshold, c.output)
+
 
 @dataclass(frozen=True)
 class AnalysisResult:

@@ -204,7 +204,7 @@ def test_record_detects_evidence_changed_during_analysis_and_logs_it(tiny_bundle
     ev = shutil.copy2(face_video, tmp_path / "ev.avi")
     engine = Engine(tiny_bundle, detector=colour_detector)
     before = record.open_evidence(ev, ["md5"], analyst="A", case_number="7", log=log)
-    started = record.analysis_started(before, engine, engine_params(), log=log)
+    started = record.analysis_started(before, engine.model_ref(), engine_params(), log=log)
     result = engine.analyze(ev, engine_params(), use_cache=False, video_sha256=before.sha256)
     with open(ev, "r+b") as fh:  # altered after the engine's own check, before ours
         fh.seek(300)
@@ -231,7 +231,7 @@ def test_record_marks_a_cached_result(tiny_bundle, colour_detector, face_video, 
     engine = Engine(tiny_bundle, detector=colour_detector)
     engine.analyze(face_video, engine_params())  # fills the cache
     before = record.open_evidence(face_video, log=log)
-    started = record.analysis_started(before, engine, engine_params(), log=log)
+    started = record.analysis_started(before, engine.model_ref(), engine_params(), log=log)
     result = engine.analyze(face_video, engine_params(), video_sha256=before.sha256)
     result = record.analysis_finished(before, result, engine, started, log=log)
     assert result.provenance["from_cache"] is True and result.provenance["integrity"]["unchanged"]

@@ -160,7 +160,7 @@ def test_verify_checks_that_the_audit_log_still_holds_the_analysis_entry(tiny_bu
 
     engine = Engine(tiny_bundle, detector=ColourFaceDetector())
     before = record.open_evidence(evidence, log=log)
-    started = record.analysis_started(before, engine, PARAMS, log=log)
+    started = record.analysis_started(before, engine.model_ref(), PARAMS, log=log)
     r = record.analysis_finished(before, engine.analyze(evidence, PARAMS, use_cache=False), engine, started, log=log)
     anchor = r.provenance["audit_anchor"]
     assert anchor["lines"] == len(log.entries()) and log.entries()[-1].event == audit.ANALYSIS_FINISHED

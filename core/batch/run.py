@@ -31,10 +31,10 @@ from core.batch.outputs import BatchRow, result_paths, row_from_doc
 from core.batch.outputs import finished_doc as _finished
 from core.batch.task import Outcome, Task
 from core.errors import Cancelled, InspectorError, NoVideos
-from core.forensic import atomic, audit
+from core.forensic import atomic, audit, record
 from core.forensic.hashing import sha256_text
 from core.forensic.integrity import hash_evidence
-from core.result import EVIDENCE_CHANGED_WARNING
+from core.result import ModelRef
 
 MANIFEST_SCHEMA = "deepfake-inspector/batch-manifest@1"
 DEFAULT_WORKERS = 1  # measured: README, "Batch" (bench/batch_speed.py)
@@ -124,8 +124,8 @@ class _Batch:
             else:
                 self.befores[k] = before
                 self.rows[k] = replace(self.rows[k], sha256=before.sha256)
-                self.log.append(audit.FILE_OPENED, **before.to_json(), analyst=self.req.analyst,
-                                case_number=self.req.case_number, purpose="batch", batch=self.id)
+                record.file_opened(before, analyst=self.req.analyst, case_number=self.req.case_number,
+                                   purpose="batch", log=self.log, batch=self.id)
             self.report(BatchProgress("hashing", k + 1, n, self._elapsed(), None, self.rows[k]))
 
     def write_manifest(self) -> str:
@@ -169,9 +169,9 @@ class _Batch:
 
     def started(self, ev: Started) -> None:
         before = self.befores[ev.index]
-        self.log.append(audit.ANALYSIS_STARTED, path=before.path, sha256=before.sha256, model_id=self.bundle.id,
-                        model_sha256=self.model_sha, params=self.req.params.to_json(), analyst=self.req.analyst,
-                        case_number=self.req.case_number, batch=self.id, host=ev.host)
+        record.analysis_started(before, ModelRef.of(self.bundle, self.model_sha), self.req.params,
+                                analyst=self.req.analyst, case_number=self.req.case_number, log=self.log,
+                                batch=self.id, host=ev.host)
 
     def settle(self, o: Outcome) -> None:
         item, before = self.items[o.index], self.befores[o.index]
@@ -181,25 +181,16 @@ class _Batch:
             atomic.write_text(csv_path, o.csv)
             atomic.write_text(json_path, text)  # last: its presence is what "finished" means
             row = self.rows[o.index] = row_from_doc(item.rel, item.path, o.doc, text, "done")
-            if o.doc.get("evidence_changed"):
-                self.log.append(audit.EVIDENCE_CHANGED, path=before.path, batch=self.id,
-                                changes=[w for w in o.doc["warnings"] if w.startswith(EVIDENCE_CHANGED_WARNING)])
-            self.log.append(audit.ANALYSIS_FINISHED, path=before.path, sha256=before.sha256,
-                            model_sha256=self.model_sha, verdict=row.verdict, score=row.score,
-                            frames=len(o.doc["frames"]), segments=row.segments, complete=True,
-                            from_cache=bool(o.doc["provenance"].get("from_cache")),
-                            evidence_unchanged=not o.doc.get("evidence_changed"), batch=self.id,
-                            result=str(json_path), result_sha256=row.result_sha256, host=o.host)
+            record.result_written(before, o.doc, self.log, batch=self.id, result=str(json_path),
+                                  result_sha256=row.result_sha256, host=o.host)
         elif o.cancelled:
             self.rows[o.index] = replace(self.rows[o.index], status="cancelled", host=o.host)
-            self.log.append(audit.ANALYSIS_CANCELLED, path=before.path, sha256=before.sha256, reason="cancelled",
-                            batch=self.id)
+            record.analysis_cancelled(before, "cancelled", self.log, batch=self.id)
             return
         else:
             self.rows[o.index] = replace(self.rows[o.index], status="failed", error=o.error, message=o.message,
                                          host=o.host)
-            self.log.append(audit.ANALYSIS_FAILED, path=before.path, sha256=before.sha256, error=o.error,
-                            message=o.message[:2000], batch=self.id)
+            record.analysis_failed(before, o.error, self.log, message=o.message, batch=self.id)
         self.settled += 1
 
     def write_summary(self, force: bool = False) -> str | None:

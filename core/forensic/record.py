@@ -3,14 +3,16 @@
 
     before = record.open_evidence(path, ["md5"], analyst=..., case_number=...)   # hash + file_opened
     record.model_used(engine)                                                    # once per model
-    started = record.analysis_started(before, engine, params.resolved(...))      # analysis_started
+    started = record.analysis_started(before, engine.model_ref(), resolved)       # analysis_started
     result = engine.analyze(path, params, ..., video_sha256=before.sha256)
     result = record.analysis_finished(before, result, engine, started)            # hash again, provenance,
                                                                                  # analysis_finished/cancelled
     # on an exception: record.analysis_failed(before, exc) or record.analysis_cancelled(before)
 
 Every step appends to the audit log (the user's, or ``log``) and raises AuditLogError when it
-cannot: an analysis that cannot be recorded is not started.
+cannot: an analysis that cannot be recorded is not started. A batch, whose analyses run in other
+processes or on other hosts, writes the same entries through the same functions, with its id and
+the host as further fields (:func:`result_written` for an outcome that arrives as a document).
 """
 
 from __future__ import annotations
@@ -37,9 +39,15 @@ def open_evidence(path: str | os.PathLike, extra_hashes: Iterable[str] = (), *, 
     """Hash the evidence (SHA-256 and ``extra_hashes``: md5, sha1) and log ``file_opened``;
     ``purpose``: "analysis", or "view" for a file opened in the player (looked at is on record too)."""
     before = hash_evidence(path, ["sha256", *extra_hashes], progress, should_cancel)
-    (log or audit.default_log()).append(audit.FILE_OPENED, **before.to_json(), analyst=analyst or "",
-                                        case_number=case_number or "", purpose=purpose)
+    file_opened(before, analyst=analyst, case_number=case_number, purpose=purpose, log=log)
     return before
+
+
+def file_opened(before: EvidenceHashes, *, analyst: str = "", case_number: str = "", purpose: str = "analysis",
+                log: audit.AuditLog | None = None, **context) -> None:
+    """Log ``file_opened`` for evidence hashed as ``before``; ``context``: further fields (a batch's id)."""
+    (log or audit.default_log()).append(audit.FILE_OPENED, **before.to_json(), analyst=analyst or "",
+                                        case_number=case_number or "", purpose=purpose, **context)
 
 
 def stored_result_viewed(path: str, result, *, log: audit.AuditLog | None = None) -> None:
@@ -56,15 +64,15 @@ def model_used(engine, log: audit.AuditLog | None = None) -> None:
                                         sha256=m.sha256, path=str(engine.bundle.path))
 
 
-def analysis_started(before: EvidenceHashes, engine, resolved, *, analyst: str = "", case_number: str = "",
-                     log: audit.AuditLog | None = None) -> str:
-    """Log ``analysis_started`` with ``resolved``, the parameters the engine will use
-    (:meth:`AnalysisParams.resolved`); returns the start time to pass to :func:`analysis_finished`."""
+def analysis_started(before: EvidenceHashes, model, params, *, analyst: str = "", case_number: str = "",
+                     log: audit.AuditLog | None = None, **context) -> str:
+    """Log ``analysis_started`` of ``model`` (a :class:`core.result.ModelRef`) with ``params``: the
+    parameters the engine will use (:meth:`AnalysisParams.resolved`; a batch, which has not probed
+    the file, logs them as asked). Returns the start time to pass to :func:`analysis_finished`."""
     started = _now()
-    m = engine.model_ref()
     (log or audit.default_log()).append(
-        audit.ANALYSIS_STARTED, path=before.path, sha256=before.sha256, model_id=m.id, model_sha256=m.sha256,
-        params=resolved.to_json(), analyst=analyst or "", case_number=case_number or "")
+        audit.ANALYSIS_STARTED, path=before.path, sha256=before.sha256, model_id=model.id, model_sha256=model.sha256,
+        params=params.to_json(), analyst=analyst or "", case_number=case_number or "", **context)
     return started
 
 
@@ -74,18 +82,21 @@ def _models(engines) -> dict:
 
 
 def analysis_cancelled(before: EvidenceHashes, reason: str = "cancelled", log: audit.AuditLog | None = None,
-                       engines=()) -> None:
+                       engines=(), **context) -> None:
     """For a cancel that raised (a finished-but-incomplete result goes to :func:`analysis_finished`);
     ``engines``: every model whose ``analysis_started`` this one entry ends."""
     (log or audit.default_log()).append(audit.ANALYSIS_CANCELLED, path=before.path, sha256=before.sha256,
-                                        reason=reason, **_models(engines))
+                                        reason=reason, **_models(engines), **context)
 
 
-def analysis_failed(before: EvidenceHashes, exc: BaseException, log: audit.AuditLog | None = None,
-                    engines=()) -> None:
-    """The analysis (of every model in ``engines``, when given) failed with ``exc``."""
+def analysis_failed(before: EvidenceHashes, exc: BaseException | str, log: audit.AuditLog | None = None,
+                    engines=(), message: str | None = None, **context) -> None:
+    """The analysis (of every model in ``engines``, when given) failed with ``exc``: the exception, or
+    its type's name and ``message`` when it was raised elsewhere (a batch worker's process or host)."""
+    error = exc if isinstance(exc, str) else type(exc).__name__
+    text = str(exc) if message is None else message
     (log or audit.default_log()).append(audit.ANALYSIS_FAILED, path=before.path, sha256=before.sha256,
-                                        error=type(exc).__name__, message=_bounded(str(exc)), **_models(engines))
+                                        error=error, message=_bounded(text), **_models(engines), **context)
 
 
 MAX_MESSAGE = 2000  # characters of an error message kept in the log (a message can quote a whole input)
@@ -121,9 +132,28 @@ def analysis_finished(before: EvidenceHashes, result, engine, started: str, *, a
     if not check.content_unchanged:
         log.append(audit.EVIDENCE_CHANGED, path=before.path, changes=list(check.changes))
     v = result.verdict
-    event = audit.ANALYSIS_FINISHED if result.complete else audit.ANALYSIS_CANCELLED
-    log.append(event, path=before.path, sha256=before.sha256, model_sha256=result.model.sha256, verdict=v.label,
-               score=v.score, frames=len(result.frames), segments=len(result.segments), complete=result.complete,
-               from_cache=from_cache, evidence_unchanged=check.unchanged, started=started)
+    _ended(log, before, result.model.sha256, v.label, v.score, len(result.frames), len(result.segments),
+           result.complete, from_cache, check.unchanged, started=started)
     # the log's head just after this analysis's entry: verify later checks the log still holds it
     return replace(result, provenance={**result.provenance, "audit_anchor": log.head()})
+
+
+def result_written(before: EvidenceHashes, doc: dict, log: audit.AuditLog, **context) -> None:
+    """The outcome of an analysis run elsewhere (a batch worker), logged once its result document
+    ``doc`` is written: an evidence change the engine found, then ``analysis_finished``;
+    ``context``: the batch, host, result file and its hash."""
+    if doc.get("evidence_changed"):
+        log.append(audit.EVIDENCE_CHANGED, path=before.path, batch=context.get("batch"),
+                   changes=[w for w in doc["warnings"] if w.startswith(EVIDENCE_CHANGED_WARNING)])
+    v = doc["verdict"]
+    _ended(log, before, doc["model"]["sha256"], v["label"], v["score"], len(doc["frames"]), len(doc["segments"]),
+           doc.get("complete", True), bool(doc["provenance"].get("from_cache")), not doc.get("evidence_changed"),
+           **context)
+
+
+def _ended(log: audit.AuditLog, before: EvidenceHashes, model_sha256: str, verdict: str, score, frames: int,
+           segments: int, complete: bool, from_cache: bool, evidence_unchanged: bool, **context) -> None:
+    event = audit.ANALYSIS_FINISHED if complete else audit.ANALYSIS_CANCELLED
+    log.append(event, path=before.path, sha256=before.sha256, model_sha256=model_sha256, verdict=verdict,
+               score=score, frames=frames, segments=segments, complete=complete, from_cache=from_cache,
+               evidence_unchanged=evidence_unchanged, **context)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from core.decide import Rules, decide, verdict_text
 from core.errors import ResultFileInvalid
-from core.forensic import audit
+from core.forensic import audit, record
 from core.forensic.integrity import hash_evidence
 from core.forensic.provenance import environment, same_build
 from core.result import AnalysisResult
@@ -252,8 +252,7 @@ def verify(
     bundle = model if isinstance(model, BundleInfo) else resolve(model or recorded.model.id)
     weights_now = bundle.weights_sha256()
     ev = hash_evidence(video_path, should_cancel=should_cancel)
-    log.append(audit.FILE_OPENED, path=ev.path, size_bytes=ev.size_bytes, mtime_ns=ev.mtime_ns, sha256=ev.sha256,
-               purpose="verify")
+    record.file_opened(ev, purpose="verify", log=log)
     diffs = tuple(same_build(recorded.provenance, environment()))
     tol = 0.0 if not diffs else float(tolerance)
     base = dict(
