@@ -122,3 +122,10 @@ class Tracker:
 
     def live_ids(self) -> list[int]:
         return [t.id for t in self._tracks]
+
+    def predicted(self, track_id: int, index: int) -> Box | None:
+        """Where a live track's face is expected at ``index`` (None when the track has ended)."""
+        for track in self._tracks:
+            if track.id == track_id:
+                return track.box_at(index)
+        return None

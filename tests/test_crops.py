@@ -128,7 +128,8 @@ def test_crops_are_cached_by_content_and_settings(tmp_path, colour_detector):
     assert colour_detector.calls == before + 1
 
 
-def test_images_are_detected_in_batches_with_the_same_crops(tmp_path, colour_detector):
+def test_images_are_detected_in_batches_with_the_same_crops(tmp_path, colour_detector, monkeypatch):
+    monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))  # an empty cache: other tests crop the same images
     root = make_images(tmp_path / "d", identities=6, per_identity=2)  # 24 same-sized images
     s = CropSettings(size=32)
     summary = scan_dataset(DataConfig(str(root)))
@@ -138,3 +139,26 @@ def test_images_are_detected_in_batches_with_the_same_crops(tmp_path, colour_det
     batched, _ = build_table(summary, s, lambda: colour_detector)
     assert colour_detector.calls == 1  # one MTCNN call for all 24
     assert np.array_equal(single.crops, batched.crops) and np.array_equal(single.boxes, batched.boxes)
+
+
+def test_training_crops_are_the_engines_crops_of_the_same_frames(tmp_path, colour_detector, tiny_bundle):
+    """One face-crop path: the faces a model trains on are cut where analysis cuts them (same
+    detector, tracker, box and crop), so training and analysis see the same pixels."""
+    from core.analysis import AnalysisParams, Engine
+    from core.faces import crop_face
+    from core.video import iter_frames
+
+    root = tmp_path / "v"
+    video = _video(root / "real/id1_0001.avi", n=12)
+    _video(root / "fake/id1_id2_0001.avi", face=make_face(3, True))
+    s = CropSettings(size=32, clip_len=12, clips_per_video=1, frame_step=1, margin=0.3, min_face_px=12)
+    table, _ = _table(root, s, colour_detector)
+    real = np.flatnonzero(table.label == 0)
+    result = Engine(tiny_bundle, detector=colour_detector).analyze(
+        video, AnalysisParams(detect_every=1, margin=0.3), use_cache=False)
+    frames = {i: rgb for i, _, rgb in iter_frames(video)}
+    engine_boxes = {f.index: f.faces[0].box for f in result.frames if f.faces}
+    assert sorted(engine_boxes) == table.frame[real].tolist() == list(range(12))
+    for row in real:
+        index = int(table.frame[row])
+        np.testing.assert_array_equal(table.crops[row], crop_face(frames[index], engine_boxes[index], 0.3, 32))

@@ -3,9 +3,9 @@
 Images are decoded (truncated JPEG/PNG files are refused, not half-read) and either searched
 for a face with MTCNN or, when they are face crops already, used whole. Videos are sampled —
 evenly spaced frames for frame models, clips of consecutive frames for sequence models — and
-the face is followed through a clip (IoU with the previous box; a box is carried over up to two
-frames without a detection). Crops come from :func:`core.faces.crop_face` with the model's
-margin and input size, exactly as in analysis.
+the face is followed through a clip by the engine's tracker (:class:`core.tracking.Tracker`; a
+face missed by the detector is carried on its track for up to two sampled frames). Crops come
+from :func:`core.faces.crop_face` with the model's margin and input size, exactly as in analysis.
 
 Each file's crops are cached under ``<cache>/crops`` by the file's SHA-256 and the settings,
 so a second run (or a resumed one) re-crops nothing. A file that cannot be used is skipped
@@ -30,17 +30,17 @@ from core.errors import Cancelled, OutputNotWritable, VideoError
 from core.faces import crop_face, square_around
 from core.forensic import atomic
 from core.forensic.hashing import sha256_text
-from core.tracking import iou
+from core.tracking import Tracker
 from core.training.config import TrainProgress
 from core.training.dataset import DataFile, DatasetSummary, Skipped
 from core.training.self_blend import default_box
 from core.video import iter_frames, probe, to_rgb
 from core.wording import plural
 
-CROPS_VERSION = "crops@1"
+CROPS_VERSION = "crops@2"  # @2: faces followed by core.tracking.Tracker
 SPLIT_CODES = {"train": 0, "validation": 1, "test": 2}
-MAX_CARRY = 2  # frames a face box is carried over without a detection
-MIN_IOU = 0.3
+MAX_CARRY = 2  # sampled frames a face is carried on its track without a detection
+MIN_IOU = 0.3  # the tracker's overlap to stay on a track
 RAM_LIMIT_BYTES = 1_500_000_000  # larger crop tables live in a memory-mapped file
 
 
@@ -96,10 +96,10 @@ def _to_crop(rgb: np.ndarray, det, s: CropSettings) -> tuple[np.ndarray, np.ndar
 
 
 class _Carried:
-    """A previous detection re-used for a frame without one."""
+    """A tracked face in a frame where the detector missed it: its predicted box, no landmarks."""
 
-    def __init__(self, det):
-        self.box, self.confidence, self.landmarks = det.box, det.confidence, None
+    def __init__(self, box):
+        self.box, self.landmarks = box, None
 
 
 # --- images ------------------------------------------------------------------------------------
@@ -194,32 +194,27 @@ def _video(path: Path, s: CropSettings, detector, cancelled: Callable[[], bool])
         read += len(good)
         failed += len(items) - len(good)
         dets = detector().detect([rgb for _, rgb in good]) if good else []
-        prev, carried = None, 0
+        tracker, follow = Tracker(iou_threshold=MIN_IOU, max_missed=MAX_CARRY), None
         for (index, rgb), found in zip(good, dets, strict=True):
             found = [d for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) >= s.min_face_px]
-            pick = None
-            if prev is not None and found:
-                best = max(found, key=lambda d: iou(d.box, prev.box))
-                if iou(best.box, prev.box) >= MIN_IOU:
-                    pick = best
+            faces, _ = tracker.update(index, found)
+            track_of = {f.box: f.track for f in faces}  # a detection's box is its tracked face's box
+            pick = next((d for d in found if track_of.get(d.box) == follow), None) if follow is not None else None
+            if pick is None and not found and follow is not None and (box := tracker.predicted(follow, index)):
+                pick = _Carried(box)  # the followed face, missed in a frame with no face found: carried
             if pick is None and found:
-                pick = found[0]  # the largest face starts a new run
+                pick, follow = found[0], track_of[found[0].box]  # the largest face starts a new run
                 run += 1
-            elif pick is None and prev is not None and carried < MAX_CARRY:
-                pick, carried = _Carried(prev), carried + 1
             if pick is None:
                 faceless += 1
-                prev = None
+                follow = None
                 continue
-            if not isinstance(pick, _Carried):
-                carried = 0
             crop, box, mk = _to_crop(rgb, pick, s)
             crops.append(crop)
             frames.append(index)
             runs.append(run)
             boxes.append(box)
             marks.append(mk)
-            prev = pick
         if s.clip_len > 1:
             run += 1  # clips never join
     if read == 0:
