@@ -24,6 +24,7 @@ from core.faces import FaceDetector
 from core.forensic.hashing import sha256_file
 from core.forensic.provenance import annotate
 from core.forensic.provenance import environment as provenance
+from core.jobs import CancelFn, JobProgress
 from core.model_run import ModelRun, track_chunk
 from core.models.bundle import BundleInfo, resolve
 from core.models.scorer import Scorer
@@ -88,12 +89,10 @@ class AnalysisParams:
 
 
 @dataclass(frozen=True)
-class Progress:
-    stage: str  # "hashing" | "loading" | "analysing" | "done"
-    done: int  # sampled frames finished
-    total: int  # sampled frames expected
-    elapsed_s: float
-    eta_s: float | None
+class Progress(JobProgress):
+    """An analysis's progress (``stage``: hashing, loading, analysing, done; ``done`` of ``total``
+    sampled frames), with the frames finished since the last report: the partial result."""
+
     frames: tuple[FrameResult, ...] = ()  # finished since the last report
     # With several models (:func:`analyze_together`): the further models' frames finished since
     # the last report, one tuple per further model; ``frames`` is the first model's.
@@ -101,7 +100,6 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
-CancelFn = Callable[[], bool]
 
 # Frames per chunk. MTCNN is the dominant cost and runs several times faster per frame in
 # batches, so chunks are large; the first ones are small so the first scores show at once.

@@ -85,9 +85,9 @@ class AnalysisController(QObject):
         return worker
 
     @Slot(object)
-    def _on_hash_progress(self, fraction: float) -> None:
+    def _on_hash_progress(self, p) -> None:
         if self.sender() is self._hash:
-            self.metadata.set_sha_state(f"computing… {100 * fraction:.0f} %")
+            self.metadata.set_sha_state(f"computing… {100 * p.fraction:.0f} %")
 
     @Slot(object)
     def _on_hashed(self, sha: str) -> None:

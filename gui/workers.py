@@ -1,7 +1,10 @@
 """Long work off the GUI thread: QObject workers moved to QThreads, and the pool that joins them.
 
-A worker's ``work()`` runs in its thread and may call ``self.report(value)`` (delivered to the
-GUI thread through the queued ``progress`` signal) and poll ``self.cancelled()``. TensorFlow,
+A worker runs one core job (the protocol is in :mod:`core.jobs`): its ``work()`` runs in the
+thread, passes ``self.report`` as the job's ``progress`` (delivered to the GUI thread through the
+queued ``progress`` signal) and ``self.cancelled`` as its ``should_cancel``; the job's three
+endings become ``succeeded``, ``cancelled_signal`` and ``failed``. ``FunctionWorker`` runs any
+callable; the few subclasses only gather a job's inputs. TensorFlow,
 model loading and MTCNN happen only inside ``work()``, never on the GUI thread.
 """
 
@@ -266,7 +269,7 @@ class WarmUpWorker(Worker):
 
 
 class HashWorker(Worker):
-    """SHA-256 of a file opened for viewing, with progress as a fraction, logged as ``file_opened``
+    """SHA-256 of a file opened for viewing, with :class:`core.jobs.JobProgress` in bytes, logged as ``file_opened``
     (purpose "view"): what the analyst looked at is on record even if nothing is analysed."""
 
     name = "hash"
@@ -277,9 +280,10 @@ class HashWorker(Worker):
 
     def work(self) -> str:
         from core.forensic import record
+        from core.jobs import JobProgress
 
         def step(done: int, total: int) -> None:
-            self.report(done / total if total else 1.0)
+            self.report(JobProgress("hashing", done, total))
 
         return record.open_evidence(self.path, progress=step, should_cancel=self.cancelled, purpose="view",
                                     **self.who).sha256

@@ -175,4 +175,4 @@ def test_hash_worker_reports_progress_and_the_digest(qtbot, tmp_path):
     f.write_bytes(np.random.default_rng(0).bytes(9 * 1024 * 1024))
     rec = _run(qtbot, HashWorker(str(f)))
     assert rec.results == [hashlib.sha256(f.read_bytes()).hexdigest()]
-    assert rec.progress[-1] == 1.0 and len(rec.progress) >= 3
+    assert rec.progress[-1].fraction == 1.0 and len(rec.progress) >= 3

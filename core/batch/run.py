@@ -34,6 +34,7 @@ from core.errors import Cancelled, InspectorError, NoVideos
 from core.forensic import atomic, audit, record
 from core.forensic.hashing import sha256_text
 from core.forensic.integrity import hash_evidence
+from core.jobs import JobProgress
 from core.result import ModelRef
 
 MANIFEST_SCHEMA = "deepfake-inspector/batch-manifest@1"
@@ -60,12 +61,10 @@ class BatchRequest:
 
 
 @dataclass(frozen=True)
-class BatchProgress:
-    stage: str  # "hashing" | "skipping" (finished by an earlier run) | "analysing" | "done"
-    done: int  # videos settled (finished, skipped or failed)
-    total: int
-    elapsed_s: float
-    eta_s: float | None
+class BatchProgress(JobProgress):
+    """``stage``: hashing, skipping (finished by an earlier run), analysing, done; ``done``: videos
+    settled (finished, skipped or failed) of ``total``; ``row``: the partial result."""
+
     row: BatchRow | None = None  # the row that just changed
 
 

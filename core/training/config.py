@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from core.jobs import JobProgress
 from core.training.augment import AugmentConfig
 from core.training.self_blend import SelfBlendConfig
 
@@ -107,14 +108,10 @@ class EpochMetrics:
 
 
 @dataclass(frozen=True)
-class TrainProgress:
-    """One progress report. ``stage``: scanning, extracting, encoding, training, validating, saving, done."""
+class TrainProgress(JobProgress):
+    """One progress report. ``stage``: scanning, extracting, encoding, training, validating, saving,
+    done; ``done`` of ``total`` units of that stage (files, crops, batches)."""
 
-    stage: str
-    done: int  # units finished in this stage (files, crops, batches)
-    total: int
-    elapsed_s: float
-    eta_s: float | None = None
     epoch: int = 0  # 1-based while training
     epochs: int = 0
     loss: float | None = None  # running mean loss of the epoch
@@ -124,4 +121,3 @@ class TrainProgress:
 
 
 ProgressFn = Callable[[TrainProgress], None]
-CancelFn = Callable[[], bool]

@@ -30,6 +30,7 @@ from core import backbones as bbs
 from core import paths
 from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingError
 from core.faces import FaceDetector
+from core.jobs import CancelFn
 from core.models import calibration, registry
 from core.models.bundle import BundleInfo, read_bundle, save_bundle
 from core.training import metrics as M
@@ -47,7 +48,7 @@ from core.training.batches import (
 )
 from core.training.card import training_card
 from core.training.checkpoint import OPTIMIZER_FILE, RNG_FILE, RunDir, restore_variables, rng_variables, run_dir_for
-from core.training.config import BALANCE, MONITORS, CancelFn, EpochMetrics, ProgressFn, TrainConfig
+from core.training.config import BALANCE, MONITORS, EpochMetrics, ProgressFn, TrainConfig
 from core.training.config import TrainProgress as P
 from core.training.crops import CropSettings, build_table
 from core.training.dataset import DatasetSummary, Skipped, scan_dataset
