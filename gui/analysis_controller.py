@@ -76,13 +76,9 @@ class AnalysisController(QObject):
         case = getattr(getattr(self.parent(), "case_panel", None), "case", None)
         return {"analyst": case.analyst if case else "", "case_number": case.case_number if case else ""}
 
-    def _start(self, worker, **slots):
-        """Connect first, then start: a short job may finish before a later connect() is made."""
-        for signal, slot in slots.items():
-            getattr(worker, signal).connect(slot)
-        worker.finished.connect(self._on_any_finished)
-        self.workers.start(worker)
-        return worker
+    def _start(self, worker, finished=(), **slots):
+        finished = finished if isinstance(finished, tuple) else (finished,)
+        return self.workers.start(worker, finished=(*finished, self._on_any_finished), **slots)
 
     @Slot(object)
     def _on_hash_progress(self, p) -> None:

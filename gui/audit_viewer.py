@@ -144,13 +144,9 @@ class AuditViewer(QDialog):
         self.busy = True
         self.check_button.setEnabled(False)
         self.verify_button.setEnabled(False)
-        w = FunctionWorker(name, fn)
-        w.succeeded.connect(done)
-        w.failed.connect(self._failed)
-        w.finished.connect(self._idle)
-        self.worker = w
-        self.window.workers.start(w)
-        return w
+        self.worker = self.window.workers.start(FunctionWorker(name, fn), succeeded=done, failed=self._failed,
+                                                finished=self._idle)
+        return self.worker
 
     def _failed(self, exc, tb: str) -> None:
         self._idle()

@@ -279,17 +279,12 @@ class BatchTab(QWidget):
         if out != self.shown_out:
             self.table.clear_rows()
         self.shown_out = out
-        w = BatchWorker(req)
-        w.progress.connect(self._on_progress)
-        w.succeeded.connect(self._on_done)
-        w.failed.connect(self._on_failed)
-        w.finished.connect(self._on_finished)
-        self.worker = w
-        self.window.workers.start(w)
+        self.worker = self.window.workers.start(BatchWorker(req), progress=self._on_progress, succeeded=self._on_done,
+                                                failed=self._on_failed, finished=self._on_finished)
         self.bar.setRange(0, 0)
         self.progress.setText("Finding and hashing the videos (the manifest is written before any analysis)…")
         self._update()
-        return w
+        return self.worker
 
     def cancel(self) -> None:
         if self.worker is not None and not self.worker.cancelled():
@@ -384,12 +379,7 @@ class BatchTab(QWidget):
             return None
         path = self.shown_out / row.result
         worker = FunctionWorker("batch result", lambda _w: (row.path, _read_result(path, row)))
-        # A method of this page, not a lambda: PySide6 calls a lambda in the thread that emits (the
-        # worker's), and open_stored drives widgets and timers, which only the GUI thread may touch.
-        worker.succeeded.connect(self._open_loaded)
-        worker.failed.connect(self.window.show_error)
-        self.loader = worker
-        self.window.workers.start(worker)
+        self.loader = self.window.workers.start(worker, succeeded=self._open_loaded, failed=self.window.show_error)
         return worker
 
     @Slot(object)

@@ -254,11 +254,7 @@ class CasePanel(QWidget):
         path = path or QFileDialog.getOpenFileName(self.window, "Open case", str(Path.home()), CASE_FILTER)[0]
         if not path:
             return None
-        worker = OpenCaseWorker(path)
-        worker.succeeded.connect(self._opened)
-        worker.failed.connect(self.window.show_error)
-        self.window.workers.start(worker)
-        return worker
+        return self.window.workers.start(OpenCaseWorker(path), succeeded=self._opened, failed=self.window.show_error)
 
     def _opened(self, opened) -> None:
         self.case, self.path = cs.with_found_paths(opened), opened.path

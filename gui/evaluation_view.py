@@ -193,13 +193,10 @@ class EvaluationView(QWidget):
         names = " and ".join(b.card.name for b in bundles)
         self.summary.setText(f"Evaluating {names} on {self.folder.text().strip()}…")
         self.progress.setRange(0, 0)
-        self.worker = EvaluateWorker(bundles, self.data_config(), self.split.currentData(), self.detector)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.succeeded.connect(self._on_done)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled_signal.connect(self._on_cancelled)
-        self.worker.finished.connect(self._on_finished)
-        self.workers.start(self.worker)
+        self.worker = self.workers.start(
+            EvaluateWorker(bundles, self.data_config(), self.split.currentData(), self.detector),
+            progress=self._on_progress, succeeded=self._on_done, failed=self._on_failed,
+            cancelled_signal=self._on_cancelled, finished=self._on_finished)
         self._set_busy(True)
         return self.worker
 

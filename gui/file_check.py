@@ -61,12 +61,8 @@ class FileCheck(QObject):
         if info is None:
             return
         self.panel.summary.setText("Reading the file's structure…")
-        worker = InspectWorker(info.path)
-        # bound methods of this GUI-thread object, never lambdas (PySide6 would run those in the worker's thread)
-        worker.succeeded.connect(self._on_read)
-        worker.failed.connect(self._on_failed)
-        self.worker = worker
-        self.window.workers.start(worker)
+        self.worker = self.window.workers.start(InspectWorker(info.path), succeeded=self._on_read,
+                                                failed=self._on_failed)
 
     def _show(self, fs: FileStructure | None) -> None:
         self.structure = fs
@@ -106,9 +102,7 @@ class FileCheck(QObject):
         self._unlogged = None
         data = structure_event(fs, sha)
         worker = FunctionWorker("file structure record", lambda _w: audit.log_event(audit.FILE_STRUCTURE_READ, **data))
-        worker.failed.connect(self.window.show_error)
-        self.log_worker = worker
-        self.window.workers.start(worker)
+        self.log_worker = self.window.workers.start(worker, failed=self.window.show_error)
 
     def shutdown(self) -> None:
         self._log_unhashed()

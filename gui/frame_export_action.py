@@ -154,14 +154,10 @@ class StillExports(QObject):
         return self._start("export face", job, f"Writing the face of track {face.track} in frame {index:,}…")
 
     def _start(self, name: str, job, status: str) -> FunctionWorker:
-        worker = FunctionWorker(name, job)
-        # bound methods of GUI-thread objects, not lambdas: PySide6 runs a lambda in the worker's thread
-        worker.succeeded.connect(self._written)
-        worker.failed.connect(self.window.show_error)
-        self.worker = worker
         self.window.statusBar().showMessage(status)
-        self.window.workers.start(worker)
-        return worker
+        self.worker = self.window.workers.start(FunctionWorker(name, job), succeeded=self._written,
+                                                failed=self.window.show_error)
+        return self.worker
 
     @Slot(object)
     def _written(self, done: Exported) -> None:

@@ -76,12 +76,7 @@ class Heatmaps(QObject):
                 out[face.track] = (square_around(face.box, card.face_margin), cam(crop).cam)
             return where, out
 
-        worker = FunctionWorker("heatmaps", job)
-        # a method, not a lambda: PySide6 runs a lambda in the emitting (worker) thread, not the GUI's
-        worker.succeeded.connect(self._arrived)
-        worker.failed.connect(self._failed)
-        w.workers.start(worker)
-        return worker
+        return w.workers.start(FunctionWorker("heatmaps", job), succeeded=self._arrived, failed=self._failed)
 
     @Slot(object)
     def _arrived(self, arrived: tuple[tuple[str, str, int], dict]) -> None:

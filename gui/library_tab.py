@@ -282,11 +282,8 @@ class LibraryTab(QWidget):
             self.hash_worker = None
         if not missing:
             return
-        worker = HashWorker(missing)
-        worker.progress.connect(self._on_hashed)
-        worker.finished.connect(self._hash_done)
-        self.hash_worker = worker
-        self.window.workers.start(worker)
+        self.hash_worker = self.window.workers.start(HashWorker(missing), progress=self._on_hashed,
+                                                     finished=self._hash_done)
 
     @Slot()
     def _hash_done(self) -> None:
@@ -445,11 +442,8 @@ class LibraryTab(QWidget):
         # ``done`` is called from a slot of this tab: connected directly, PySide6 would call a plain function
         # in the emitting (worker) thread, and ``done`` shows messages, which only the GUI thread may do
         self._job_done = done
-        worker.succeeded.connect(self._job_succeeded)
-        worker.failed.connect(self._job_failed)
-        worker.finished.connect(self._job_finished)
-        self.job = worker
-        self.window.workers.start(worker)
+        self.job = self.window.workers.start(worker, succeeded=self._job_succeeded, failed=self._job_failed,
+                                             finished=self._job_finished)
         self._update()
         self.window.statusBar().showMessage(f"{name.capitalize()}…")
         return worker

@@ -715,13 +715,9 @@ class MainWindow(QMainWindow):
             return result, probe(result, self.info.path, Scorer(info).score_crops, info.card.input_size,
                                  should_cancel=w.cancelled)
 
-        worker = FunctionWorker("robustness", job)
-        # a method, not a lambda: PySide6 runs a lambda in the emitting (worker) thread, not the GUI's
-        worker.succeeded.connect(self._on_robustness)
-        worker.failed.connect(self.show_error)
         self.statusBar().showMessage("Re-scoring the segments after re-encoding…")
-        self.workers.start(worker)
-        return worker
+        return self.workers.start(FunctionWorker("robustness", job), succeeded=self._on_robustness,
+                                  failed=self.show_error)
 
     def _probe_of(self, result):
         """The probe's report when it was made from this analysis (same file, model and run), else None."""

@@ -74,12 +74,8 @@ def export_current(window, out: str | None = None) -> ExportReportWorker | None:
     worker = ExportReportWorker(out, result, info.path, panel.case if panel is not None else None,
                                 overwrite=bool(present), compared=window.review.compared_results(),
                                 file_structure=getattr(window, "file_structure", None))
-    # the status bar's own slot, not a lambda: PySide6 runs a lambda in the emitting (worker) thread
-    worker.written.connect(window.statusBar().showMessage)
-    worker.failed.connect(window.show_error)
     window.statusBar().showMessage("Writing the report…")
-    window.workers.start(worker)
-    return worker
+    return window.workers.start(worker, written=window.statusBar().showMessage, failed=window.show_error)
 
 
 def install(window) -> QAction:

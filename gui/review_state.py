@@ -190,10 +190,8 @@ class ReviewState(QObject):
             return
         gen, t, rules = self._generation, self.threshold, self.rules
         self._again = False
-        self._job = FunctionWorker("derive", lambda _w: (gen, t, rules, decide(frames, t, rules)))
-        self._job.succeeded.connect(self._derived)
-        self._job.finished.connect(self._job_finished)
-        self.pool.start(self._job)
+        job = FunctionWorker("derive", lambda _w: (gen, t, rules, decide(frames, t, rules)))
+        self._job = self.pool.start(job, succeeded=self._derived, finished=self._job_finished)
 
     @Slot(object)
     def _derived(self, value) -> None:

@@ -215,14 +215,11 @@ class TrainingTab(QWidget):
         self.show_message(None)
         self.data_view.clear("Reading the folder…")
         self.pages.setCurrentIndex(DATA_PAGE)
-        w = ScanWorker(self.form.data_config(), self._detector)
-        w.progress.connect(self._on_scan_progress)
-        w.succeeded.connect(self._on_scanned)
-        w.failed.connect(self._on_scan_failed)
-        w.finished.connect(self._scan_ended)
-        self.scan_worker = self.workers.start(w)
+        self.scan_worker = self.workers.start(ScanWorker(self.form.data_config(), self._detector),
+                                              progress=self._on_scan_progress, succeeded=self._on_scanned,
+                                              failed=self._on_scan_failed, finished=self._scan_ended)
         self._update()
-        return w
+        return self.scan_worker
 
     @Slot(object)
     def _on_scan_progress(self, p) -> None:
@@ -268,14 +265,11 @@ class TrainingTab(QWidget):
         self.stage.setText("Starting…")
         self.pages.setCurrentIndex(CURVES_PAGE)
         self._t0 = time.monotonic()
-        w = TrainWorker(self.config, self.detector)
-        w.progress.connect(self._on_progress)
-        w.succeeded.connect(self._on_trained)
-        w.failed.connect(self._on_train_failed)
-        w.finished.connect(self._train_ended)
-        self.train_worker = self.workers.start(w)
+        self.train_worker = self.workers.start(TrainWorker(self.config, self.detector), progress=self._on_progress,
+                                               succeeded=self._on_trained, failed=self._on_train_failed,
+                                               finished=self._train_ended)
         self._update()
-        return w
+        return self.train_worker
 
     def cancel(self) -> None:
         if self.running():
@@ -344,9 +338,7 @@ class TrainingTab(QWidget):
             return
         cfg = self.config
         w = FunctionWorker("keep-checkpoint", lambda _w: keep_best_checkpoint(cfg))
-        w.succeeded.connect(self._on_kept)
-        w.failed.connect(self._on_failed)
-        self.workers.start(w)
+        self.workers.start(w, succeeded=self._on_kept, failed=self._on_failed)
 
     @Slot(object)
     def _on_kept(self, info: BundleInfo) -> None:
@@ -370,9 +362,7 @@ class TrainingTab(QWidget):
         name = (name or self.form.name.text()).strip()
         staged = self.staged.path
         w = FunctionWorker("save-model", lambda _w: publish(staged, name))
-        w.succeeded.connect(self._on_saved)
-        w.failed.connect(self._on_failed)
-        self.workers.start(w)
+        self.workers.start(w, succeeded=self._on_saved, failed=self._on_failed)
         self.save_button.setEnabled(False)
         return w
 

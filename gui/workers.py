@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, SignalInstance, Slot
 
 from core.errors import Cancelled, InspectorError
 
@@ -73,7 +73,19 @@ class WorkerPool(QObject):
         super().__init__(parent)
         self._running: dict[Worker, QThread] = {}
 
-    def start(self, worker: Worker) -> Worker:
+    def start(self, worker: Worker, **slots) -> Worker:
+        """Connect ``slots`` (signal name -> slot, or a tuple of slots), then start the worker in
+        its own thread: connected first, because a short job may finish before a later connect.
+
+        A slot must be a bound method of a GUI-thread QObject (or a signal): PySide6 calls a
+        lambda or a plain function in the emitting thread, the worker's, where no widget may be
+        touched; such a slot is refused here rather than crashing the window later."""
+        for name, targets in slots.items():
+            for slot in targets if isinstance(targets, tuple) else (targets,):
+                if not (isinstance(slot, SignalInstance) or isinstance(getattr(slot, "__self__", None), QObject)):
+                    raise TypeError(f"{worker.name}.{name}: connect a bound method of a QObject, not {slot!r} "
+                                    "(PySide6 would call it in the worker's thread)")
+                getattr(worker, name).connect(slot)
         thread = QThread()
         thread.setObjectName(worker.name)
         worker.moveToThread(thread)

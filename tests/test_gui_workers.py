@@ -176,3 +176,25 @@ def test_hash_worker_reports_progress_and_the_digest(qtbot, tmp_path):
     rec = _run(qtbot, HashWorker(str(f)))
     assert rec.results == [hashlib.sha256(f.read_bytes()).hexdigest()]
     assert rec.progress[-1].fraction == 1.0 and len(rec.progress) >= 3
+
+
+def test_the_pool_connects_before_start_and_refuses_slots_that_would_run_in_the_worker_thread(qtbot):
+    from gui.workers import FunctionWorker
+
+    pool = WorkerPool()
+    with pytest.raises(TypeError, match="bound method of a QObject"):
+        pool.start(FunctionWorker("x", lambda _w: 1), succeeded=lambda value: None)
+    assert pool.running() == []  # refused before any thread started
+
+    class Sink(QObject):
+        def __init__(self):
+            super().__init__()
+            self.got = []
+
+        @Slot(object)
+        def take(self, value):
+            self.got.append(value)
+
+    sink = Sink()
+    pool.start(FunctionWorker("quick", lambda _w: 42), succeeded=sink.take)  # finishes at once: connected first
+    qtbot.waitUntil(lambda: sink.got == [42] and not pool.running(), timeout=5000)
