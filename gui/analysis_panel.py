@@ -30,10 +30,10 @@ from core.analysis import MAX_COMPARED, AnalysisParams, Progress
 from core.decide import coverage_text, verdict_text
 from core.models.bundle import BundleInfo
 from core.result import AnalysisResult
+from core.timecode import format_time
 from core.wording import plural
 from gui import theme
 from gui.icons import icon
-from gui.timecode import format_time
 
 STRATEGY_HELP = {
     "mean": "mean frame score against the threshold",

@@ -42,9 +42,9 @@ from core.batch import summary
 from core.batch.outputs import BatchRow
 from core.batch.summary import counts
 from core.errors import InspectorError, ResultFileInvalid
+from core.timecode import format_time
 from gui import theme
 from gui.batch_table import BatchTable
-from gui.timecode import format_time
 from gui.workers import FunctionWorker, Worker, preload_tensorflow_native
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from core.timecode import format_frame_time, parse_position
 from gui import theme
-from gui.timecode import format_frame_time, parse_position
 
 
 class GotoDialog(QDialog):

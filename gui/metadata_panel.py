@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
+from core.timecode import format_time
 from core.video import VideoInfo
 from gui import theme
-from gui.timecode import format_time
 
 
 def _size(n: int) -> str:

@@ -7,8 +7,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QTabWidget, QWidget
 
 from core.result import Segment, TrackSummary
+from core.timecode import format_short
 from gui import theme
-from gui.timecode import format_short
 
 START, PEAK = 2, 4  # segment columns holding a frame to go to
 FIRST = 2  # track column holding its first frame

@@ -26,9 +26,9 @@ from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.result import STATUSES, Segment
+from core.timecode import format_time, time_to_frame
 from gui import theme
 from gui.scores import NOT_ANALYSED, ScoreStore
-from gui.timecode import format_time, time_to_frame
 
 AXIS_WIDTH = 46
 PROBE_WORDS = "range of the scores after JPEG 70/40, half/quarter resolution and blur"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from core.timecode import format_time
 from gui import theme
 from gui.actions import Actions
 from gui.playback import SPEEDS
-from gui.timecode import format_time
 
 KIND_WIDTH = 3  # "key"
 POSITION_TIP = ("Frame shown (numbered from 0) and its time. Ctrl+G goes to a frame or time.\n"

@@ -21,8 +21,8 @@ from core.forensic import case as cs
 from core.forensic.integrity import check_unchanged, hash_evidence
 from core.forensic.provenance import annotate
 from core.report import export_report
-from core.report.html import timecode
 from core.report.images import THRESH
+from core.timecode import format_time as timecode
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from core.agreement import agreement
 from core.analysis import AnalysisParams, Engine, analyze_together, decided_as
 from core.decide import verdict_text
 from core.report import export_report
-from core.report.html import timecode
 from core.report.images import COMPARED_CURVES, CURVE, timeline_png
 from core.result import FaceScore, FrameResult
+from core.timecode import format_time as timecode
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from core.report.file_section import render_file_section
 from core.report.images import STATUS_WORDS, Thumbnail
 from core.report.stills_section import render_stills
 from core.result import DECODE_ERROR, FACE_TOO_SMALL, NO_FACE, SCORED, AnalysisResult
+from core.timecode import format_time
 
 MAX_THUMBNAILS = 40  # segments shown with a picture (the most suspicious); all are listed
 
@@ -69,14 +70,6 @@ def esc(v: Any) -> str:
 def _img(png: bytes, alt: str, width: int | None = None) -> str:
     w = f' width="{width}"' if width else ""
     return f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" alt="{esc(alt)}"{w}>'
-
-
-def timecode(seconds: float) -> str:
-    ms = int(round(max(seconds, 0.0) * 1000))
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
 def _score(v: float | None, digits: int = 3) -> str:
@@ -387,8 +380,8 @@ def _spans(d: ReportData) -> str:
         else:
             verdict = '<span class="ok">all that scored it agree</span>'
         which = f"{n}" + ("" if s.first_model else " <i>others only</i>")
-        parts.append(f'<tr><td{bg}>{which}</td><td class="mono"{bg}>{timecode(s.start_s)}</td>'
-                     f'<td class="mono"{bg}>{timecode(s.end_s)}</td>'
+        parts.append(f'<tr><td{bg}>{which}</td><td class="mono"{bg}>{format_time(s.start_s)}</td>'
+                     f'<td class="mono"{bg}>{format_time(s.end_s)}</td>'
                      f'<td class="num"{bg}>{s.start_frame}-{s.end_frame}</td><td{bg}>{esc(flagged)}</td>'
                      + "".join(cells) + f"<td{bg}>{verdict}</td></tr>")
     parts.append("</table>")
@@ -434,7 +427,7 @@ def _evidence(d: ReportData) -> str:
     rows.append(("When this report was made", status(d.export_check, "when this report was made")))
     rot = f", rotated {v.rotation} degrees" if v.rotation else ""
     rows.insert(2, ("Video", f"{v.codec}, {v.width} x {v.height} px{rot}, {v.fps:g} fps, {v.frames} frames "
-                             f"(as the container announces), {timecode(v.duration_s)}"))
+                             f"(as the container announces), {format_time(v.duration_s)}"))
     return ("<h2>Evidence</h2>\n" + _kv(rows, mono)
             + '\n<p class="small">The file was opened for reading only. Nothing was written to it or beside it.</p>')
 
@@ -489,7 +482,7 @@ def _segments(d: ReportData) -> str:
     for n, s in enumerate(r.segments, 1):
         parts.append(
             f'<tr><td>{n}</td><td>{"–" if s.track is None else f"#{s.track}"}</td>'
-            f'<td class="mono">{timecode(s.start_s)}</td><td class="mono">{timecode(s.end_s)}</td>'
+            f'<td class="mono">{format_time(s.start_s)}</td><td class="mono">{format_time(s.end_s)}</td>'
             f'<td class="num">{s.start_frame}-{s.end_frame}</td><td class="num">{s.peak:.3f}</td>'
             f'<td class="num">{s.mean:.3f}</td><td class="num">{s.peak_frame}</td></tr>')
     parts.append("</table>")
@@ -517,7 +510,7 @@ def _segments(d: ReportData) -> str:
             shown = min(360, 2 * t.width)  # small videos are shown enlarged
             parts.append(f'<p>{_img(t.frame_png, f"frame {s.peak_frame}", shown)}{face}<br>'
                          f'<span class="small"><b>Segment {n}</b>: frame {s.peak_frame} at '
-                         f"{timecode(fr.time_s if fr else s.start_s)}, score {s.peak:.3f}"
+                         f"{format_time(fr.time_s if fr else s.start_s)}, score {s.peak:.3f}"
                          f"{', faces ' + tracks if tracks else ''}</span></p>")
     return "\n".join(parts)
 
@@ -584,7 +577,7 @@ def _notes(d: ReportData) -> str:
         parts.append('<h3>Bookmarks</h3><table class="grid" cellspacing="0" cellpadding="4" width="100%"><tr><th>#</th>'
                      "<th>frame</th><th>time</th><th>label</th><th>by</th><th>added (UTC)</th></tr>")
         for n, b in enumerate(sorted(d.bookmarks, key=lambda b: b.frame), 1):
-            parts.append(f'<tr><td>{n}</td><td class="num">{b.frame}</td><td class="mono">{timecode(b.frame / fps)}'
+            parts.append(f'<tr><td>{n}</td><td class="num">{b.frame}</td><td class="mono">{format_time(b.frame / fps)}'
                          f"</td><td>{esc(b.label)}</td><td>{esc(b.author)}</td><td>{esc(b.created)}</td></tr>")
         parts.append("</table>")
     if d.notes:
@@ -593,7 +586,7 @@ def _notes(d: ReportData) -> str:
         for note in sorted(d.notes, key=lambda n: (-1 if n.start_frame is None else n.start_frame, n.created)):
             about = note.target
             if note.start_frame is not None:
-                about += f"<br>{timecode(note.start_frame / fps)}"
+                about += f"<br>{format_time(note.start_frame / fps)}"
             parts.append(f"<tr><td>{about}</td><td>{esc(note.text).replace(chr(10), '<br>')}</td>"
                          f"<td>{esc(note.author)}</td><td>{esc(note.created)}</td></tr>")
         parts.append("</table>")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gui.timecode import format_short, format_time, parse_position, time_to_frame
+from core.timecode import format_short, format_time, parse_position, time_to_frame
 
 
 def test_format_time_rounds_to_milliseconds_and_hours():

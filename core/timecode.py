@@ -1,4 +1,5 @@
-"""Frame numbers and times as an analyst reads and types them.
+"""Frame numbers and times as an analyst reads and types them: one formatting for the window,
+the report and the command line.
 
 Times are shown as ``HH:MM:SS.mmm`` of real time (frame / fps), never drop-frame SMPTE, so a
 time in the window matches a time in the report. Input accepts a frame number, seconds, or
