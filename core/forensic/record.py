@@ -1,8 +1,8 @@
 """The steps around an analysis that make it a record, run in this order by
 :func:`core.analyse_evidence.analyse_evidence` (the command line and the window call that).
 
-    before = record.open_evidence(path, ["md5"], analyst=..., case_number=...)   # hash + file_opened
     record.model_used(engine)                                                    # once per model
+    before = record.open_evidence(path, ["md5"], analyst=..., case_number=...)   # hash + file_opened
     started = record.analysis_started(before, engine.model_ref(), resolved)       # analysis_started
     result = engine.analyze(path, params, ..., video_sha256=before.sha256)
     result = record.analysis_finished(before, result, engine, started)            # hash again, provenance,
