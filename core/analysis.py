@@ -261,7 +261,7 @@ def analyze_together(
         differ = [k for k in SHARED_PARAMS if getattr(resolved[i], k) != getattr(lead, k)]
         if differ:
             raise ValueError(f"models analysed together must share {', '.join(differ)}")
-    runs = {i: ModelRun(engines[i].scorer, engines[i].bundle.card, resolved[i].margin, resolved[i].min_face_px)
+    runs = {i: ModelRun(engines[i].scorer, engines[i].bundle.card.contract, resolved[i].margin, resolved[i].min_face_px)
             for i in todo}
     frames: dict[int, list[FrameResult]] = {i: [] for i in todo}
     tracker = Tracker()

@@ -49,7 +49,7 @@ class GradCam:
     """Grad-CAM for one frame-model bundle; build once, call per crop."""
 
     def __init__(self, info: BundleInfo, model=None):
-        if info.card.kind != "frame":
+        if info.card.contract.kind != "frame":
             raise ModelError(f"{info.id} is a sequence model: heatmaps are drawn for frame models only.")
         self.info = info
         self.model = model if model is not None else load_keras_model(info)
@@ -82,14 +82,14 @@ class GradCam:
     def __call__(self, crop: np.ndarray) -> Heatmap:
         """``crop``: (S, S, 3) uint8 RGB as the analysis crops it."""
         t = tf()
-        size = self.info.card.input_size
+        size = self.info.card.contract.input_size
         if crop.shape[:2] != (size, size):
             crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
-        x = t.convert_to_tensor(preprocess(self.info.card.preprocessing, crop[None]))
+        x = t.convert_to_tensor(preprocess(self.info.card.contract.preprocessing, crop[None]))
         with t.GradientTape() as tape:
             conv, out = self._forward(x)
             p = t.reshape(out, [-1])[0]
-            p = self.info.card.p_fake(p)
+            p = self.info.card.contract.p_fake(p)
             p = t.clip_by_value(p, 1e-6, 1 - 1e-6)
             logit = t.math.log(p) - t.math.log(1.0 - p)  # the fake logit: gradients do not vanish at p near 1
         grads = tape.gradient(logit, conv)

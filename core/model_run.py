@@ -55,8 +55,8 @@ class _Pending:
 class ModelRun:
     """The state of one model in an analysis: per-track windows and frames awaiting scores."""
 
-    def __init__(self, scorer, card, margin: float, min_face_px: int):
-        self.scorer, self.card = scorer, card
+    def __init__(self, scorer, contract, margin: float, min_face_px: int):
+        self.scorer, self.contract = scorer, contract
         self.margin, self.min_face_px = margin, min_face_px
         self.pending: list[_Pending] = []
         self.windows: dict[int, TrackWindows] = {}
@@ -78,7 +78,7 @@ class ModelRun:
                 slot = [face, None, small, None]
                 entry.faces.append(slot)
                 if not small:
-                    crops.append(crop_face(t.rgb, face.box, self.margin, self.card.input_size))
+                    crops.append(crop_face(t.rgb, face.box, self.margin, self.contract.input_size))
                     owners.append(slot)
             if entry.faces:
                 entry.status = SCORED if any(not s[2] for s in entry.faces) else FACE_TOO_SMALL
@@ -93,7 +93,7 @@ class ModelRun:
                 slot[1] = float(s)
             return
         feats = self.scorer.encode_crops(crops)
-        c = self.card
+        c = self.contract
         for slot, f in zip(owners, feats, strict=True):
             track = slot[0].track
             tw = self.windows.get(track)

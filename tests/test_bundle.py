@@ -154,3 +154,15 @@ def test_resnet50_preprocessing_matches_keras():
 
     x = np.random.default_rng(2).integers(0, 255, (2, 8, 8, 3), dtype=np.uint8)
     assert np.allclose(preprocess("resnet50", x), resnet50.preprocess_input(x.astype(np.float32)), atol=1e-4)
+
+
+def test_the_runtime_contract_is_apart_from_the_descriptive_metadata(tiny_bundle):
+    from dataclasses import replace
+
+    card = tiny_bundle.card
+    described_otherwise = replace(card, name="renamed", description="other words", metrics={"val_auc": 0.5},
+                                  limits=["a limit"], training={"epochs_run": 3})
+    assert described_otherwise.contract == card.contract  # metadata never changes how the weights are used
+    for change in ({"threshold": 0.7}, {"face_margin": 0.5}, {"output": "p_real"},
+                   {"calibration": {"method": "platt", "slope": 1.0, "intercept": 0.0}}):
+        assert replace(card, **change).contract != card.contract, change

@@ -28,6 +28,32 @@ OUTPUTS = ("p_fake", "p_real")
 
 
 @dataclass(frozen=True)
+class RuntimeContract:
+    """What the engine must honour to use the weights correctly, apart from the card's descriptive
+    metadata (name, description, training, metrics, limits): the scorer, the crops and the
+    decision read only this. Validated with the card on load."""
+
+    kind: str  # "frame" or "sequence"
+    input_size: int  # crop side in pixels
+    preprocessing: str  # a name in core.models.preprocess.PREPROCESSORS
+    output: str  # what the sigmoid means: "p_fake" or "p_real"
+    calibration: dict[str, Any] | None  # applied to P(fake); None: raw scores
+    face_margin: float  # crop side = box side * (1 + margin)
+    min_face_px: int  # smaller faces (in the frame) are not scored
+    threshold: float  # calibrated P(fake) at and above which a frame counts as fake
+    sequence_length: int | None = None  # sequence models: crops per window
+    sequence_hop: int | None = None
+
+    def p_fake(self, raw):
+        """The model's raw sigmoid output as P(fake) (a number, an array or a tensor): ``1 - raw``
+        for a model whose output is P(real)."""
+        return 1.0 - raw if self.output == "p_real" else raw
+
+
+RUNTIME_FIELDS = tuple(RuntimeContract.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
 class ModelCard:
     name: str
     architecture: str
@@ -48,10 +74,10 @@ class ModelCard:
     created: str = ""
     schema: str = CARD_SCHEMA
 
-    def p_fake(self, raw):
-        """The model's raw sigmoid output as P(fake) (a number, an array or a tensor): ``1 - raw``
-        for a model whose output is P(real)."""
-        return 1.0 - raw if self.output == "p_real" else raw
+    @property
+    def contract(self) -> RuntimeContract:
+        """The runtime fields of this card (the JSON keeps them flat beside the metadata)."""
+        return RuntimeContract(**{k: getattr(self, k) for k in RUNTIME_FIELDS})
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

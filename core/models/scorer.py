@@ -18,39 +18,40 @@ class Scorer:
     def __init__(self, info: BundleInfo, batch_size: int = 32):
         self.info = info
         self.card = info.card
+        self.contract = c = info.card.contract  # all the scorer depends on
         self.batch_size = batch_size
         self.model = load_keras_model(info)
         t = tf()
-        s = self.card.input_size
+        s = c.input_size
         crop_spec = t.TensorSpec((None, s, s, 3), t.float32)
 
         def compiled(fn, spec):  # no autograph: nothing to convert, and frozen builds carry no source
             return t.function(fn, input_signature=[spec], autograph=False)
 
-        if self.card.kind == registry.FRAME:
+        if c.kind == registry.FRAME:
             model = self.model
             self._frame_fn = compiled(lambda x: model(x, training=False), crop_spec)
         else:
             encoder = self.model.get_layer(f"{registry.ENCODER_NAME}_td").layer
             head = self.model.get_layer(registry.HEAD_NAME)
             self.feature_size = int(encoder.output_shape[-1])
-            feat_spec = t.TensorSpec((None, self.card.sequence_length, self.feature_size), t.float32)
+            feat_spec = t.TensorSpec((None, c.sequence_length, self.feature_size), t.float32)
             self._encode_fn = compiled(lambda x: encoder(x, training=False), crop_spec)
             self._head_fn = compiled(lambda f: head(f, training=False), feat_spec)
 
     @property
     def is_sequence(self) -> bool:
-        return self.card.kind == registry.SEQUENCE
+        return self.contract.kind == registry.SEQUENCE
 
     def _as_p_fake(self, out) -> np.ndarray:
         p = np.asarray(out, dtype=np.float64).reshape(-1)
-        return calibration.apply(self.card.p_fake(p), self.card.calibration)
+        return calibration.apply(self.contract.p_fake(p), self.contract.calibration)
 
     def _batched(self, fn, items: np.ndarray, prep: bool) -> np.ndarray:
         outs = []
         for i in range(0, len(items), self.batch_size):
             chunk = items[i : i + self.batch_size]
-            x = preprocess(self.card.preprocessing, chunk) if prep else chunk.astype(np.float32)
+            x = preprocess(self.contract.preprocessing, chunk) if prep else chunk.astype(np.float32)
             outs.append(np.asarray(fn(x)))
         return np.concatenate(outs) if outs else np.zeros((0,))
 
