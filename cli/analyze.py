@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cli import forensic
 from core.aggregate import STRATEGIES
-from core.decide import coverage_text, verdict_text
+from core.decide import coverage_text, segments_caveat, verdict_text
 from core.forensic import atomic
 from core.result import to_csv
 
@@ -105,6 +105,8 @@ def run(args) -> int:
         score = "n/a" if v.score is None else f"{v.score:.3f}"
         print(f"{video.name}: {verdict_text(v, cov)} (score {score}, {v.strategy}, {v.frames_scored} frames scored, "
               f"{len(result.segments)} suspicious segments) sha256 {result.sha256}")
+        if caveat := segments_caveat(result):
+            print(f"  {caveat}")
         if cov is not None and not cov.whole:
             print(f"  {coverage_text(cov)}")
             if result.complete and status != CHANGED:

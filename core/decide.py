@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import aggregate
-from core.result import Coverage, FrameResult, Segment, TrackSummary, Verdict
+from core.result import AnalysisResult, Coverage, FrameResult, Segment, TrackSummary, Verdict
 from core.segments import SegmentRules, track_segments
 
 
@@ -59,6 +59,20 @@ def verdict_text(verdict: Verdict, coverage: Coverage | None = None) -> str:
     if coverage is not None and not coverage.whole:
         text += f", on {_percent(coverage.share_decoded)} of the file"
     return text
+
+
+def segments_caveat(result: AnalysisResult) -> str:
+    """Said wherever a verdict is shown (window, command line, report) when it is not 'fake' but
+    parts of the video reached the threshold: a verdict weighs each face track as a whole, so a
+    manipulation confined to a few seconds can be outweighed by the rest of its track."""
+    segs = result.segments
+    if not segs or result.verdict.label == "fake":
+        return ""
+    peak = max(s.peak for s in segs)
+    span = sum(s.end_s - s.start_s for s in segs)
+    return (f"However, {len(segs)} suspicious segment(s) reached the frame threshold (highest score {peak:.3f}, "
+            f"about {span:.1f} s in all). A manipulation confined to part of a video can leave the overall score "
+            "below the threshold: examine these segments.")
 
 
 def coverage_text(c: Coverage) -> str:

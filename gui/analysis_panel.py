@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.aggregate import STRATEGIES
 from core.analysis import MAX_COMPARED, AnalysisParams, Progress
-from core.decide import coverage_text, verdict_text
+from core.decide import coverage_text, segments_caveat, verdict_text
 from core.models.bundle import BundleInfo
 from core.result import AnalysisResult
 from core.timecode import format_time
@@ -344,7 +344,9 @@ class AnalysisPanel(QWidget):
         label = verdict_text(v, cov) if result.complete else verdict_text(v) + "  (partial)"
         self.verdict_label.setText(label)
         self.verdict_label.setToolTip(verdict_text(v, cov) + (f" · {v.reason}" if v.reason else ""))
-        self.verdict_label.setStyleSheet(f"color: {theme.VERDICT_COLOURS.get(v.label, theme.TEXT)};")
+        caveat = segments_caveat(result)  # a 'real' headline beside red segments must not read as all-clear
+        colour = theme.VERDICT_COLOURS["inconclusive"] if caveat else theme.VERDICT_COLOURS.get(v.label, theme.TEXT)
+        self.verdict_label.setStyleSheet(f"color: {colour};")
         score = "n/a" if v.score is None else f"{v.score:.3f}"
         sampled = len(result.frames)
         lines = [
@@ -364,6 +366,8 @@ class AnalysisPanel(QWidget):
         if cov is not None and not cov.whole:
             lines.append(f"<span style='color:{theme.VERDICT_COLOURS['inconclusive']}'>"
                          f"{html.escape(coverage_text(cov))}</span>")
+        if caveat:
+            lines.append(f"<span style='color:{theme.VERDICT_COLOURS['inconclusive']}'>{html.escape(caveat)}</span>")
         if note:
             lines.append(f"<span style='color:{theme.MUTED}'>{html.escape(note)}</span>")
         self.verdict_detail.setText("<br>".join(lines))

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.decide import coverage_text, verdict_text
+from core.decide import coverage_text, segments_caveat, verdict_text
 from core.explain import NOTE as HEATMAP_NOTE
 from core.report.file_section import render_file_section
 from core.report.images import STATUS_WORDS, Thumbnail
@@ -163,18 +163,6 @@ def _sampling(p: dict[str, Any]) -> str:
         return f"{first}, with face detection on each."
     return (f"{first}; faces were detected on every {ordinal(int(det))} analysed frame and followed by a "
             "tracker in between.")
-
-
-def segments_caveat(result: AnalysisResult) -> str:
-    """Said when the verdict is not 'fake' but parts of the video reached the threshold."""
-    segs = result.segments
-    if not segs or result.verdict.label == "fake":
-        return ""
-    peak = max(s.peak for s in segs)
-    span = sum(s.end_s - s.start_s for s in segs)
-    return (f"However, {len(segs)} suspicious segment(s) reached the frame threshold (highest score {peak:.3f}, "
-            f"about {span:.1f} s in all). A manipulation confined to part of a video can leave the overall score "
-            "below the threshold: examine these segments.")
 
 
 # --- sections -------------------------------------------------------------------------------
