@@ -39,7 +39,7 @@ SPLITS = ("train", "validation", "test")
 IMAGENET, SCRATCH = "imagenet", "scratch"
 AUGMENT_LABELS = {"flip": "Flip", "rotation": "Rotation", "shear": "Shear", "zoom": "Zoom", "shift": "Shift",
                   "brightness_contrast": "Brightness / contrast", "jpeg": "JPEG recompression", "blur": "Blur",
-                  "noise": "Noise"}
+                  "noise": "Noise", "resample": "Rescaling"}
 
 
 class FolderField(QWidget):
@@ -185,7 +185,7 @@ class TrainingForm(QWidget):
                                    "drift and jump from frame to frame, as face swaps flicker. Masks follow the "
                                    "468-point face mesh.")
         self.self_blend.toggled.connect(self.data_changed)
-        grid.addWidget(self.self_blend, 3, 0, 1, 3)
+        grid.addWidget(self.self_blend, (len(AUGMENTATIONS) + 2) // 3, 0, 1, 3)
         return box
 
     # -- reacting ---------------------------------------------------------------------------

@@ -91,3 +91,25 @@ def test_jpeg_recompression_loses_more_at_low_quality(img):
     assert err(10) > err(50) > err(95) > 0
     out = augment_image(img, np.random.default_rng(0), _only("jpeg", jpeg_p=1.0, jpeg_quality=(20, 20)))
     assert np.array_equal(out, jpeg_recompress(img, 20))
+
+
+def test_resampling_softens_at_the_same_size_and_more_when_smaller(img):
+    from core.training.augment import resample
+
+    lap = lambda x: cv2.Laplacian(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var()  # noqa: E731
+    half, most = resample(img, 0.5), resample(img, 0.9)
+    assert half.shape == most.shape == img.shape and half.dtype == np.uint8
+    assert lap(half) < lap(most) < lap(img)
+    out = augment_image(img, np.random.default_rng(0), _only("resample", resample_p=1.0, resample_scale=(0.5, 0.5)))
+    assert lap(out) < 0.6 * lap(img)
+    assert np.array_equal(augment_image(img, np.random.default_rng(0), _only("resample", resample_p=0.0)), img)
+
+
+def test_the_checked_in_recipes_pin_resampling_off_as_they_were_trained():
+    """A transform added later must not change what a checked-in recipe trains."""
+    import json
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "scripts" / "recipes").glob("*.json")):
+        augment = json.loads(path.read_text())["augment"]
+        assert "resample" in augment, path.name

@@ -1,10 +1,10 @@
 """Training augmentation of face crops (RGB uint8), each transform switchable.
 
 Geometric transforms (flip, rotation, shear, zoom, shift) are combined into one affine warp
-with reflected borders. Then brightness/contrast, blur, sensor-like noise and JPEG
-re-compression: compression is how real footage differs most from training data, so it is
-applied last, as an encoder would. Everything draws from the ``numpy.random.Generator`` it is
-given, so a seed reproduces a batch exactly.
+with reflected borders. Then brightness/contrast, blur, sensor-like noise, resampling (down and
+back up, as rescaled footage is) and JPEG re-compression: compression is how real footage
+differs most from training data, so it is applied last, as an encoder would. Everything draws
+from the ``numpy.random.Generator`` it is given, so a seed reproduces a batch exactly.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass, fields, replace
 import cv2
 import numpy as np
 
-AUGMENTATIONS = ("flip", "rotation", "shear", "zoom", "shift", "brightness_contrast", "jpeg", "blur", "noise")
+AUGMENTATIONS = ("flip", "rotation", "shear", "zoom", "shift", "brightness_contrast", "jpeg", "blur", "noise",
+                 "resample")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class AugmentConfig:
     jpeg: bool = True
     blur: bool = True
     noise: bool = True
+    resample: bool = True
     rotation_deg: float = 10.0
     shear_deg: float = 6.0
     zoom_range: float = 0.10  # scale in [1 - z, 1 + z]
@@ -41,6 +43,10 @@ class AugmentConfig:
     blur_p: float = 0.25
     noise_std: tuple[float, float] = (2.0, 10.0)
     noise_p: float = 0.25
+    # Down to this share of the side and back up, with a random interpolation: footage is rescaled
+    # by players, editors and platforms, and a model must not take that softness for manipulation.
+    resample_scale: tuple[float, float] = (0.4, 0.9)
+    resample_p: float = 0.3
 
     @classmethod
     def none(cls) -> AugmentConfig:
@@ -119,9 +125,22 @@ def augment_image(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig,
     if cfg.noise and px.random() < cfg.noise_p:
         noise = px.normal(0.0, px.uniform(*cfg.noise_std), out.shape)
         out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    if cfg.resample and px.random() < cfg.resample_p:
+        out = resample(out, px.uniform(*cfg.resample_scale), int(px.integers(len(RESAMPLE_INTERPOLATIONS))))
     if cfg.jpeg and px.random() < cfg.jpeg_p:
         out = jpeg_recompress(out, int(px.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1)))
     return np.ascontiguousarray(out)
+
+
+RESAMPLE_INTERPOLATIONS = (cv2.INTER_LINEAR, cv2.INTER_CUBIC, cv2.INTER_AREA)
+
+
+def resample(img: np.ndarray, scale: float, interpolation: int = 0) -> np.ndarray:
+    """``img`` scaled down to ``scale`` of its side (area averaging) and back up to its size with
+    the ``interpolation``-th of :data:`RESAMPLE_INTERPOLATIONS`."""
+    h, w = img.shape[:2]
+    small = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=RESAMPLE_INTERPOLATIONS[interpolation])
 
 
 def jpeg_recompress(img: np.ndarray, quality: int) -> np.ndarray:
