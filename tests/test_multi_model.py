@@ -6,11 +6,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from media import face_image, moving_face_frames, write_video
+from scored import scored_result
 
 import core.analysis as analysis
 from core.agreement import agreement
 from core.analysis import AnalysisParams, Engine, analyze_together
-from core.result import FaceScore, FrameResult, Segment
+from core.result import Segment
 
 
 @pytest.fixture
@@ -110,14 +111,7 @@ def test_cancel_keeps_every_models_partial_result(tiny_bundle, tiny_seq_bundle, 
 # -- agreement -------------------------------------------------------------------------------------
 def _result(base, model_id: str, threshold: float, scores: list[float | None]):
     """``base`` (a real analysis) with made-up scores on one track, decided at ``threshold``."""
-    from core.analysis import decided_as
-
-    frames = tuple(FrameResult(i, i / 10, s, "scored" if s is not None else "no_face",
-                               (FaceScore(1, (10, 10, 60, 60), s, True),) if s is not None else ())
-                   for i, s in enumerate(scores))
-    r = replace(base, model=replace(base.model, id=model_id, name=model_id), frames=frames, segments=())
-    return decided_as(replace(r, params={**r.params, "threshold": -1}),
-                      AnalysisParams.from_json({**r.params, "threshold": threshold}))
+    return scored_result(base, scores, threshold, model_id)
 
 
 @pytest.fixture

@@ -3,21 +3,15 @@ their track, so the window, the command line and the report all say to examine t
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from scored import scored_result
 
-from core.analysis import AnalysisParams, Engine, decided_as
+from core.analysis import Engine
 from core.decide import segments_caveat
-from core.result import FaceScore, FrameResult
 
 
 def _scored(base, scores: list[float], threshold: float = 0.5):
-    frames = tuple(FrameResult(i, i / 10, s, "scored", (FaceScore(1, (10, 10, 60, 60), s, True),))
-                   for i, s in enumerate(scores))
-    r = replace(base, frames=frames, segments=())
-    return decided_as(replace(r, params={**r.params, "threshold": -1}),
-                      AnalysisParams.from_json({**r.params, "threshold": threshold}))
+    return scored_result(base, scores, threshold)
 
 
 @pytest.fixture
