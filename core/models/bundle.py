@@ -30,8 +30,9 @@ OUTPUTS = ("p_fake", "p_real")
 @dataclass(frozen=True)
 class RuntimeContract:
     """What the engine must honour to use the weights correctly, apart from the card's descriptive
-    metadata (name, description, training, metrics, limits): the scorer, the crops and the
-    decision read only this. Validated with the card on load."""
+    metadata (name, description, training, metrics, limits). The scorer and the crops read only
+    this; its margin, minimum face and threshold are the defaults an analysis's parameters resolve
+    to. Validated with the card on load."""
 
     kind: str  # "frame" or "sequence"
     input_size: int  # crop side in pixels
