@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 
-from core.analysis import AnalysisParams, ProgressFn, analyze_together, companion_params
+from core.analysis import AnalysisParams, ProgressFn, analyze_together, resolved_for
 from core.errors import Cancelled
 from core.forensic import audit, record
 from core.forensic.integrity import IntegrityCheck, check_unchanged
@@ -46,8 +46,7 @@ def analyse_evidence(path: str | os.PathLike, engines: Sequence, params: Analysi
     log = log or audit.default_log()
     who = {"analyst": analyst or "", "case_number": case_number or ""}
     info = info or probe(path)
-    resolved = [(params if i == 0 else companion_params(params)).resolved(e.bundle, info.fps)
-                for i, e in enumerate(engines)]
+    resolved = resolved_for(engines, params, info.fps)
     for engine in engines:
         record.model_used(engine, log)
     before = record.open_evidence(path, extra_hashes, log=log, should_cancel=should_cancel, **who)
@@ -61,7 +60,8 @@ def analyse_evidence(path: str | os.PathLike, engines: Sequence, params: Analysi
 
     try:
         results = analyze_together(path, engines, params, progress=progress, should_cancel=should_cancel,
-                                   use_cache=use_cache, video_sha256=before.sha256, rehash=rehash, info=info)
+                                   use_cache=use_cache, video_sha256=before.sha256, rehash=rehash, info=info,
+                                   resolved=resolved)
     except KeyboardInterrupt:
         record.analysis_cancelled(before, "interrupted", log, engines=engines)
         raise

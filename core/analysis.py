@@ -201,6 +201,12 @@ def companion_params(params: AnalysisParams) -> AnalysisParams:
     return replace(params, margin=None, min_face_px=None, threshold=None)
 
 
+def resolved_for(engines, params: AnalysisParams, fps: float) -> list[AnalysisParams]:
+    """The parameters each engine analyses with: ``params`` for the first, :func:`companion_params`
+    for the others, each resolved against its own card and the video's frame rate."""
+    return [(params if i == 0 else companion_params(params)).resolved(e.bundle, fps) for i, e in enumerate(engines)]
+
+
 MAX_COMPARED = 2  # further models beside the chosen one in one pass (the window, --compare, the report's colours)
 
 # Parameters that must be equal for models to share one decode, detection and tracking pass.
@@ -217,6 +223,7 @@ def analyze_together(
     video_sha256: str | None = None,
     rehash: Callable[[], str | None] | None = None,
     info: VideoInfo | None = None,
+    resolved: list[AnalysisParams] | None = None,
 ) -> tuple[AnalysisResult, ...]:
     """Analyse one video with several models in one pass: one decode, one face detection and
     tracking; each model crops and scores the same tracked faces. Returns one result per engine,
@@ -226,7 +233,8 @@ def analyze_together(
     frames in ``frames`` and the others' in ``others`` (one tuple per further engine). ``rehash``:
     how the file is hashed again after the pass, returning its SHA-256 or None when it is gone (the
     caller's integrity check, so the file is read once after the pass; default: SHA-256 here). ``info``:
-    the caller's probe of the file, so it is probed once."""
+    the caller's probe of the file, so it is probed once. ``resolved``: the caller's
+    :func:`resolved_for` of these engines, the parameters it logged, so they are the ones used."""
     engines = list(engines)
     if not engines:
         raise ValueError("analyze_together needs at least one engine")
@@ -236,8 +244,7 @@ def analyze_together(
     info = info or probe(video_path)
     report(Progress("hashing", 0, 0, 0.0, None))
     sha = video_sha256 or sha256_file(info.path)
-    resolved = [(params if i == 0 else companion_params(params)).resolved(e.bundle, info.fps)
-                for i, e in enumerate(engines)]
+    resolved = resolved if resolved is not None else resolved_for(engines, params, info.fps)
     keys = [result_key(sha, e.model_sha256, p) for e, p in zip(engines, resolved, strict=True)]
     results: list[AnalysisResult | None] = [
         stored_result(k, p, info.path) if use_cache else None for k, p in zip(keys, resolved, strict=True)]
