@@ -10,8 +10,10 @@ model loading and MTCNN happen only inside ``work()``, never on the GUI thread.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -165,8 +167,12 @@ class EnginePool:
         with self._lock:
             engine = self._engines.get(key)
             if engine is None:
+                t0 = time.perf_counter()
                 engine = self._make(bundle)
+                t1 = time.perf_counter()
                 _warm(engine)
+                log.info("engine %s: model loaded in %.2f s, detector and scorer warmed in %.2f s",
+                         Path(bundle.weights_path).parent.name, t1 - t0, time.perf_counter() - t1)
                 self._engines[key] = engine
             return engine
 
@@ -261,22 +267,29 @@ class WarmUpWorker(Worker):
         self.engines, self.bundle = engines, bundle
 
     def work(self) -> float:
-        import time
-
         t0 = time.perf_counter()
+        marks = [("start", t0)]
         preload_tensorflow_native()
+        marks.append(("tensorflow library", time.perf_counter()))
         if self.cancelled():
             raise Cancelled("Warm-up cancelled.")
         from core.keras_env import keras, tf
 
         tf()
+        marks.append(("tensorflow import", time.perf_counter()))
         keras()
+        marks.append(("keras import", time.perf_counter()))
         if self.cancelled():
             raise Cancelled("Warm-up cancelled.")
         import mtcnn  # noqa: F401 - importing is the point
 
+        marks.append(("mtcnn import", time.perf_counter()))
         if self.bundle is not None and not self.cancelled():
             self.engines.get(self.bundle)
+            marks.append(("model loaded and traced", time.perf_counter()))
+        # where start-up time goes, for bench/startup_time.py's figures
+        log.info("warm-up: %s", ", ".join(f"{what} {t - before:.2f} s"
+                                          for (_, before), (what, t) in itertools.pairwise(marks)))
         return time.perf_counter() - t0
 
 
