@@ -26,16 +26,21 @@ def _chelsea(size):
     return cv2.resize(data.chelsea(), (size, size), interpolation=cv2.INTER_AREA)[None]
 
 
+def _copy(name, file_name):
+    """The stored copy called ``file_name`` (full precision or the installer's half-size one), verified."""
+    _need(name)
+    path = next((p for p in bbs.candidate_paths(name) if p.name == file_name and p.is_file()), None)
+    if path is None:
+        pytest.skip(f"{file_name} is not stored here")
+    return bbs.verify(path, name)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("copy", ["resnet50_imagenet.npz", "resnet50_imagenet_f16.npz"])
 def test_resnet50_calls_chelsea_a_cat(copy):
     import keras
 
-    _need("resnet50")
-    path = next((p for p in bbs.candidate_paths("resnet50") if p.name == copy and p.is_file()), None)
-    if path is None:
-        pytest.skip(f"{copy} is not stored here")
-    w = bbs.verify(path, "resnet50")
+    w = _copy("resnet50", copy)
     model = keras.applications.ResNet50(include_top=True, weights=None)
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
@@ -47,11 +52,12 @@ def test_resnet50_calls_chelsea_a_cat(copy):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", [0, 1, 2])
-def test_efficientnet_lite_calls_chelsea_a_cat(variant):
+@pytest.mark.parametrize("variant, copy", [(0, "efficientnet_lite0_imagenet.npz"), (0, "efficientnet_lite0_imagenet_f16.npz"),
+                                           (1, "efficientnet_lite1_imagenet.npz"), (2, "efficientnet_lite2_imagenet.npz")])
+def test_efficientnet_lite_calls_chelsea_a_cat(variant, copy):
     from core.models import zoo_efficientnet as ze
 
-    w = _need(f"efficientnet_lite{variant}")
+    w = _copy(f"efficientnet_lite{variant}", copy)
     model = ze.imagenet_classifier(variant)
     bbs.load_into(model, w)
     size = ze.VARIANTS[variant][2]
