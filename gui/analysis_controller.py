@@ -169,8 +169,9 @@ class AnalysisController(QObject):
             return None
         if self.warm_up_worker is not None and self.engines.has(bundle):
             return None
+        gc_guard.hold()  # what the warm-up loads stays: no collections walking it meanwhile
         self.warm_up_worker = self._start(WarmUpWorker(self.engines, bundle), succeeded=self._on_warm,
-                                          failed=self._on_warm_failed)
+                                          failed=self._on_warm_failed, finished=self._on_warm_finished)
         return self.warm_up_worker
 
     @Slot(object)
@@ -181,6 +182,10 @@ class AnalysisController(QObject):
     @Slot(object, str)
     def _on_warm_failed(self, exc, tb: str) -> None:
         log.warning("warm-up failed (the analysis will report it): %s", exc)
+
+    @Slot()
+    def _on_warm_finished(self) -> None:  # after succeeded, failed or cancelled alike
+        gc_guard.release()
 
     # -- the analysis ---------------------------------------------------------------------
     def running(self) -> bool:

@@ -10,6 +10,10 @@ Once TensorFlow and the models are loaded, :func:`freeze_long_lived` moves the o
 (about 380,000: TensorFlow, Keras, Qt, the model) out of the collector's sight, as they live as long
 as the app: a full collection then takes 0.8 ms instead of 138 ms (bench/gc_pause.py), which was a
 stall on the GUI thread every ten seconds.
+
+While that warm-up runs, :func:`hold` skips the timer's collections until the freeze: they would only
+walk and promote the objects TensorFlow's import is making for good, 27-43 ms each with the GIL held,
+which the warm-up thread then waits for (5 of them during a start-up, measured here).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer
 
 INTERVAL_MS = 500
 FULL_EVERY = 20
+_held = 0  # warm-ups under way (hold/release): the timer collects nothing meanwhile
 
 
 class GuiThreadCollector(QObject):
@@ -32,6 +37,8 @@ class GuiThreadCollector(QObject):
         self._timer.start()
 
     def collect(self) -> None:
+        if _held:
+            return
         self._ticks += 1
         gc.collect(2 if self._ticks % FULL_EVERY == 0 else 0)
 
@@ -41,6 +48,17 @@ def install(app) -> GuiThreadCollector:
     gc.disable()
     existing = app.findChild(GuiThreadCollector)
     return existing if existing is not None else GuiThreadCollector(app)
+
+
+def hold() -> None:
+    """No timed collections until the matching :func:`release` (a warm-up loading what stays)."""
+    global _held
+    _held += 1
+
+
+def release() -> None:
+    global _held
+    _held = max(0, _held - 1)
 
 
 def freeze_long_lived() -> None:

@@ -52,8 +52,10 @@ def test_resnet50_calls_chelsea_a_cat(copy):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant, copy", [(0, "efficientnet_lite0_imagenet.npz"), (0, "efficientnet_lite0_imagenet_f16.npz"),
-                                           (1, "efficientnet_lite1_imagenet.npz"), (2, "efficientnet_lite2_imagenet.npz")])
+@pytest.mark.parametrize("variant, copy", [(0, "efficientnet_lite0_imagenet.npz"),
+                                           (0, "efficientnet_lite0_imagenet_f16.npz"),
+                                           (1, "efficientnet_lite1_imagenet.npz"),
+                                           (2, "efficientnet_lite2_imagenet.npz")])
 def test_efficientnet_lite_calls_chelsea_a_cat(variant, copy):
     from core.models import zoo_efficientnet as ze
 

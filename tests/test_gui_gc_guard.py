@@ -43,3 +43,19 @@ def test_after_the_freeze_new_cycles_are_still_freed(qtbot, qapp):
         assert kept.me is kept
     finally:
         gc.unfreeze()
+
+
+def test_a_hold_defers_collection_until_released(qtbot, qapp):
+    gc_guard.install(qapp)
+    gc.collect()
+    freed = []
+    gc_guard.hold()
+    try:
+        obj = Cycle()
+        weakref.finalize(obj, lambda: freed.append(True))
+        del obj
+        qtbot.wait(3 * gc_guard.INTERVAL_MS)  # three ticks of the timer, none collecting
+        assert freed == []
+    finally:
+        gc_guard.release()
+    qtbot.waitUntil(lambda: bool(freed), timeout=15_000)

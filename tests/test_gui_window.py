@@ -19,7 +19,7 @@ from core import paths
 from core.analysis import Engine
 from core.errors import EmptyFile, UnreadableVideo
 from core.segments import track_segments
-from gui import messages
+from gui import gc_guard, messages
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from gui.workers import EnginePool
@@ -163,7 +163,9 @@ def test_the_warm_up_loads_the_model_and_freezes_what_is_alive(qtbot, harness):
     assert gc.get_freeze_count() == 0
     worker = w.start_warm_up()
     assert worker is not None
+    assert gc_guard._held == 1  # the timer collects nothing while the runtime loads
     qtbot.waitUntil(lambda: harness.made == 1 and gc.get_freeze_count() > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: gc_guard._held == 0, timeout=5_000)  # and again once it is frozen
     assert w.start_warm_up() is None  # loaded once
 
 
