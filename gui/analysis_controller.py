@@ -169,10 +169,10 @@ class AnalysisController(QObject):
             return None
         if self.warm_up_worker is not None and self.engines.has(bundle):
             return None
-        gc_guard.hold()  # what the warm-up loads stays: no collections walking it meanwhile
         self.warm_up_worker = self._start(WarmUpWorker(self.engines, bundle), succeeded=self._on_warm,
                                           failed=self._on_warm_failed, finished=self._on_warm_finished)
-        return self.warm_up_worker
+        gc_guard.hold()  # what the warm-up loads stays: no collections walking it meanwhile (released when
+        return self.warm_up_worker  # it finishes, a signal this thread handles only after returning)
 
     @Slot(object)
     def _on_warm(self, seconds: float) -> None:
