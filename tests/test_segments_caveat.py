@@ -10,22 +10,18 @@ from core.analysis import Engine
 from core.decide import segments_caveat
 
 
-def _scored(base, scores: list[float], threshold: float = 0.5):
-    return scored_result(base, scores, threshold)
-
-
 @pytest.fixture
 def base(tiny_bundle, colour_detector, face_video):
     return Engine(tiny_bundle, detector=colour_detector).analyze(face_video, use_cache=False)
 
 
 def test_a_short_manipulation_outweighed_by_its_track_is_called_out(base):
-    partly = _scored(base, [0.1] * 24 + [0.95] * 8 + [0.1] * 24)  # 0.8 s swapped inside 5.6 s of one face
+    partly = scored_result(base, [0.1] * 24 + [0.95] * 8 + [0.1] * 24)  # 0.8 s swapped inside 5.6 s of one face
     assert partly.verdict.label == "real" and len(partly.segments) == 1
     text = segments_caveat(partly)
     assert "1 suspicious segment(s)" in text and "0.950" in text and "examine these segments" in text
-    assert segments_caveat(_scored(base, [0.1] * 56)) == ""  # nothing flagged: nothing to say
-    assert segments_caveat(_scored(base, [0.9] * 56)) == ""  # the verdict already says fake
+    assert segments_caveat(scored_result(base, [0.1] * 56)) == ""  # nothing flagged: nothing to say
+    assert segments_caveat(scored_result(base, [0.9] * 56)) == ""  # the verdict already says fake
 
 
 def test_the_panel_does_not_show_such_a_verdict_as_all_clear(qtbot, base):
@@ -34,10 +30,10 @@ def test_the_panel_does_not_show_such_a_verdict_as_all_clear(qtbot, base):
 
     panel = AnalysisPanel()
     qtbot.addWidget(panel)
-    panel.show_result(_scored(base, [0.1] * 56))
+    panel.show_result(scored_result(base, [0.1] * 56))
     assert theme.VERDICT_COLOURS["real"] in panel.verdict_label.styleSheet()
     assert "examine these segments" not in panel.verdict_detail.text()
-    panel.show_result(_scored(base, [0.1] * 24 + [0.95] * 8 + [0.1] * 24))
+    panel.show_result(scored_result(base, [0.1] * 24 + [0.95] * 8 + [0.1] * 24))
     assert panel.verdict_label.text().startswith("REAL")
     assert theme.VERDICT_COLOURS["inconclusive"] in panel.verdict_label.styleSheet()
     assert "examine these segments" in panel.verdict_detail.text()
