@@ -46,11 +46,10 @@ def main() -> int:
     if info.card.training.get("weights_storage"):
         raise SystemExit(f"{args.bundle} is already stored as {info.card.training['weights_storage']['kernels']}")
     with tempfile.TemporaryDirectory() as tmp:
-        full, half = Path(tmp) / "full", Path(tmp) / "half"
-        shutil.copytree(args.bundle, full)
+        half = Path(tmp) / "half"  # a bundle beside the original, only its weights halved
         shutil.copytree(args.bundle, half)
-        report = halve_weights(full / MODEL_FILE, half / MODEL_FILE)
-        a = evaluate(full, args.data, args.frames_per_video, Path(tmp) / "full.json")
+        report = halve_weights(args.bundle / MODEL_FILE, half / MODEL_FILE)
+        a = evaluate(args.bundle, args.data, args.frames_per_video, Path(tmp) / "full.json")
         b = evaluate(half, args.data, args.frames_per_video, Path(tmp) / "half.json")
         # frame AUC, the card's val_auc (validation has few videos: their AUC is reported beside it)
         auc_a, auc_b = a["frame"]["roc_auc"], b["frame"]["roc_auc"]
@@ -78,9 +77,8 @@ def main() -> int:
             "video_auc_float32": a["video"]["roc_auc"], "video_auc_float16": b["video"]["roc_auc"],
             "max_file_score_change": change,
         }
-        shutil.copyfile(half / MODEL_FILE, Path(tmp) / MODEL_FILE)
+        shutil.move(half / MODEL_FILE, args.bundle / MODEL_FILE)
         atomic.write_json(args.bundle / CARD_FILE, card)
-        shutil.move(Path(tmp) / MODEL_FILE, args.bundle / MODEL_FILE)
     read_bundle(args.bundle)  # the result still loads and validates
     print(f"stored: {args.bundle / MODEL_FILE}")
     return 0
