@@ -13,9 +13,9 @@ from core.models.zoo_resnet import set_trainable
 
 SMALL = {"compact_cnn": 64, "resnet50": 64, "resnet50_v2": 64, "resnet50_lstm": 64, "face_cnn": 64, "simple_cnn": 64,
          "meso4": 64, "meso_inception4": 64, "efficientnet_lite0": 64, "efficientnet_lite1": 64,
-         "efficientnet_lite2": 64}
-RESEARCH = ["compact_cnn", "efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "face_cnn", "meso4",
-            "meso_inception4", "resnet50", "resnet50_lstm", "resnet50_v2", "simple_cnn"]
+         "efficientnet_lite2": 64, "efficientnet_lite0_lstm": 64}
+RESEARCH = ["compact_cnn", "efficientnet_lite0", "efficientnet_lite0_lstm", "efficientnet_lite1", "efficientnet_lite2",
+            "face_cnn", "meso4", "meso_inception4", "resnet50", "resnet50_lstm", "resnet50_v2", "simple_cnn"]
 
 
 def test_the_registry_lists_the_research_architectures():
@@ -38,7 +38,7 @@ def built():
         keras.utils.set_random_seed(3)
         arch = registry.get(name)
         size = SMALL.get(name, arch.input_size)
-        extra = {"sequence_length": 3} if name == "resnet50_lstm" else {}  # short windows: fast to run
+        extra = {"sequence_length": 3} if name.endswith("_lstm") and name != "tiny_lstm" else {}  # fast to run
         out[name] = (arch, size, arch.build_model(input_size=size, **extra))
     return out
 
@@ -134,6 +134,6 @@ def test_save_load_round_trip_gives_identical_outputs(built, name, tmp_path):
         assert scorer.score_crops(crops).shape == (3,)
     else:
         feats = scorer.encode_crops(crops)
-        assert feats.shape[1] == (2048 if name == "resnet50_lstm" else 4)
+        assert feats.shape[1] == {"resnet50_lstm": 2048, "efficientnet_lite0_lstm": 1280}.get(name, 4)
         window = np.stack([np.repeat(feats[:1], _length(model), axis=0)])
         assert scorer.score_windows(window).shape == (1,)

@@ -7,7 +7,8 @@ epsilon 1e-3, TensorFlow "same" padding. Inputs are RGB scaled by ``(x - 127) / 
 Like the ResNet50 frame models, a model is ``crop -> backbone -> head`` with two named
 sub-models: ``backbone`` (the network up to global average pooling, 1280-d) and ``head``
 (dropout and one sigmoid unit, the paper's binary classifier), so training can also cache the
-backbone's features and train the head alone.
+backbone's features and train the head alone. ``efficientnet_lite0_lstm`` reads a face track's
+window of crops in such a backbone's features, frozen, with an LSTM (the registry's sequence convention).
 
 Layer names follow Keras' own EfficientNet (``stem_conv``, ``block2a_expand_conv``, ``top_bn``);
 :func:`blocks` is the one description of the layout, shared with the converter of the PyTorch
@@ -20,7 +21,8 @@ import math
 from dataclasses import dataclass
 
 from core.keras_env import keras
-from core.models.registry import FRAME, Architecture, register
+from core.models.registry import ENCODER_NAME, FRAME, SEQUENCE, Architecture, register
+from core.models.registry import HEAD_NAME as SEQ_HEAD
 
 BACKBONE, HEAD = "backbone", "head"
 STEM, TOP = 32, 1280
@@ -127,6 +129,48 @@ def build_efficientnet_lite(variant: int = 0, input_size: int = 224, dropout: fl
     crop = k.Input((input_size, input_size, 3), name="crop")
     return k.Model(crop, head(base(crop)), name=f"efficientnet_lite{int(variant)}")
 
+
+def build_efficientnet_lite_lstm(variant: int = 0, input_size: int = 224, sequence_length: int = 20,
+                                 units: int = 128, dropout: float = 0.5, backbone_weights=None,
+                                 bn_trainable: bool = False):
+    """A frozen EfficientNet-Lite encoder (pooled, 1280-d per crop) into an LSTM over a track's window.
+
+    The encoder starts from ImageNet (``backbone_weights``) or, through the trainer's ``init_from``,
+    from a fine-tuned frame detector's backbone, so the window is read in that detector's features.
+    ``bn_trainable`` is accepted for the trainer's sake: the encoder is frozen whole.
+    """
+    from core import backbones as bbs
+    from core.models.zoo_resnet import TRAINABLE_NONE, set_trainable
+
+    k = keras()
+    L = k.layers
+    encoder = efficientnet_lite_backbone(int(variant), input_size, drop_connect=0.0, name=ENCODER_NAME)
+    if backbone_weights is not None:
+        bbs.load_into(encoder, bbs.as_weights(backbone_weights, f"efficientnet_lite{int(variant)}"))
+    set_trainable(encoder, TRAINABLE_NONE, bn_trainable=False)
+    feats = k.Input((sequence_length, int(encoder.output_shape[-1])), name="features")
+    h = L.Dropout(dropout)(L.LSTM(units)(feats))
+    head = k.Model(feats, L.Dense(1, activation="sigmoid", name="p_fake")(h), name=SEQ_HEAD)
+    clip = k.Input((sequence_length, input_size, input_size, 3), name="clip")
+    x = L.TimeDistributed(encoder, name=f"{ENCODER_NAME}_td")(clip)
+    return k.Model(clip, head(x), name=f"efficientnet_lite{int(variant)}_lstm")
+
+
+register(
+    Architecture(
+        name="efficientnet_lite0_lstm",
+        description="EfficientNet-Lite0 features (frozen; ImageNet, or a Lite0 detector's own backbone when "
+        "fine-tuned from it) of a face track's crops into an LSTM(128) and a sigmoid; windows of 20 crops; "
+        "(x - 127) / 128.",
+        kind=SEQUENCE,
+        input_size=224,
+        preprocessing="efficientnet_lite",
+        build=build_efficientnet_lite_lstm,
+        defaults={"variant": 0},
+        sequence_length=20,
+        backbone="efficientnet_lite0",
+    )
+)
 
 for _v, (_w, _d, _size) in VARIANTS.items():
     register(

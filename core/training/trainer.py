@@ -28,7 +28,7 @@ import numpy as np
 
 from core import backbones as bbs
 from core import paths
-from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingError
+from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingError, UnknownArchitecture
 from core.faces import FaceDetector
 from core.jobs import CancelFn
 from core.models import calibration, registry
@@ -214,7 +214,9 @@ class _Run:
         """The bundle to fine-tune further: same architecture and input size, or say which differs."""
         c = self.c
         info = read_bundle(c.init_from)
-        if info.card.architecture != self.arch.name:
+        if self._encoder_from_frame_model(info):
+            pass
+        elif info.card.architecture != self.arch.name:
             raise TrainingError(f"{info.card.name} is a {info.card.architecture} model; it cannot be the starting "
                                 f"point of a {self.arch.name} model.")
         if c.input_size is not None and c.input_size != info.card.input_size:
@@ -308,7 +310,9 @@ class _Run:
             self.model = self.arch.build_model(**params)
         except (TypeError, ValueError) as exc:
             raise TrainingError(f"Cannot build {self.arch.name} with {dict(c.params)}: {exc}") from exc
-        if self.init is not None:
+        if self.init is not None and self._encoder_from_frame_model(self.init):
+            self._load_encoder(self.init)
+        elif self.init is not None:
             self._load_weights(Path(self.init.path))
         if self.mode == FULL:
             self.target = self.model
@@ -409,6 +413,29 @@ class _Run:
         self.history = [EpochMetrics(**h) for h in state["history"]]
         self.best_epoch = state.get("best_epoch")
         return int(state["epoch"])
+
+    def _encoder_from_frame_model(self, info: BundleInfo) -> bool:
+        """A sequence model starting from a frame detector whose backbone is its encoder: the window
+        is then read in that detector's own fine-tuned features."""
+        if self.arch.kind != registry.SEQUENCE or info.card.kind != registry.FRAME:
+            return False
+        try:
+            frame_arch = registry.get(info.card.architecture)
+        except UnknownArchitecture:
+            return False
+        return frame_arch.backbone is not None and frame_arch.backbone == self.arch.backbone
+
+    def _load_encoder(self, info: BundleInfo) -> None:
+        """Copy the frame detector's ``backbone`` into this model's frozen ``frame_encoder``."""
+        from core.models.bundle import load_keras_model
+
+        source = load_keras_model(info).get_layer("backbone")
+        encoder = self.model.get_layer(f"{registry.ENCODER_NAME}_td").layer
+        values = source.get_weights()
+        shapes = [tuple(v.shape) for v in encoder.weights]
+        if [tuple(v.shape) for v in values] != shapes:
+            raise TrainingError(f"The backbone of {info.card.name} does not fit the encoder of {self.arch.name}.")
+        encoder.set_weights(values)
 
     def _load_weights(self, folder: Path) -> None:
         try:
