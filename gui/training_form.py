@@ -233,7 +233,7 @@ class TrainingForm(QWidget):
         self._suggest_name()
 
     def set_bundles(self, bundles: list[BundleInfo]) -> None:
-        """The installed bundles: those of the chosen architecture can be fine-tuned further."""
+        """The installed bundles: each offered as a starting point where it can be one (defaults.start_from)."""
         self._bundles = list(bundles)
         self._fill_starts()
 
@@ -249,8 +249,11 @@ class TrainingForm(QWidget):
             self.start.addItem(f"ImageNet backbone ({arch.backbone}, bundled)", IMAGENET)
         self.start.addItem("From scratch (random weights)", SCRATCH)
         for b in self._bundles:
-            if b.card.architecture == arch.name:
+            how = defaults.start_from(arch, b.card)
+            if how == defaults.FINE_TUNE:
                 self.start.addItem(f"Fine-tune further: {b.card.name}", b.path)
+            elif how == defaults.ENCODER:
+                self.start.addItem(f"Read windows in the features of: {b.card.name}", b.path)
         i = self.start.findData(keep)
         self.start.setCurrentIndex(i if i >= 0 else 0)
         self.start.blockSignals(False)

@@ -5,6 +5,7 @@ face detector, offscreen."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from test_gui_window import Harness, _face_video
@@ -196,6 +197,20 @@ def test_closing_the_window_mid_run_cancels_joins_and_asks_nothing(qtbot, window
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=10_000)
     assert worker.cancelled() and w.workers.running() == [] and asked == []
     assert not (paths.user_models_dir() / "closing").exists()
+
+
+def test_a_sequence_model_is_offered_a_frame_detectors_features_as_its_encoder(tab, tiny_bundle):
+    lite0 = read_bundle(Path(__file__).resolve().parents[1] / "models" / "sbi-efficientnet-lite0-v2")
+    f = tab.form
+    f.set_bundles([lite0, tiny_bundle])
+    f.select_arch("efficientnet_lite0_lstm")
+    offered = {f.start.itemData(i): f.start.itemText(i) for i in range(f.start.count())}
+    assert offered[lite0.path] == f"Read windows in the features of: {lite0.card.name}"
+    assert tiny_bundle.path not in offered  # its backbone is not this model's encoder
+    f.start.setCurrentIndex(f.start.findData(lite0.path))
+    assert f.train_config("/tmp/out").init_from == lite0.path
+    f.select_arch("efficientnet_lite0")  # the frame architecture: the same bundle is fine-tuned further
+    assert f.start.itemText(f.start.findData(lite0.path)) == f"Fine-tune further: {lite0.card.name}"
 
 
 def test_the_form_offers_the_imagenet_backbones_with_their_own_depths(tab):

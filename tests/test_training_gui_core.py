@@ -138,6 +138,10 @@ def test_early_problems_are_found_before_a_run(split_data, tmp_path, tiny_bundle
     assert seq == ["tiny_lstm learns from videos, and the folder holds only images."]
     other = early_problems(_cfg(split_data, tmp_path / "o", init_from=tiny_bundle.path), summary)
     assert "cannot be the starting point" in other[0]
+    lite0 = str(Path(__file__).resolve().parents[1] / "models" / "sbi-efficientnet-lite0-v2")
+    encoder = _cfg(split_data, tmp_path / "q", arch="efficientnet_lite0_lstm", input_size=None, params=(),
+                   init_from=lite0)
+    assert early_problems(encoder) == []  # its backbone is the sequence model's encoder
     bad = early_problems(_cfg(split_data, tmp_path / "x", epochs=0, learning_rate=-1.0))
     assert bad == ["Epochs must be at least 1.", "The learning rate must be a positive number."]
     rn = early_problems(_cfg(split_data, tmp_path / "r", arch="resnet50", input_size=None, params=()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.errors import UnknownArchitecture
 from core.models import registry
 
 # Per backbone, (label, trainable_from) from shallow to deep; "none" trains the head on cached features.
@@ -31,6 +32,31 @@ TRAINABLE_DEPTHS: dict[str, tuple[tuple[str, str], ...]] = {
     "resnet50": _RESNET_DEPTHS, "efficientnet_lite0": _LITE_DEPTHS, "efficientnet_lite1": _LITE_DEPTHS,
     "efficientnet_lite2": _LITE_DEPTHS,
 }
+
+
+# How an installed bundle can start a new model (start_from)
+FINE_TUNE, ENCODER = "fine-tune", "encoder"
+
+
+def start_from(arch: registry.Architecture, card) -> str | None:
+    """How a bundle with ``card`` (a ModelCard) can start a model of ``arch``: FINE_TUNE (the same
+    architecture, trained further), ENCODER (a frame detector whose backbone is the sequence model's
+    frozen encoder, so windows are read in that detector's own features), or None."""
+    if card.architecture == arch.name:
+        return FINE_TUNE
+    if arch.kind != registry.SEQUENCE or card.kind != registry.FRAME or not arch.backbone:
+        return None
+    try:
+        return ENCODER if registry.get(card.architecture).backbone == arch.backbone else None
+    except UnknownArchitecture:
+        return None
+
+
+def start_refusal(arch: registry.Architecture, card) -> str | None:
+    """Why a bundle with ``card`` cannot start a model of ``arch`` (None when it can)."""
+    if start_from(arch, card) is not None:
+        return None
+    return f"{card.name} is a {card.architecture} model; it cannot be the starting point of a {arch.name} model."
 
 
 def depths(arch: registry.Architecture) -> tuple[tuple[str, str], ...]:

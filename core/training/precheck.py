@@ -10,6 +10,7 @@ from core.models import registry
 from core.models.bundle import read_bundle
 from core.training.config import TrainConfig
 from core.training.dataset import CLASSES, DatasetSummary
+from core.training.defaults import start_refusal
 from core.training.trainer import config_problems, default_out
 
 
@@ -23,9 +24,9 @@ def early_problems(c: TrainConfig, summary: DatasetSummary | None = None) -> lis
         except InspectorError as exc:
             out.append(str(exc))
         else:
-            if start.card.architecture != arch.name:
-                out.append(f"{start.card.name} is a {start.card.architecture} model; it cannot be the starting "
-                           f"point of a {arch.name} model.")
+            refused = start_refusal(arch, start.card)
+            if refused:
+                out.append(refused)
     elif arch.uses_imagenet_backbone and not c.from_scratch:
         looked = bbs.candidate_paths(arch.backbone, c.backbone_weights)
         if not any(p.is_file() for p in looked):

@@ -28,7 +28,7 @@ import numpy as np
 
 from core import backbones as bbs
 from core import paths
-from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingError, UnknownArchitecture
+from core.errors import Cancelled, DatasetError, OutputNotWritable, TrainingError
 from core.faces import FaceDetector
 from core.jobs import CancelFn
 from core.models import calibration, registry
@@ -52,6 +52,7 @@ from core.training.config import BALANCE, MONITORS, EpochMetrics, ProgressFn, Tr
 from core.training.config import TrainProgress as P
 from core.training.crops import CropSettings, build_table
 from core.training.dataset import DatasetSummary, Skipped, scan_dataset
+from core.training.defaults import ENCODER, start_from, start_refusal
 from core.training.features import encode, encode_blended_runs, weights_digest
 from core.training.mesh import add_face_mesh
 from core.training.step import make_step
@@ -211,14 +212,13 @@ class _Run:
                      else CACHED_HEAD if c.freeze_backbone else FULL)
 
     def _starting_bundle(self) -> BundleInfo:
-        """The bundle to fine-tune further: same architecture and input size, or say which differs."""
+        """The bundle to start from (fine-tuned further, or a frame detector whose backbone becomes a
+        sequence model's encoder) at its own input size, or say what does not fit."""
         c = self.c
         info = read_bundle(c.init_from)
-        if self._encoder_from_frame_model(info):
-            pass
-        elif info.card.architecture != self.arch.name:
-            raise TrainingError(f"{info.card.name} is a {info.card.architecture} model; it cannot be the starting "
-                                f"point of a {self.arch.name} model.")
+        refused = start_refusal(self.arch, info.card)
+        if refused:
+            raise TrainingError(refused)
         if c.input_size is not None and c.input_size != info.card.input_size:
             raise TrainingError(f"{info.card.name} takes {info.card.input_size} px crops, not {c.input_size}.")
         return info
@@ -310,7 +310,7 @@ class _Run:
             self.model = self.arch.build_model(**params)
         except (TypeError, ValueError) as exc:
             raise TrainingError(f"Cannot build {self.arch.name} with {dict(c.params)}: {exc}") from exc
-        if self.init is not None and self._encoder_from_frame_model(self.init):
+        if self.init is not None and start_from(self.arch, self.init.card) == ENCODER:
             self._load_encoder(self.init)
         elif self.init is not None:
             self._load_weights(Path(self.init.path))
@@ -413,17 +413,6 @@ class _Run:
         self.history = [EpochMetrics(**h) for h in state["history"]]
         self.best_epoch = state.get("best_epoch")
         return int(state["epoch"])
-
-    def _encoder_from_frame_model(self, info: BundleInfo) -> bool:
-        """A sequence model starting from a frame detector whose backbone is its encoder: the window
-        is then read in that detector's own fine-tuned features."""
-        if self.arch.kind != registry.SEQUENCE or info.card.kind != registry.FRAME:
-            return False
-        try:
-            frame_arch = registry.get(info.card.architecture)
-        except UnknownArchitecture:
-            return False
-        return frame_arch.backbone is not None and frame_arch.backbone == self.arch.backbone
 
     def _load_encoder(self, info: BundleInfo) -> None:
         """Copy the frame detector's ``backbone`` into this model's frozen ``frame_encoder``."""
