@@ -27,9 +27,11 @@ from core.forensic.provenance import environment as provenance
 from core.jobs import CancelFn, JobProgress
 from core.model_run import ModelRun, track_chunk
 from core.models.bundle import BundleInfo, resolve
+from core.models.registry import SEQUENCE
 from core.models.scorer import Scorer
 from core.result import DECODE_ERROR, EVIDENCE_CHANGED_WARNING, AnalysisResult, Coverage, FrameResult, ModelRef
 from core.segments import SegmentRules
+from core.sequence import spacing_warning
 from core.tracking import Tracker
 from core.video import VideoInfo, container_warnings, iter_frames, probe
 
@@ -270,6 +272,11 @@ def analyze_together(
             raise ValueError(f"models analysed together must share {', '.join(differ)}")
     runs = {i: ModelRun(engines[i].scorer, engines[i].bundle.card.contract, resolved[i].margin, resolved[i].min_face_px)
             for i in todo}
+    for i in todo:
+        contract = runs[i].contract
+        note = spacing_warning(contract.sequence_step, lead.every) if contract.kind == SEQUENCE else None
+        if note:
+            runs[i].warnings.append(note)
     frames: dict[int, list[FrameResult]] = {i: [] for i in todo}
     tracker = Tracker()
     total = (info.frames + lead.every - 1) // lead.every

@@ -61,3 +61,15 @@ class TrackWindows:
 
     def score(self, position: int) -> float:
         return self._sums[position] / self._counts[position]
+
+
+def spacing_warning(step: int | None, every: int) -> str | None:
+    """What an analyst should know when a sequence model's windows are read at another spacing than
+    it learned (``step``: frames apart of a window's crops in training; ``every``: the analysis's)."""
+    step = step or 1
+    if step == every:
+        return None
+    return (f"This sequence model learned from windows of face crops {step} frame(s) apart, and this analysis "
+            f"took every {every} frame(s): each window spans {every / step:g} times the time it learned, so "
+            f"its scores are less reliable. Analyse every {step} frame(s) to use it as trained.")
+

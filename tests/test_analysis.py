@@ -1,7 +1,9 @@
 """The engine end to end on generated video: statuses, stride, tracks, streaming, cancel, cache."""
 
 import hashlib
+import json
 import os
+import shutil
 
 import cv2
 import numpy as np
@@ -144,6 +146,23 @@ def test_sequence_model_scores_windows_per_track(tiny_seq_bundle, colour_detecto
     feats = eng.scorer.encode_crops(crops)
     expected = eng.scorer.score_windows(feats[None])[0]
     assert r.frames[0].score == pytest.approx(expected, abs=2e-3)  # MJPG decoding differs slightly
+
+
+def test_a_sequence_model_read_at_another_spacing_than_it_learned_says_so(tiny_seq_bundle, colour_detector,
+                                                                         face_video, tmp_path):
+    from core.models.bundle import read_bundle, with_card
+
+    folder = tmp_path / "every-2nd"
+    shutil.copytree(tiny_seq_bundle.path, folder)
+    (folder / "card.json").write_text(json.dumps(with_card(read_bundle(folder), sequence_step=2).to_json()))
+    eng = Engine(read_bundle(folder), detector=colour_detector)
+    as_trained = eng.analyze(face_video, AnalysisParams(every=2, detect_every=3), use_cache=False)
+    assert not [w for w in as_trained.warnings if "sequence model" in w]
+    closer = eng.analyze(face_video, AnalysisParams(every=1, detect_every=5), use_cache=False)
+    [note] = [w for w in closer.warnings if "sequence model" in w]
+    assert "2 frame(s) apart" in note and "Analyse every 2 frame(s)" in note
+    assert not [w for w in Engine(tiny_seq_bundle, detector=colour_detector).analyze(
+        face_video, AnalysisParams(detect_every=5), use_cache=False).warnings if "sequence model" in w]
 
 
 def test_video_without_faces_says_so(engine, tmp_path):

@@ -51,6 +51,8 @@ def test_p_real_output_is_turned_into_p_fake(tiny_bundle, tmp_path):
         (lambda c: c.update(min_face_px=[1]), "'min_face_px' must be a whole number"),
         (lambda c: c.update(calibration=7), "'calibration' must be an object or null"),
         (lambda c: c.update(face_margin=-1), "face_margin must lie between 0 and 3"),
+        (lambda c: c.update(sequence_step=0), "sequence_step must be at least 1"),
+        (lambda c: c.update(sequence_step=1.5), "'sequence_step' must be a whole number or null"),
         (lambda c: c.update(name="x" * 100_000), "'name' is 100,000 characters long"),
         (lambda c: c.update(description="d" * 20_000), "'description' is 20,000 characters long"),
         (lambda c: c.update(architecture="a" * 5_000), "'architecture' is 5,000 characters long"),

@@ -347,9 +347,10 @@ def test_a_sequence_model_reads_windows_in_a_frame_detectors_own_features(videos
     detector = _lite0_detector(tmp_path / "detector")
     cfg = _cfg(videos, tmp_path / "l", arch="efficientnet_lite0_lstm", input_size=None,
                params=(("sequence_length", 3),), epochs=1, batch_size=2, init_from=detector.path,
-               data_kw={"clips_per_video": 2})
+               data_kw={"clips_per_video": 2, "frame_step": 2})
     r = train(cfg, detector=colour_detector)
     assert r.status == "completed" and r.bundle.card.input_size == 32  # the detector's crops
+    assert r.bundle.card.sequence_step == 2  # windows of every 2nd frame: the analysis is told so
     from core.models import registry
 
     encoder = load_keras_model(r.bundle).get_layer(f"{registry.ENCODER_NAME}_td").layer

@@ -44,6 +44,7 @@ class RuntimeContract:
     threshold: float  # calibrated P(fake) at and above which a frame counts as fake
     sequence_length: int | None = None  # sequence models: crops per window
     sequence_hop: int | None = None
+    sequence_step: int | None = None  # frames apart of a window's crops in training (None: 1)
 
     def p_fake(self, raw):
         """The model's raw sigmoid output as P(fake) (a number, an array or a tensor): ``1 - raw``
@@ -67,6 +68,7 @@ class ModelCard:
     min_face_px: int = 24  # faces smaller than this (in the frame) are not scored
     sequence_length: int | None = None
     sequence_hop: int | None = None
+    sequence_step: int | None = None
     calibration: dict[str, Any] | None = None  # see core.models.calibration; None: raw scores
     description: str = ""
     training: dict[str, Any] = field(default_factory=dict)
@@ -106,6 +108,7 @@ _REQUIRED = {"name": str, "architecture": str, "kind": str, "input_size": int, "
 _NUMBER = (int, float)
 _OPTIONAL = {"threshold": _NUMBER, "output": str, "face_margin": _NUMBER, "min_face_px": int,
              "sequence_length": (int, type(None)), "sequence_hop": (int, type(None)),
+             "sequence_step": (int, type(None)),
              "calibration": (dict, type(None)), "description": str, "training": dict, "metrics": dict,
              "limits": list, "created": str, "schema": str}
 _TYPE_WORDS = {str: "a string", int: "a whole number", _NUMBER: "a number", dict: "an object", list: "a list"}
@@ -158,6 +161,8 @@ def parse_card(data: Any, where: str) -> ModelCard:
         problems.append("min_face_px must be at least 1")
     if card.kind == registry.SEQUENCE and not (card.sequence_length and card.sequence_length >= 1):
         problems.append("a sequence model needs sequence_length >= 1")
+    if card.sequence_step is not None and card.sequence_step < 1:
+        problems.append("sequence_step must be at least 1")
     problems += calibration.problems(card.calibration)
     if problems:
         raise BundleInvalid(f"{where}: {'; '.join(problems)}.")

@@ -62,7 +62,8 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
     return ModelCard.for_architecture(
         run.arch.name, name, input_size=run.size, threshold=float(thr), face_margin=c.data.face_margin,
         min_face_px=c.data.min_face_px, sequence_length=run.seq_len if seq else None,
-        sequence_hop=max(1, run.seq_len // 2) if seq else None, training=training,
+        sequence_hop=max(1, run.seq_len // 2) if seq else None, sequence_step=c.data.frame_step if seq else None,
+        training=training,
         metrics=_finite(mets), limits=limits, calibration=calibration,
     )
 
