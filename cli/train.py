@@ -42,7 +42,9 @@ def add_parser(sub) -> None:
     g.add_argument("--input-size", type=int, help="crop size in pixels (default: the architecture's)")
     g.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="architecture hyper-parameter, value in JSON (e.g. dropout=0.3, filters=[16,32])")
-    g.add_argument("--init-from", metavar="BUNDLE", help="fine-tune an installed bundle (id or folder) further")
+    g.add_argument("--init-from", metavar="BUNDLE",
+                   help="start from an installed bundle (id or folder): the same architecture is fine-tuned "
+                   "further; a frame detector lends a sequence model its backbone as the encoder")
     g.add_argument("--resume", action="store_true", help="continue the interrupted run of this output")
     g.add_argument("--overwrite", action="store_true", help="replace an existing bundle or interrupted run")
     b = p.add_argument_group("ImageNet backbone (resnet50 family)")

@@ -29,7 +29,7 @@ fi
 PINS=()  # the CPU build pins TensorFlow to keep the folder in its size budget
 [ "$EXTRA" = cpu ] && PINS=(-c scripts/installer-constraints.txt)
 if [ "$OS" = darwin ] && [ "$EXTRA" = cpu ]; then  # no tensorflow-cpu for macOS: its tensorflow is CPU-only
-    "$BIN/python" -m pip install -q ".[build]" \
+    "$BIN/python" -m pip install -q "${PINS[@]}" ".[build]" \
         "tensorflow==$(sed -n 's/^tensorflow-cpu==//p' scripts/installer-constraints.txt)"
 else
     "$BIN/python" -m pip install -q "${PINS[@]}" ".[$EXTRA,build]"

@@ -67,6 +67,18 @@ def test_card_problems_are_named(tiny_bundle, tmp_path, edit, message):
         read_bundle(dst)
 
 
+def test_a_sequence_card_from_before_sequence_step_reads_it_from_its_training_record(tiny_seq_bundle, tmp_path):
+    dst = _copy(tiny_seq_bundle, tmp_path)
+    card = json.loads((dst / "card.json").read_text())
+    card.pop("sequence_step", None)
+    card["training"] = {"crops": {"frame_step": 3}}
+    (dst / "card.json").write_text(json.dumps(card))
+    assert read_bundle(dst).card.contract.sequence_step == 3
+    card["sequence_step"] = 2  # the field, where present, is what counts
+    (dst / "card.json").write_text(json.dumps(card))
+    assert read_bundle(dst).card.contract.sequence_step == 2
+
+
 def test_a_card_nested_too_deeply_is_invalid_and_does_not_break_the_list(tiny_bundle, tmp_path, monkeypatch):
     from core.models.bundle import list_bundles
 

@@ -330,41 +330,48 @@ def test_resnet50_lstm_trains_on_cached_features(videos, tmp_path, colour_detect
     assert r.bundle.card.training["backbone"].startswith("none: trained from scratch")
 
 
-def _lite0_detector(folder: Path, size: int = 32):
-    """A saved EfficientNet-Lite0 frame detector (random weights), as fine-tuning would leave one."""
+def _frame_detector(arch: str, folder: Path, size: int = 32):
+    """A saved frame detector (random weights), as fine-tuning would leave one."""
     import keras
 
     from core.models import registry
     from core.models.bundle import ModelCard, save_bundle
 
     keras.utils.set_random_seed(5)
-    model = registry.get("efficientnet_lite0").build_model(input_size=size)
-    card = ModelCard.for_architecture("efficientnet_lite0", "test Lite0 detector", input_size=size, min_face_px=12)
+    model = registry.get(arch).build_model(input_size=size)
+    card = ModelCard.for_architecture(arch, f"test {arch} detector", input_size=size, min_face_px=12)
     return save_bundle(model, card, folder)
 
 
-def test_a_sequence_model_reads_windows_in_a_frame_detectors_own_features(videos, tmp_path, colour_detector):
-    detector = _lite0_detector(tmp_path / "detector")
-    cfg = _cfg(videos, tmp_path / "l", arch="efficientnet_lite0_lstm", input_size=None,
+@pytest.mark.parametrize(("frame", "sequence", "width"), [
+    ("efficientnet_lite0", "efficientnet_lite0_lstm", 1280),
+    pytest.param("resnet50", "resnet50_lstm", 2048, marks=pytest.mark.slow),
+])
+def test_a_sequence_model_reads_windows_in_a_frame_detectors_own_features(videos, tmp_path, colour_detector,
+                                                                          frame, sequence, width):
+    from core.models import registry
+
+    detector = _frame_detector(frame, tmp_path / "detector")
+    cfg = _cfg(videos, tmp_path / "l", arch=sequence, input_size=None,
                params=(("sequence_length", 3),), epochs=1, batch_size=2, init_from=detector.path,
                data_kw={"clips_per_video": 2, "frame_step": 2})
     r = train(cfg, detector=colour_detector)
     assert r.status == "completed" and r.bundle.card.input_size == 32  # the detector's crops
     assert r.bundle.card.sequence_step == 2  # windows of every 2nd frame: the analysis is told so
-    from core.models import registry
-
     encoder = load_keras_model(r.bundle).get_layer(f"{registry.ENCODER_NAME}_td").layer
     backbone = load_keras_model(detector).get_layer("backbone")
     assert len(encoder.weights) == len(backbone.weights) > 100
     assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(encoder.weights, backbone.weights,
                                                                             strict=True))
-    assert r.bundle.card.training["started_from"]["model_sha256"] == detector.weights_sha256()
-    # the analysis encodes a track's crops exactly as the detector's backbone does
+    started = r.bundle.card.training["started_from"]
+    assert started["model_sha256"] == detector.weights_sha256() and started["how"] == "encoder"
+    # the analysis encodes a track's crops as the detector's backbone does (pooled, where v1 flattens)
     crops = np.random.default_rng(0).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
     seq = Scorer(r.bundle)
     feats = seq.encode_crops(crops)
-    want = np.asarray(backbone(preprocess("efficientnet_lite", crops), training=False))
-    assert feats.shape == (6, 1280) and np.allclose(feats, want, atol=1e-4)
+    maps = np.asarray(backbone(preprocess(registry.get(frame).preprocessing, crops), training=False))
+    want = maps.mean(axis=(1, 2)) if maps.ndim == 4 else maps
+    assert feats.shape == (6, width) and np.allclose(feats, want, atol=1e-4)
     scores = seq.score_windows(feats.reshape(2, 3, -1))
     assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
 

@@ -74,6 +74,21 @@ def test_fine_tuning_refuses_another_architecture(split_data, tmp_path, tiny_bun
         train(_cfg(split_data, tmp_path / "x", init_from=tiny_bundle.path), detector=colour_detector)
 
 
+def test_what_each_bundle_can_start():
+    from core.models.bundle import ModelCard
+
+    def card(arch):
+        return ModelCard.for_architecture(arch, f"a {arch}")
+
+    lstm, lite_lstm = registry.get("resnet50_lstm"), registry.get("efficientnet_lite0_lstm")
+    assert defaults.start_from(lstm, card("resnet50_v2")) == defaults.ENCODER
+    assert defaults.start_from(lstm, card("resnet50_lstm")) == defaults.FINE_TUNE
+    assert defaults.start_from(lite_lstm, card("efficientnet_lite0")) == defaults.ENCODER
+    assert defaults.start_from(lite_lstm, card("efficientnet_lite2")) is None  # another backbone
+    assert defaults.start_from(registry.get("efficientnet_lite0"), card("efficientnet_lite0_lstm")) is None
+    assert "(a resnet50 frame detector can lend it its backbone)" in defaults.start_refusal(lstm, card("meso4"))
+
+
 def test_cancelled_run_keeps_its_best_checkpoint_as_a_bundle(split_data, tmp_path, colour_detector):
     cfg = _cfg(split_data, tmp_path / "m", epochs=4)
     seen = []

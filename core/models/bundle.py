@@ -80,7 +80,10 @@ class ModelCard:
     @property
     def contract(self) -> RuntimeContract:
         """The runtime fields of this card (the JSON keeps them flat beside the metadata)."""
-        return RuntimeContract(**{k: getattr(self, k) for k in RUNTIME_FIELDS})
+        fields = {k: getattr(self, k) for k in RUNTIME_FIELDS}
+        if self.kind == registry.SEQUENCE and self.sequence_step is None:  # cards from before the field:
+            fields["sequence_step"] = self.training.get("crops", {}).get("frame_step")  # what training used
+        return RuntimeContract(**fields)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -130,10 +130,9 @@ def build_efficientnet_lite(variant: int = 0, input_size: int = 224, dropout: fl
     return k.Model(crop, head(base(crop)), name=f"efficientnet_lite{int(variant)}")
 
 
-def build_efficientnet_lite_lstm(variant: int = 0, input_size: int = 224, sequence_length: int = 20,
-                                 units: int = 128, dropout: float = 0.5, backbone_weights=None,
-                                 bn_trainable: bool = False):
-    """A frozen EfficientNet-Lite encoder (pooled, 1280-d per crop) into an LSTM over a track's window.
+def build_efficientnet_lite0_lstm(input_size: int = 224, sequence_length: int = 20, units: int = 128,
+                                  dropout: float = 0.5, backbone_weights=None, bn_trainable: bool = False):
+    """A frozen EfficientNet-Lite0 encoder (pooled, 1280-d per crop) into an LSTM over a track's window.
 
     The encoder starts from ImageNet (``backbone_weights``) or, through the trainer's ``init_from``,
     from a fine-tuned frame detector's backbone, so the window is read in that detector's features.
@@ -144,16 +143,16 @@ def build_efficientnet_lite_lstm(variant: int = 0, input_size: int = 224, sequen
 
     k = keras()
     L = k.layers
-    encoder = efficientnet_lite_backbone(int(variant), input_size, drop_connect=0.0, name=ENCODER_NAME)
+    encoder = efficientnet_lite_backbone(0, input_size, drop_connect=0.0, name=ENCODER_NAME)
     if backbone_weights is not None:
-        bbs.load_into(encoder, bbs.as_weights(backbone_weights, f"efficientnet_lite{int(variant)}"))
+        bbs.load_into(encoder, bbs.as_weights(backbone_weights, "efficientnet_lite0"))
     set_trainable(encoder, TRAINABLE_NONE, bn_trainable=False)
     feats = k.Input((sequence_length, int(encoder.output_shape[-1])), name="features")
     h = L.Dropout(dropout)(L.LSTM(units)(feats))
     head = k.Model(feats, L.Dense(1, activation="sigmoid", name="p_fake")(h), name=SEQ_HEAD)
     clip = k.Input((sequence_length, input_size, input_size, 3), name="clip")
     x = L.TimeDistributed(encoder, name=f"{ENCODER_NAME}_td")(clip)
-    return k.Model(clip, head(x), name=f"efficientnet_lite{int(variant)}_lstm")
+    return k.Model(clip, head(x), name="efficientnet_lite0_lstm")
 
 
 register(
@@ -165,8 +164,7 @@ register(
         kind=SEQUENCE,
         input_size=224,
         preprocessing="efficientnet_lite",
-        build=build_efficientnet_lite_lstm,
-        defaults={"variant": 0},
+        build=build_efficientnet_lite0_lstm,
         sequence_length=20,
         backbone="efficientnet_lite0",
     )

@@ -111,8 +111,10 @@ def build_resnet50(input_size: int = 224, head: str = "v1", trainable_from: str 
 
 
 def build_resnet50_lstm(input_size: int = 224, sequence_length: int = 20, units: int = 256,
-                        dropout: float = 0.5, backbone_weights=None):
-    """ResNet50 features (2048-d, frozen) per crop of a track, an LSTM over the window, a sigmoid."""
+                        dropout: float = 0.5, backbone_weights=None, bn_trainable: bool = False):
+    """ResNet50 features (2048-d, frozen) per crop of a track, an LSTM over the window, a sigmoid.
+    ``bn_trainable`` is accepted for the trainer's sake (it passes it to a model started from a
+    bundle): the encoder is frozen whole."""
     k = keras()
     L = k.layers
     encoder = resnet50_backbone(input_size, "avg", backbone_weights, name=ENCODER_NAME)

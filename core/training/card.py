@@ -44,7 +44,7 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
         "backbone": (run.backbone.to_card() if run.backbone else
                      "from the starting bundle" if run.init else
                      ("none: trained from scratch (asked for)" if run.arch.uses_imagenet_backbone else None)),
-        "started_from": _started_from(run.init, run.init_sha),
+        "started_from": _started_from(run.init, run.init_sha, run.start_how),
         "epochs_run": len(run.history),
         "best_epoch": best,
         "history": [asdict(h) for h in run.history],
@@ -68,10 +68,11 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
     )
 
 
-def _started_from(info, sha256: str | None) -> dict | None:
+def _started_from(info, sha256: str | None, how: str | None) -> dict | None:
+    """The bundle a run started from, and how: fine-tuned further, or lending its backbone as the encoder."""
     if info is None:
         return None
-    return {"bundle": info.id, "name": info.card.name, "model_sha256": sha256}
+    return {"bundle": info.id, "name": info.card.name, "model_sha256": sha256, "how": how}
 
 
 def _card_metrics(prefix: str, m: M.Metrics) -> dict:

@@ -56,7 +56,10 @@ def start_refusal(arch: registry.Architecture, card) -> str | None:
     """Why a bundle with ``card`` cannot start a model of ``arch`` (None when it can)."""
     if start_from(arch, card) is not None:
         return None
-    return f"{card.name} is a {card.architecture} model; it cannot be the starting point of a {arch.name} model."
+    also = (f" (a {arch.backbone} frame detector can lend it its backbone)"
+            if arch.kind == registry.SEQUENCE and arch.backbone else "")
+    return (f"{card.name} is a {card.architecture} model; it cannot be the starting point of a {arch.name} "
+            f"model{also}.")
 
 
 def depths(arch: registry.Architecture) -> tuple[tuple[str, str], ...]:

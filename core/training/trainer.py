@@ -204,6 +204,7 @@ class _Run:
             self.run.remove()
         self.init = self._starting_bundle() if c.init_from else None
         self.init_sha = self.init.weights_sha256() if self.init else None
+        self.start_how = start_from(self.arch, self.init.card) if self.init else None  # FINE_TUNE or ENCODER
         self.backbone = None
         if self.arch.uses_imagenet_backbone and not c.from_scratch and self.init is None:
             self.backbone = bbs.locate(self.arch.backbone, c.backbone_weights)  # fail before any long work
@@ -310,7 +311,7 @@ class _Run:
             self.model = self.arch.build_model(**params)
         except (TypeError, ValueError) as exc:
             raise TrainingError(f"Cannot build {self.arch.name} with {dict(c.params)}: {exc}") from exc
-        if self.init is not None and start_from(self.arch, self.init.card) == ENCODER:
+        if self.start_how == ENCODER:
             self._load_encoder(self.init)
         elif self.init is not None:
             self._load_weights(Path(self.init.path))
