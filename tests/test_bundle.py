@@ -1,5 +1,6 @@
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,6 +153,31 @@ def test_user_bundles_are_listed_and_resolved_by_id(tiny_bundle, tmp_path, monke
     assert [b.id for b in bundles if not b.read_only] == ["mine"]
     assert any("broken" in p for p in problems)
     assert resolve("mine").path == str(dst)
+
+
+def test_the_default_is_the_installed_bundle_whatever_folder_the_app_starts_in(tiny_bundle, tmp_path,
+                                                                             monkeypatch):
+    from core import paths
+    from core.models.bundle import DEFAULT_FILE
+
+    monkeypatch.setenv("DFI_HOME", str(tmp_path / "home"))
+    shutil.copytree(tiny_bundle.path, paths.user_models_dir() / "mine")
+    (paths.user_data_dir() / DEFAULT_FILE).write_text("mine")
+    started_in = tmp_path / "videos"
+    (started_in / "mine").mkdir(parents=True)  # an analyst's folder that happens to share the id
+    monkeypatch.chdir(started_in)
+    assert resolve(None).path == str(paths.user_models_dir() / "mine")
+    # a working directory nobody may look into (the .deb's check ran from one): the id still resolves
+    real_is_dir = Path.is_dir
+
+    def unreadable_cwd(self):
+        if not self.is_absolute():
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_dir(self)
+
+    monkeypatch.setattr(Path, "is_dir", unreadable_cwd)
+    assert resolve("mine").path == str(paths.user_models_dir() / "mine")
+    assert resolve(None).path == str(paths.user_models_dir() / "mine")
 
 
 def test_save_refuses_to_overwrite_and_leaves_no_temp(tiny_bundle, tmp_path):

@@ -249,19 +249,28 @@ def default_bundle_id() -> str | None:
 
 
 def resolve(id_or_dir: str | None) -> BundleInfo:
-    """A bundle by folder path or by id among the installed ones (None: the default)."""
+    """A bundle by folder path or by id among the installed ones (None: the default, which is an id
+    among the installed ones only: a folder of that name where the app was started is not it)."""
     if id_or_dir is None:
         id_or_dir = default_bundle_id()
         if id_or_dir is None:
             raise BundleNotFound("No model is installed. Train one, import one, or pass --model FOLDER.")
-    candidate = Path(id_or_dir)
-    if candidate.is_dir():
-        return read_bundle(candidate, read_only=False)
+    elif _readable_dir(Path(id_or_dir)):
+        return read_bundle(Path(id_or_dir), read_only=False)
     for base, read_only in bundle_dirs():
         if (base / id_or_dir).is_dir():
             return read_bundle(base / id_or_dir, read_only)
     ids = ", ".join(b.id for b in list_bundles()[0]) or "none"
     raise BundleNotFound(f"No model called '{id_or_dir}'. Installed: {ids}.")
+
+
+def _readable_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder we may look into; a relative one under a working directory the
+    user cannot read (the app started from such a folder) is not."""
+    try:
+        return path.is_dir()
+    except PermissionError:
+        return False
 
 
 # --- loading and saving weights ----------------------------------------------------------
