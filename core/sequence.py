@@ -72,4 +72,3 @@ def spacing_warning(step: int | None, every: int) -> str | None:
     return (f"This sequence model learned from windows of face crops {step} frame(s) apart, and this analysis "
             f"took every {every} frame(s): each window spans {every / step:g} times the time it learned, so "
             f"its scores are less reliable. Analyse every {step} frame(s) to use it as trained.")
-
