@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from core.keras_env import keras
 from core.models.registry import ENCODER_NAME, FRAME, SEQUENCE, Architecture, register
-from core.models.registry import HEAD_NAME as SEQ_HEAD
 
 BACKBONE, HEAD = "backbone", "head"
 STEM, TOP = 32, 1280
@@ -139,20 +138,12 @@ def build_efficientnet_lite0_lstm(input_size: int = 224, sequence_length: int = 
     ``bn_trainable`` is accepted for the trainer's sake: the encoder is frozen whole.
     """
     from core import backbones as bbs
-    from core.models.zoo_resnet import TRAINABLE_NONE, set_trainable
+    from core.models.zoo_sequence import lstm_over
 
-    k = keras()
-    L = k.layers
     encoder = efficientnet_lite_backbone(0, input_size, drop_connect=0.0, name=ENCODER_NAME)
     if backbone_weights is not None:
         bbs.load_into(encoder, bbs.as_weights(backbone_weights, "efficientnet_lite0"))
-    set_trainable(encoder, TRAINABLE_NONE, bn_trainable=False)
-    feats = k.Input((sequence_length, int(encoder.output_shape[-1])), name="features")
-    h = L.Dropout(dropout)(L.LSTM(units)(feats))
-    head = k.Model(feats, L.Dense(1, activation="sigmoid", name="p_fake")(h), name=SEQ_HEAD)
-    clip = k.Input((sequence_length, input_size, input_size, 3), name="clip")
-    x = L.TimeDistributed(encoder, name=f"{ENCODER_NAME}_td")(clip)
-    return k.Model(clip, head(x), name="efficientnet_lite0_lstm")
+    return lstm_over(encoder, input_size, sequence_length, units, dropout, "efficientnet_lite0_lstm")
 
 
 register(

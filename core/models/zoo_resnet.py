@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from core import backbones as bbs
 from core.keras_env import keras
-from core.models.registry import ENCODER_NAME, FRAME, HEAD_NAME, SEQUENCE, Architecture, register
+from core.models.registry import ENCODER_NAME, FRAME, SEQUENCE, Architecture, register
 
 BACKBONE = "backbone"  # frame models: the ResNet50 sub-model
 HEAD = "head"  # frame models: the trainable head sub-model
@@ -115,17 +115,10 @@ def build_resnet50_lstm(input_size: int = 224, sequence_length: int = 20, units:
     """ResNet50 features (2048-d, frozen) per crop of a track, an LSTM over the window, a sigmoid.
     ``bn_trainable`` is accepted for the trainer's sake (it passes it to a model started from a
     bundle): the encoder is frozen whole."""
-    k = keras()
-    L = k.layers
+    from core.models.zoo_sequence import lstm_over
+
     encoder = resnet50_backbone(input_size, "avg", backbone_weights, name=ENCODER_NAME)
-    set_trainable(encoder, TRAINABLE_NONE, bn_trainable=False)
-    feats = k.Input((sequence_length, int(encoder.output_shape[-1])), name="features")
-    h = L.LSTM(units)(feats)
-    h = L.Dropout(dropout)(h)
-    head = k.Model(feats, L.Dense(1, activation="sigmoid", name="p_fake")(h), name=HEAD_NAME)
-    clip = k.Input((sequence_length, input_size, input_size, 3), name="clip")
-    x = L.TimeDistributed(encoder, name=f"{ENCODER_NAME}_td")(clip)
-    return k.Model(clip, head(x), name="resnet50_lstm")
+    return lstm_over(encoder, input_size, sequence_length, units, dropout, "resnet50_lstm")
 
 
 register(
