@@ -1,0 +1,64 @@
+"""Which validation measure picks the checkpoint that does best on footage no model saw?
+
+    .venv/bin/python scripts/selection_study.py CKPT=EVAL.json [CKPT=EVAL.json ...]
+
+Each CKPT is a bundle saved after one epoch of a run (its card's last history entry is that
+epoch); each EVAL is ``scripts/eval_unseen.py --model CKPT --sources celebdf_pairs_validation,
+deepfacelive_validation,celebdf_pairs,deepfacelive`` for it. Prints, per checkpoint, the
+validation measures one could select on (the trainer's frame AUC and loss on the validation
+split; the engine's video and frame AUC on the same Celeb-DF validation groups; video AUC on the
+DeepFaceLive groups earlier defaults validated on) beside the held-out video AUC, then each
+measure's Spearman rank correlation with the held-out figures over the checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+MEASURES = ("val frame AUC", "-val loss", "CDF-val video", "CDF-val frame", "DFL-B video")
+HELD_OUT = ("unseen CDF video", "unseen DFL-A video")
+
+
+def _auc(summary: dict, key: str, level: str = "video") -> float:
+    return float(summary[key][level]["auc"])
+
+
+def row(ckpt: Path, eval_json: Path) -> dict:
+    last = json.loads((ckpt / "card.json").read_text())["training"]["history"][-1]
+    (summary,) = [m["summary"] for m in json.loads(eval_json.read_text())["models"].values()]
+    return {"checkpoint": ckpt.name, "val frame AUC": last["val_auc"], "-val loss": -last["val_loss"],
+            "CDF-val video": _auc(summary, "celebdf_pairs_validation/all"),
+            "CDF-val frame": _auc(summary, "celebdf_pairs_validation/all", "frame"),
+            "DFL-B video": _auc(summary, "deepfacelive_validation/original"),
+            "unseen CDF video": _auc(summary, "celebdf_pairs/all"),
+            "unseen DFL-A video": _auc(summary, "deepfacelive/original")}
+
+
+def spearman(a, b) -> float:
+    """Rank correlation, ties given their mean rank."""
+    def ranks(v):
+        v = np.asarray(v, float)
+        ordinal = np.argsort(np.argsort(v)).astype(float)
+        for x in np.unique(v):
+            ordinal[v == x] = ordinal[v == x].mean()
+        return ordinal
+    return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
+
+
+def main() -> None:
+    rows = [row(Path(c), Path(e)) for c, e in (a.split("=", 1) for a in sys.argv[1:])]
+    cols = ("checkpoint", *MEASURES, *HELD_OUT)
+    print(" | ".join(cols))
+    for r in rows:
+        print(" | ".join(r["checkpoint"] if c == "checkpoint" else f"{r[c]:.3f}" for c in cols))
+    for m in MEASURES:
+        rho = [spearman([r[m] for r in rows], [r[h] for r in rows]) for h in HELD_OUT]
+        print(f"{m}: Spearman with {HELD_OUT[0]} {rho[0]:+.2f}, with {HELD_OUT[1]} {rho[1]:+.2f}")
+
+
+if __name__ == "__main__":
+    main()
