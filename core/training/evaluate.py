@@ -117,11 +117,11 @@ def evaluate(model: str | BundleInfo | None, data: DataConfig | str, split: str 
     summary = scan_dataset(cfg, progress, cancelled, purpose="evaluate")
     which, files = _select(summary, split)
     seq = card.kind == registry.SEQUENCE
+    step = card.contract.sequence_step if seq else None  # windows as the model learned them
     settings = CropSettings(size=card.input_size, margin=card.face_margin, images_are_faces=cfg.images_are_faces,
                             frames_per_video=cfg.frames_per_video, clip_len=card.sequence_length if seq else 1,
                             clips_per_video=cfg.clips_per_video,
-                            frame_step=card.contract.sequence_step if seq and card.contract.sequence_step
-                            else cfg.frame_step,
+                            frame_step=step or cfg.frame_step,
                             detect_width=cfg.detect_width, min_confidence=cfg.min_confidence,
                             min_face_px=card.min_face_px)
     det = {"d": detector}
