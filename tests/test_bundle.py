@@ -75,6 +75,13 @@ def test_a_sequence_card_from_before_sequence_step_reads_it_from_its_training_re
     card["training"] = {"crops": {"frame_step": 3}}
     (dst / "card.json").write_text(json.dumps(card))
     assert read_bundle(dst).card.contract.sequence_step == 3
+    for unusable in ("3", 0, True, [3]):  # a record that gives no usable step: windows as analysed
+        card["training"] = {"crops": {"frame_step": unusable}}
+        (dst / "card.json").write_text(json.dumps(card))
+        assert read_bundle(dst).card.contract.sequence_step is None
+    card["training"] = {"crops": "every frame"}
+    (dst / "card.json").write_text(json.dumps(card))
+    assert read_bundle(dst).card.contract.sequence_step is None
     card["sequence_step"] = 2  # the field, where present, is what counts
     (dst / "card.json").write_text(json.dumps(card))
     assert read_bundle(dst).card.contract.sequence_step == 2

@@ -82,7 +82,7 @@ class ModelCard:
         """The runtime fields of this card (the JSON keeps them flat beside the metadata)."""
         fields = {k: getattr(self, k) for k in RUNTIME_FIELDS}
         if self.kind == registry.SEQUENCE and self.sequence_step is None:  # cards from before the field:
-            fields["sequence_step"] = self.training.get("crops", {}).get("frame_step")  # what training used
+            fields["sequence_step"] = _trained_step(self.training)  # what training used, where recorded
         return RuntimeContract(**fields)
 
     def to_json(self) -> dict[str, Any]:
@@ -105,6 +105,13 @@ class ModelCard:
         )
         base.update(fields)
         return cls(**base)
+
+
+def _trained_step(training: dict) -> int | None:
+    """The frame step a card's training record gives its windows (None when it gives none usable)."""
+    crops = training.get("crops")
+    step = crops.get("frame_step") if isinstance(crops, dict) else None
+    return step if isinstance(step, int) and not isinstance(step, bool) and step >= 1 else None
 
 
 _REQUIRED = {"name": str, "architecture": str, "kind": str, "input_size": int, "preprocessing": str}
