@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/detector_data.py DIR [--utkface N]   # then: main.py train DIR --recipe scripts/recipes/...
     .venv/bin/python scripts/detector_data.py --unseen DIR   # real/ fake/ of the unseen videos (evaluate, bench)
+    .venv/bin/python scripts/detector_data.py --with-deepfacelive DIR   # the variant that also sees DeepFaceLive
 
 Nothing is copied: ``DIR`` holds symbolic links into ../shared/data (which must never be copied
 into the project), in the layout ``core.training`` reads:
@@ -22,6 +23,13 @@ into the project), in the layout ``core.training`` reads:
   them chose worse models. Not DeepFaceLive either: every model tried scores it near chance, so as 80 % of the
   validation faces it drowned the signal; all 25 of its recording groups are kept unseen.
 
+``--with-deepfacelive`` lays out the one variant that trains on real face swaps as well: the same folders
+plus DeepFaceLive recordings and their swaps (:func:`dfl_supervised_groups`: recording groups joined
+where they share a swapped-in face model, the largest such component trains, the next two validate
+beside Celeb-DF, the rest stays unseen by face model and by recording). DeepFaceLive no longer counts
+as an unseen source for that variant; its held-out part is ``deepfacelive_unseen_models`` in
+``scripts/eval_unseen.py``.
+
 Evaluation on what nothing was trained or selected on (the other Celeb-DF v2 pair groups, the face
 clips, DeepFaceLive, the talking-head generators) is ``scripts/eval_unseen.py``.
 """
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +53,49 @@ def dfl_validation_groups() -> set[str]:
     """Every other DeepFaceLive recording group, in sorted order: the previous defaults validated on these."""
     groups = sorted({row["group"] for row in _rows(DFL)})
     return set(groups[::2])
+
+
+def _face_model(path: str) -> str | None:
+    """The swapped-in face model a DeepFaceLive file is named for (``Kim_Jarrey_1_swap_rightpanel.mp4``
+    and its original ``Kim_Jarrey_1_original_leftpanel.mp4``: ``Kim_Jarrey``); None for other names."""
+    m = re.match(r"(.+?)_\d+_(?:swap|original)_", Path(path).name)
+    return m.group(1) if m else None
+
+
+def dfl_components() -> list[set[str]]:
+    """DeepFaceLive's recording groups, joined where they share a face model, largest first (most
+    videos; ties by their smallest group name). One face model swapped onto several recordings puts
+    them all on one side of a split, so a variant trained on some swaps meets neither the recordings
+    nor the face models of those it is measured on."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    videos: dict[str, int] = {}
+    for row in _rows(DFL):
+        group = "g:" + row["group"]
+        find(group)
+        videos[row["group"]] = videos.get(row["group"], 0) + 1
+        model = _face_model(row["path"])
+        if model:
+            parent[find(group)] = find("m:" + model)
+    comps: dict[str, set[str]] = {}
+    for node in list(parent):
+        if node.startswith("g:"):
+            comps.setdefault(find(node), set()).add(node[2:])
+    return sorted(comps.values(), key=lambda c: (-sum(videos[g] for g in c), min(c)))
+
+
+def dfl_supervised_groups() -> dict[str, set[str]]:
+    """Which DeepFaceLive recording groups the variant trained on swaps uses: the largest component
+    trains, the next two validate, every other one is held out."""
+    comps = dfl_components()
+    return {"train": set(comps[0]), "validation": set().union(*comps[1:3]),
+            "held_out": set().union(*comps[3:])}
 
 
 def celebdf_validation_groups() -> set[str]:
@@ -98,6 +150,23 @@ def layout(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
     return counts
 
 
+def layout_with_dfl(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
+    """:func:`layout`, plus the DeepFaceLive recordings and swaps of :func:`dfl_supervised_groups`'s
+    training component in ``train/`` and of its validation components in ``validation/``."""
+    counts = layout(out, tight_chips)
+    sides = dfl_supervised_groups()
+    for row in _rows(DFL):
+        for split in ("train", "validation"):
+            if row["group"] in sides[split]:
+                name = Path(row["path"]).name
+                dest = out / split / row["label"] / ("deepfacelive" if split == "train" else "") / \
+                    (name if split == "train" else f"dfl__{name}")
+                _link(SHARED / DFL / row["path"], dest)
+                key = f"{split}/{row['label']} (DeepFaceLive)"
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 UNSEEN_PREFIX = {"celebdf_pairs": "cdf", "celebdf_faceclips": "fc", "deepfacelive": "dfl",
                  "deepfacelive_validation": "dfl"}
 
@@ -122,10 +191,16 @@ if __name__ == "__main__":
     ap.add_argument("out", type=Path)
     ap.add_argument("--utkface", type=int, default=1000, help="how many UTKFace chips join (default 1000)")
     ap.add_argument("--unseen", action="store_true", help="lay out the unseen face-swap videos instead")
+    ap.add_argument("--with-deepfacelive", action="store_true",
+                    help="also train and validate on part of DeepFaceLive (the supervised variant)")
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is not there: this script lays out the research data beside the project")
     if args.out.exists() and any(args.out.iterdir()):
         raise SystemExit(f"{args.out} is not empty: lay the data out in a new folder")
-    for k, v in (layout_unseen(args.out) if args.unseen else layout(args.out, args.utkface)).items():
+    if args.unseen:
+        done = layout_unseen(args.out)
+    else:
+        done = (layout_with_dfl if args.with_deepfacelive else layout)(args.out, args.utkface)
+    for k, v in done.items():
         print(f"{v:6d}  {k}")

@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from detector_data import celebdf_validation_groups, dfl_validation_groups  # noqa: E402
+from detector_data import celebdf_validation_groups, dfl_supervised_groups, dfl_validation_groups  # noqa: E402
 
-from core.training.metrics import roc_auc  # noqa: E402
+from core.training.metrics import expected_calibration_error, roc_auc  # noqa: E402
 
 SEED = 20261202
 BOOT = 1000
@@ -95,6 +95,10 @@ SOURCES = {
     "deepfacelive_validation": lambda: grouped("deepfacelive_pairs", "deepfacelive_validation",
                                                lambda g: g in dfl_validation_groups()),
     "talking_heads": lambda: grouped("talking_head_synthesis", "talking_heads"),
+    # for the variant trained on DeepFaceLive swaps: the components it met neither the recordings nor
+    # the face models of
+    "deepfacelive_unseen_models": lambda: grouped("deepfacelive_pairs", "deepfacelive_unseen_models",
+                                                  lambda g: g in dfl_supervised_groups()["held_out"]),
 }
 
 # --- degraded copies -------------------------------------------------------------------------------
@@ -187,11 +191,43 @@ def auc_with_interval(items: list[dict], level: str, seed: int = SEED) -> dict:
             "n": int(len(y)), "real": int((y == 0).sum()), "fake": int((y == 1).sum()), "groups": len(groups)}
 
 
+def within_groups(items: list[dict]) -> dict:
+    """How often a fake scores above a real video *of the same group* (its own original recording or
+    scene), ties counted half: video AUC with the difference between recordings taken out. Far above
+    the plain video AUC means the score carries each recording's look as much as the manipulation."""
+    by_group: dict[str, list[dict]] = {}
+    for r in items:
+        if r["score"] is not None:
+            by_group.setdefault(r["group"], []).append(r)
+    wins = pairs = 0.0
+    for rows in by_group.values():
+        for f in (r["score"] for r in rows if r["label"] == 1):
+            for t in (r["score"] for r in rows if r["label"] == 0):
+                wins += 1.0 if f > t else 0.5 if f == t else 0.0
+                pairs += 1
+    return {"auc": round(wins / pairs, 4) if pairs else None, "pairs": int(pairs)}
+
+
+def calibration_error(items: list[dict]) -> dict:
+    """Expected calibration error of the (calibrated) scores on these videos, frame and video level:
+    whether a score read as a probability holds on footage the calibration never saw."""
+    frames = [(r["label"], s) for r in items for s in r["frame_scores"]]
+    videos = [(r["label"], r["score"]) for r in items if r["score"] is not None]
+
+    def ece(pairs):
+        if not pairs:
+            return None
+        y, s = zip(*pairs, strict=True)
+        return round(float(expected_calibration_error(y, s)), 4)
+    return {"frame": ece(frames), "video": ece(videos)}
+
+
 def summarise(rows: list[dict]) -> dict:
     out = {}
     keys = sorted({(r["source"], r["variant"]) for r in rows})
     def entry(sel):
         return {"video": auc_with_interval(sel, "video"), "frame": auc_with_interval(sel, "frame"),
+                "within_groups": within_groups(sel), "ece": calibration_error(sel),
                 "no_face_videos": sum(r["score"] is None for r in sel)}
 
     for source, variant in keys:
@@ -204,8 +240,8 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def markdown(doc: dict) -> str:
-    lines = ["| model | source / variant | video AUC [95 % CI] | frame AUC [95 % CI] | videos (real/fake) |",
-             "|---|---|---|---|---|"]
+    lines = ["| model | source / variant | video AUC [95 % CI] | frame AUC [95 % CI] | within groups | "
+             "ECE frame / video | videos (real/fake) |", "|---|---|---|---|---|---|---|"]
     for model, res in doc["models"].items():
         for key, m in res["summary"].items():
             v, f = m["video"], m["frame"]
@@ -213,21 +249,36 @@ def markdown(doc: dict) -> str:
             def fmt(a):
                 return "n/a" if a["auc"] is None else f"{a['auc']:.3f} [{a['low']:.2f}, {a['high']:.2f}]"
 
-            lines.append(f"| {model} | {key} | {fmt(v)} | {fmt(f)} | {v.get('real', 0)}/{v.get('fake', 0)} |")
+            w, e = m.get("within_groups") or {}, m.get("ece") or {}
+            within = "n/a" if w.get("auc") is None else f"{w['auc']:.3f} ({w['pairs']} pairs)"
+            ece = " / ".join("n/a" if e.get(k) is None else f"{e[k]:.3f}" for k in ("frame", "video"))
+            lines.append(f"| {model} | {key} | {fmt(v)} | {fmt(f)} | {within} | {ece} | "
+                         f"{v.get('real', 0)}/{v.get('fake', 0)} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", action="append", required=True, help="bundle id or folder (repeat)")
+    ap.add_argument("--model", action="append", help="bundle id or folder (repeat)")
+    ap.add_argument("--resummarise", metavar="JSON", help="recompute the summaries of an earlier --out file "
+                    "from its stored scores (no scoring), written back to it")
     ap.add_argument("--every", type=int, default=10)
     ap.add_argument("--sources", default=",".join(SOURCES))
     ap.add_argument("--robustness", action="store_true", help="also on JPEG 30, half-size and blurred copies")
     ap.add_argument("--robust-sources", default="celebdf_pairs,deepfacelive")
     ap.add_argument("--cache", default="/tmp/dfi-eval/degraded", help="where degraded copies are kept")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
     ap.add_argument("--markdown", action="store_true")
     a = ap.parse_args()
+    if a.resummarise:
+        doc = json.loads(Path(a.resummarise).read_text())
+        for res in doc["models"].values():
+            res["summary"] = summarise(res["videos"])
+        Path(a.resummarise).write_text(json.dumps(doc, indent=1))
+        print(markdown(doc))
+        return
+    if not a.model or not a.out:
+        ap.error("--model and --out are needed to score")
     from core.forensic import offline
 
     offline.install()

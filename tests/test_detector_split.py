@@ -45,3 +45,48 @@ def test_validation_and_unseen_sources_share_no_group_and_no_file(scripts, tmp_p
     detector_data.layout_unseen(tmp_path / "unseen")
     unseen = {p.resolve() for p in (tmp_path / "unseen").rglob("*") if p.is_symlink()}
     assert len(unseen) == len(held_out) + 14 + 53 and not unseen & laid  # + face clips + all of DeepFaceLive
+
+
+@pytest.mark.shared_data
+def test_variant_trained_on_deepfacelive_is_measured_on_recordings_and_face_models_it_never_met(scripts, tmp_path):
+    detector_data, eval_unseen = scripts
+    sides = detector_data.dfl_supervised_groups()
+    assert sides["train"] and sides["validation"] and sides["held_out"]
+    assert not (sides["train"] & sides["validation"] or sides["train"] & sides["held_out"]
+                or sides["validation"] & sides["held_out"])
+    rows = list(detector_data._rows("deepfacelive_pairs"))
+    side_of = {g: name for name, groups in sides.items() for g in groups}
+    assert {r["group"] for r in rows} == set(side_of)
+    models: dict[str, set[str]] = {}
+    for r in rows:
+        model = detector_data._face_model(r["path"])
+        if model:
+            models.setdefault(model, set()).add(side_of[r["group"]])
+    assert "Kim_Jarrey" in models and all(len(s) == 1 for s in models.values()), models
+
+    counts = detector_data.layout_with_dfl(tmp_path / "data", tight_chips=5)
+    assert counts["train/fake (DeepFaceLive)"] > 0 and counts["validation/real (DeepFaceLive)"] > 0
+    laid = {p.resolve() for p in (tmp_path / "data").rglob("*") if p.is_symlink()}
+    held = eval_unseen.SOURCES["deepfacelive_unseen_models"]()
+    assert {v["group"] for v in held} == sides["held_out"]
+    assert not {Path(v["path"]).resolve() for v in held} & laid
+
+
+def test_within_group_auc_takes_out_the_difference_between_recordings():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import eval_unseen
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+    def video(group, label, score):
+        return {"group": group, "label": label, "score": score, "frame_scores": [score] * 3}
+    # each fake beats its own recording's real, but one recording scores high throughout
+    rows = [video("a", 1, 0.9), video("a", 0, 0.6), video("b", 1, 0.3), video("b", 0, 0.1),
+            video("c", 1, 0.5), video("c", 0, 0.5)]
+    assert eval_unseen.within_groups(rows) == {"auc": pytest.approx(2.5 / 3, abs=1e-4), "pairs": 3}
+    assert eval_unseen.auc_with_interval(rows, "video")["auc"] < 2.5 / 3
+    ece = eval_unseen.calibration_error(rows)
+    # bins hold (0.1: a real), (0.3: a fake), (0.5: one of each), (0.6: a real), (0.9: a fake):
+    # gaps 0.1, 0.7, 0, 0.6, 0.1 weighted by 1, 1, 2, 1, 1 of 6 videos
+    assert ece["frame"] == ece["video"] == pytest.approx(1.5 / 6, abs=1e-4)
