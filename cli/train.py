@@ -32,7 +32,9 @@ def add_parser(sub) -> None:
     g.add_argument("--batch-size", type=int, default=32)
     g.add_argument("--lr", type=float, default=1e-4, help="learning rate (Adam)")
     g.add_argument("--patience", type=int, default=3, help="early stopping: epochs without improvement")
-    g.add_argument("--monitor", choices=MONITORS, default="val_auc")
+    g.add_argument("--monitor", choices=MONITORS, default="val_auc",
+                   help="what chooses the epoch kept; val_source_auc: the mean AUC of the validation sources "
+                        "(the folders under validation/real/ and validation/fake/), each counted once")
     g.add_argument("--threshold-rule", choices=THRESHOLD_RULES, default="youden",
                    help="how the decision threshold is chosen on validation data")
     g.add_argument("--seed", type=int, default=0)
@@ -146,8 +148,11 @@ class _Printer:
                 return "  n/a" if v is None else f"{v:.3f}"
 
             self._clear()
+            per_source = "".join(f" {name or '(unnamed)'} {f(auc)}"
+                                 for name, auc in (e.val_auc_by_source or {}).items())
+            per_source = f" | AUC per source{per_source}, mean {f(e.val_source_auc)}" if per_source else ""
             print(f"epoch {e.epoch}/{p.epochs}: loss {e.loss:.4f} acc {e.accuracy:.3f} | val loss {f(e.val_loss)} "
-                  f"acc {f(e.val_accuracy)} AUC {f(e.val_auc)} EER {f(e.val_eer)} | {e.seconds:.1f}s"
+                  f"acc {f(e.val_accuracy)} AUC {f(e.val_auc)} EER {f(e.val_eer)}{per_source} | {e.seconds:.1f}s"
                   f"{'  *best' if e.improved else ''}", file=sys.stderr, flush=True)
             return
         if p.stage != self.stage and not self.tty and p.stage in LONG_STAGES:

@@ -1,15 +1,18 @@
 """Live training curves: loss, accuracy and AUC, the training side updated per batch, the
-validation side per epoch."""
+validation side per epoch; a dashed AUC curve per validation source when the validation folder
+holds several (``core.training.sources``)."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.training.config import EpochMetrics, TrainProgress
 from gui import theme
 
 TRAIN, VAL, AUC = theme.ACCENT, theme.THRESHOLD, "#2ca02c"
+SOURCE_COLOURS = ("#17becf", "#e377c2", "#bcbd22", "#9467bd", "#8c564b")
 
 
 class LivePlots(QWidget):
@@ -43,7 +46,18 @@ class LivePlots(QWidget):
     def reset(self) -> None:
         self.batches: list[tuple[float, float, float]] = []  # (epoch position, running loss, running accuracy)
         self.epochs: list[EpochMetrics] = []
+        for curve in getattr(self, "source_auc", {}).values():
+            self.score.removeItem(curve)
+        self.source_auc: dict[str, pg.PlotDataItem] = {}
         self._redraw()
+
+    def _source_curve(self, name: str) -> pg.PlotDataItem:
+        if name not in self.source_auc:
+            colour = SOURCE_COLOURS[len(self.source_auc) % len(SOURCE_COLOURS)]
+            self.source_auc[name] = self.score.plot(
+                pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine), symbol="t", symbolSize=5,
+                symbolBrush=colour, name=f"validation AUC, {name or 'files directly in real/ and fake/'}")
+        return self.source_auc[name]
 
     def add_batch(self, p: TrainProgress) -> None:
         if p.loss is None or not p.total:
@@ -69,6 +83,10 @@ class LivePlots(QWidget):
         self.val_loss.setData(*_known(ex, [e.val_loss for e in self.epochs]))
         self.val_acc.setData(*_known(ex, [e.val_accuracy for e in self.epochs]))
         self.val_auc.setData(*_known(ex, [e.val_auc for e in self.epochs]))
+        names = dict.fromkeys(n for e in self.epochs for n in (e.val_auc_by_source or {}))
+        for name in names:
+            self._source_curve(name).setData(*_known(ex, [(e.val_auc_by_source or {}).get(name)
+                                                          for e in self.epochs]))
 
 
 def _known(xs, ys) -> tuple[list, list]:

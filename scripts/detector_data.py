@@ -126,7 +126,9 @@ def _spread(rows: list[dict], n: int | None) -> list[dict]:
     return [rows[int(i * len(rows) / n)] for i in range(n)] if n > 0 else []
 
 
-def layout(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
+def layout(out: Path, tight_chips: int | None = 1000, by_source: bool = False) -> dict[str, int]:
+    """The shipped default's folders. ``by_source``: validation files go one folder deeper, under
+    ``celebdf_pairs/``, so that the trainer measures each validation source on its own."""
     counts: dict[str, int] = {}
     (out / "train" / "fake").mkdir(parents=True, exist_ok=True)
     for folder in TRAIN_REAL:
@@ -144,7 +146,8 @@ def layout(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
     for v in celebdf(CELEBDF_PAIRS, "celebdf_pairs"):
         if v["group"] in chosen:
             label = "fake" if v["label"] else "real"
-            _link(Path(v["path"]), out / "validation" / label / f"celebdf__{Path(v['path']).name}")
+            where = out / "validation" / label / ("celebdf_pairs" if by_source else "")
+            _link(Path(v["path"]), where / f"celebdf__{Path(v['path']).name}")
             key = f"validation/{label} (Celeb-DF v2 pairs)"
             counts[key] = counts.get(key, 0) + 1
     return counts
@@ -152,16 +155,14 @@ def layout(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
 
 def layout_with_dfl(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
     """:func:`layout`, plus the DeepFaceLive recordings and swaps of :func:`dfl_supervised_groups`'s
-    training component in ``train/`` and of its validation components in ``validation/``."""
-    counts = layout(out, tight_chips)
+    training component in ``train/`` and of its validation components in ``validation/``; each
+    validation source in a folder of its own (``celebdf_pairs/``, ``deepfacelive/``)."""
+    counts = layout(out, tight_chips, by_source=True)
     sides = dfl_supervised_groups()
     for row in _rows(DFL):
         for split in ("train", "validation"):
             if row["group"] in sides[split]:
-                name = Path(row["path"]).name
-                dest = out / split / row["label"] / ("deepfacelive" if split == "train" else "") / \
-                    (name if split == "train" else f"dfl__{name}")
-                _link(SHARED / DFL / row["path"], dest)
+                _link(SHARED / DFL / row["path"], out / split / row["label"] / "deepfacelive" / Path(row["path"]).name)
                 key = f"{split}/{row['label']} (DeepFaceLive)"
                 counts[key] = counts.get(key, 0) + 1
     return counts

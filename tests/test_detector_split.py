@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import shared_path
 
+from core.training.sources import source_of
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -67,6 +69,9 @@ def test_variant_trained_on_deepfacelive_is_measured_on_recordings_and_face_mode
     counts = detector_data.layout_with_dfl(tmp_path / "data", tight_chips=5)
     assert counts["train/fake (DeepFaceLive)"] > 0 and counts["validation/real (DeepFaceLive)"] > 0
     laid = {p.resolve() for p in (tmp_path / "data").rglob("*") if p.is_symlink()}
+    validation = [p.relative_to(tmp_path / "data").as_posix()
+                  for p in (tmp_path / "data" / "validation").rglob("*") if p.is_symlink()]
+    assert {source_of(v) for v in validation} == {"celebdf_pairs", "deepfacelive"}  # measured apart
     held = eval_unseen.SOURCES["deepfacelive_unseen_models"]()
     assert {v["group"] for v in held} == sides["held_out"]
     assert not {Path(v["path"]).resolve() for v in held} & laid

@@ -228,3 +228,27 @@ def test_the_form_offers_the_imagenet_backbones_with_their_own_depths(tab):
         f.depth.itemData(i) for i in range(f.depth.count())]
     f.select_arch("tiny_lstm")
     assert not f.depth.isEnabled() and f.self_blend.isEnabled()  # temporal self-blends for sequence models
+
+
+def test_the_plots_draw_one_auc_curve_per_validation_source_and_forget_them_on_reset(qtbot):
+    from core.training.config import EpochMetrics
+    from gui.training_plots import LivePlots
+
+    plots = LivePlots()
+    qtbot.addWidget(plots)
+
+    def epoch(n, by_source):
+        return EpochMetrics(n, 0.5, 0.8, 0.6, 0.7, 0.75, 0.3, 1.0, n == 1, None, by_source)
+    plots.add_epoch(epoch(1, {"celebdf": 0.9, "deepfacelive": None}))
+    plots.add_epoch(epoch(2, {"celebdf": 0.8, "deepfacelive": 0.6}))
+    assert list(plots.source_auc) == ["celebdf", "deepfacelive"]
+    x, y = plots.source_auc["deepfacelive"].getData()
+    assert list(x) == [2] and list(y) == [0.6]  # the epoch without a fake of that source is left out
+    assert list(plots.source_auc["celebdf"].getData()[1]) == [0.9, 0.8]
+    names = [label.text for _, label in plots.score.legend.items]
+    assert "validation AUC, deepfacelive" in names
+    plots.reset()
+    assert not plots.source_auc
+    assert "validation AUC, deepfacelive" not in [lb.text for _, lb in plots.score.legend.items]
+    plots.add_epoch(epoch(1, None))  # one source: no extra curve
+    assert not plots.source_auc

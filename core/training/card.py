@@ -19,11 +19,14 @@ MODE_TEXT = {
 
 
 def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffix: str,
-                  calibration: dict | None = None) -> ModelCard:
-    """The card for the trainer's run state ``run`` (data, settings, history) with threshold ``thr``."""
+                  calibration: dict | None = None, val_by_source: dict | None = None) -> ModelCard:
+    """The card for the trainer's run state ``run`` (data, settings, history) with threshold ``thr``;
+    ``val_by_source``: :func:`core.training.sources.by_source` of the validation scores."""
     c = run.c
     name = run.name + suffix
     mets = _card_metrics("val", val)
+    if val_by_source:
+        mets["val_by_source"] = val_by_source
     if test is not None:
         mets.update(_card_metrics("test", test))
     s = run.summary

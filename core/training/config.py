@@ -11,7 +11,7 @@ from core.training.augment import AugmentConfig
 from core.training.self_blend import SelfBlendConfig
 
 BALANCE = ("weights", "oversample", "none")
-MONITORS = ("val_auc", "val_loss", "val_accuracy")
+MONITORS = ("val_auc", "val_loss", "val_accuracy", "val_source_auc")  # core.training.sources
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,8 @@ class EpochMetrics:
     val_eer: float | None
     seconds: float
     improved: bool  # the best epoch so far
+    val_source_auc: float | None = None  # mean of the per-source AUCs (a validation of two sources or more)
+    val_auc_by_source: dict[str, float | None] | None = None
 
 
 @dataclass(frozen=True)

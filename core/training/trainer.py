@@ -34,7 +34,7 @@ from core.jobs import CancelFn
 from core.models import calibration, registry
 from core.models.bundle import BundleInfo, read_bundle, save_bundle
 from core.training import metrics as M
-from core.training import plots
+from core.training import plots, sources
 from core.training.batches import (
     Prefetch,
     Samples,
@@ -480,6 +480,8 @@ class _Run:
     def _score(self, em: EpochMetrics) -> tuple[float, float]:
         """(monitored value, tie-breaker), both larger-is-better; ties on AUC go to the lower loss."""
         mon = self.c.monitor
+        if mon == "val_source_auc" and em.val_source_auc is None:
+            mon = "val_auc"  # one source: the pooled AUC is its AUC
         if mon == "val_auc" and em.val_auc is None:
             mon = "val_loss"
         value = getattr(em, mon)
@@ -494,13 +496,18 @@ class _Run:
         if vl is None or not math.isfinite(vl):
             raise TrainingError("Validation produced no usable scores.")
         e = M.eer(y, p_val)
+        found = self._by_source(p_val)
         em = EpochMetrics(epoch, float(loss), float(acc), vl, M.accuracy(y, p_val, 0.5), M.roc_auc(y, p_val),
-                          None if e is None else e[0], seconds, False)
+                          None if e is None else e[0], seconds, False, sources.mean_auc(found),
+                          None if found is None else {k: m["auc"] for k, m in found.items()})
         score = self._score(em)
         best = self.state.get("best_score")
         improved = best is None or score[0] > best[0] + 1e-9 or (abs(score[0] - best[0]) <= 1e-9
                                                                  and score[1] > best[1] + 1e-9)
         return replace(em, improved=improved)
+
+    def _by_source(self, p_val: np.ndarray) -> dict[str, dict] | None:
+        return sources.by_source(self.table.files, self.val_s.file, self.val_s.label, p_val)
 
     def _checkpoint(self, epoch: int, em: EpochMetrics, p_val: np.ndarray) -> None:
         self.history.append(em)
@@ -518,7 +525,8 @@ class _Run:
         st["history"] = [asdict(h) for h in self.history]
         st["fingerprint"] = self.fingerprint
         thr = M.choose_threshold(self.val_s.label, p_val, self.c.threshold_rule)
-        card = training_card(self, thr, M.compute(self.val_s.label, p_val, thr), None, f" (checkpoint, epoch {epoch})")
+        card = training_card(self, thr, M.compute(self.val_s.label, p_val, thr), None, f" (checkpoint, epoch {epoch})",
+                             val_by_source=self._by_source(p_val))
         self.report(P("saving", 0, 1, self.elapsed(), None, epoch, self.c.epochs, message="checkpoint"))
         self.run.save(epoch, self.model, card, self.optimizer, st)
 
@@ -541,7 +549,7 @@ class _Run:
         if len(self.test_s):
             p_test = calibration.apply(self.predict(self.test_s), calib)
             test = M.compute(self.test_s.label, p_test, thr)
-        card = training_card(self, thr, val, test, "", calib)
+        card = training_card(self, thr, val, test, "", calib, self._by_source(p_val))
         self.report(P("saving", 0, 1, self.elapsed(), None, len(self.history), c.epochs, message=str(self.out)))
         info = save_bundle(self.model, card, self.out, overwrite=c.overwrite)
         if calib is not None:
