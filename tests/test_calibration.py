@@ -75,3 +75,23 @@ def test_the_scorer_applies_the_cards_calibration(tiny_bundle, tmp_path):
     (folder / "card.json").write_text(json.dumps(card))
     got = Scorer(read_bundle(folder)).score_crops(crops)
     assert np.allclose(got, cal.apply(raw, c)) and not np.allclose(got, raw)
+
+
+def test_calibration_transfer_undoes_the_cards_calibration_before_refitting():
+    import sys
+    from pathlib import Path
+
+    scripts = str(Path(__file__).resolve().parents[1] / "scripts")
+    sys.path.insert(0, scripts)
+    try:
+        import calibration_transfer
+    finally:
+        sys.path.remove(scripts)
+    from core.models.calibration import apply
+
+    raw = np.array([0.02, 0.3, 0.5, 0.77, 0.99])
+    card = {"slope": 1.7, "intercept": -0.4}
+    shown = apply(raw, card)
+    assert not np.allclose(shown, raw)
+    assert np.allclose(calibration_transfer.uncalibrated(shown, card), raw)
+    assert np.allclose(calibration_transfer.uncalibrated(shown, None), shown)
