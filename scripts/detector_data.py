@@ -3,6 +3,7 @@
     .venv/bin/python scripts/detector_data.py DIR [--utkface N]   # then: main.py train DIR --recipe scripts/recipes/...
     .venv/bin/python scripts/detector_data.py --unseen DIR   # real/ fake/ of the unseen videos (evaluate, bench)
     .venv/bin/python scripts/detector_data.py --with-deepfacelive DIR   # the variant that also sees DeepFaceLive
+    .venv/bin/python scripts/detector_data.py --validate-on-deepfacelive DIR   # validation on two sources
 
 Nothing is copied: ``DIR`` holds symbolic links into ../shared/data (which must never be copied
 into the project), in the layout ``core.training`` reads:
@@ -29,6 +30,11 @@ where they share a swapped-in face model, the largest such component trains, the
 beside Celeb-DF, the rest stays unseen by face model and by recording). DeepFaceLive no longer counts
 as an unseen source for that variant; its held-out part is ``deepfacelive_unseen_models`` in
 ``scripts/eval_unseen.py``.
+
+``--validate-on-deepfacelive`` keeps training on real faces only and validates on two sources, each in
+its own folder: the Celeb-DF pairs above and the DeepFaceLive recording groups earlier defaults
+validated on (:func:`dfl_validation_groups`; the other groups stay unseen), for choosing on
+``val_source_auc``.
 
 Evaluation on what nothing was trained or selected on (the other Celeb-DF v2 pair groups, the face
 clips, DeepFaceLive, the talking-head generators) is ``scripts/eval_unseen.py``.
@@ -168,6 +174,20 @@ def layout_with_dfl(out: Path, tight_chips: int | None = 1000) -> dict[str, int]
     return counts
 
 
+def layout_two_sources(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
+    """:func:`layout` with validation in ``celebdf_pairs/`` and ``deepfacelive/`` (the recording groups
+    of :func:`dfl_validation_groups`); training stays on real faces only."""
+    counts = layout(out, tight_chips, by_source=True)
+    chosen = dfl_validation_groups()
+    for row in _rows(DFL):
+        if row["group"] in chosen:
+            dest = out / "validation" / row["label"] / "deepfacelive" / Path(row["path"]).name
+            _link(SHARED / DFL / row["path"], dest)
+            key = f"validation/{row['label']} (DeepFaceLive)"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 UNSEEN_PREFIX = {"celebdf_pairs": "cdf", "celebdf_faceclips": "fc", "deepfacelive": "dfl",
                  "deepfacelive_validation": "dfl"}
 
@@ -194,6 +214,8 @@ if __name__ == "__main__":
     ap.add_argument("--unseen", action="store_true", help="lay out the unseen face-swap videos instead")
     ap.add_argument("--with-deepfacelive", action="store_true",
                     help="also train and validate on part of DeepFaceLive (the supervised variant)")
+    ap.add_argument("--validate-on-deepfacelive", action="store_true",
+                    help="real faces only, validated on Celeb-DF and half of DeepFaceLive, each apart")
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is not there: this script lays out the research data beside the project")
@@ -202,6 +224,8 @@ if __name__ == "__main__":
     if args.unseen:
         done = layout_unseen(args.out)
     else:
-        done = (layout_with_dfl if args.with_deepfacelive else layout)(args.out, args.utkface)
+        how = (layout_with_dfl if args.with_deepfacelive else
+               layout_two_sources if args.validate_on_deepfacelive else layout)
+        done = how(args.out, args.utkface)
     for k, v in done.items():
         print(f"{v:6d}  {k}")

@@ -95,3 +95,16 @@ def test_within_group_auc_takes_out_the_difference_between_recordings():
     # bins hold (0.1: a real), (0.3: a fake), (0.5: one of each), (0.6: a real), (0.9: a fake):
     # gaps 0.1, 0.7, 0, 0.6, 0.1 weighted by 1, 1, 2, 1, 1 of 6 videos
     assert ece["frame"] == ece["video"] == pytest.approx(1.5 / 6, abs=1e-4)
+
+
+@pytest.mark.shared_data
+def test_two_source_validation_keeps_training_on_real_faces_and_the_unseen_groups_unseen(scripts, tmp_path):
+    detector_data, eval_unseen = scripts
+    counts = detector_data.layout_two_sources(tmp_path / "data", tight_chips=5)
+    assert counts["validation/fake (DeepFaceLive)"] == counts["validation/real (DeepFaceLive)"] > 0
+    assert not any((tmp_path / "data" / "train" / "fake").rglob("*.*"))  # the fakes are still self-blends only
+    validation = [p for p in (tmp_path / "data" / "validation").rglob("*") if p.is_symlink()]
+    rel = [p.relative_to(tmp_path / "data").as_posix() for p in validation]
+    assert {source_of(v) for v in rel} == {"celebdf_pairs", "deepfacelive"}
+    unseen = {Path(v["path"]).resolve() for v in eval_unseen.SOURCES["deepfacelive"]()}
+    assert unseen and not unseen & {p.resolve() for p in validation}
