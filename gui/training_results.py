@@ -3,6 +3,8 @@ matrices and the ROC curves."""
 
 from __future__ import annotations
 
+import html
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -44,6 +46,9 @@ class ResultsView(QWidget):
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.setMinimumWidth(240)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()  # every row, unscrolled
+                                    + self.table.verticalHeader().length() + 2 * self.table.frameWidth())
         row.addWidget(self.table, 2)
         self.roc = pg.PlotWidget(title="ROC curve")
         self.roc.setBackground(theme.BG)
@@ -83,11 +88,14 @@ class ResultsView(QWidget):
             f"<b>{r.status.replace('_', ' ')}</b> after {plural(r.epochs_run, 'epoch')}{best} in {r.elapsed_s:.0f} s. "
             f"Decision threshold <b>{r.threshold:.3f}</b> (chosen on validation): the table's accuracy, precision, "
             f"recall and F1 are at it, the training curves' accuracy at 0.5. "
-            + (f"Left out, no face crops: {plural(len(r.skipped), 'file')}." if r.skipped else ""))
+            + (f"Left out, no face crops: {plural(len(r.skipped), 'file')}. " if r.skipped else "")
+            + per_source_text(r.bundle.card.metrics if r.bundle else {}))
         for c, (split, m, scores) in enumerate((("validation", r.val_metrics, r.val_scores),
                                                  ("test", r.test_metrics, r.test_scores))):
             if m is None:
-                self.table.setItem(0, c, QTableWidgetItem("no test data"))
+                item = QTableWidgetItem("none")
+                item.setToolTip("This run had no test split.")
+                self.table.setItem(0, c, item)
                 continue
             for row, (_, key) in enumerate(ROWS):
                 self.table.setItem(row, c, _cell(getattr(m, key)))
@@ -113,6 +121,17 @@ class ResultsView(QWidget):
         row = [k for _, k in ROWS].index(metric)
         item = self.table.item(row, ("validation", "test").index(split))
         return item.text() if item else ""
+
+
+def per_source_text(metrics: dict) -> str:
+    """The card's validation AUC per source (``core.training.sources``), or '' with one source."""
+    found = metrics.get("val_by_source") or {}
+    if not found:
+        return ""
+    parts = [f"{html.escape(name or 'files directly in real/ and fake/')} "
+             f"<b>{'n/a' if m.get('auc') is None else format(m['auc'], '.3f')}</b> "
+             f"({m.get('real', 0):,} real, {m.get('fake', 0):,} fake)" for name, m in found.items()]
+    return "<br>Validation AUC per source: " + "; ".join(parts) + "."
 
 
 def _cell(v) -> QTableWidgetItem:

@@ -252,3 +252,13 @@ def test_the_plots_draw_one_auc_curve_per_validation_source_and_forget_them_on_r
     assert "validation AUC, deepfacelive" not in [lb.text for _, lb in plots.score.legend.items]
     plots.add_epoch(epoch(1, None))  # one source: no extra curve
     assert not plots.source_auc
+
+
+def test_the_result_names_each_validation_sources_auc():
+    from gui.training_results import per_source_text
+
+    text = per_source_text({"val_by_source": {"celebdf": {"auc": 0.9123, "real": 384, "fake": 384},
+                                              "<webcam>": {"auc": None, "real": 60, "fake": 0}}})
+    assert "celebdf <b>0.912</b> (384 real, 384 fake)" in text
+    assert "&lt;webcam&gt; <b>n/a</b> (60 real, 0 fake)" in text  # folder names are text, not markup
+    assert per_source_text({"val_auc": 0.8}) == ""
