@@ -263,7 +263,9 @@ def main() -> None:
     ap.add_argument("--resummarise", metavar="JSON", help="recompute the summaries of an earlier --out file "
                     "from its stored scores (no scoring), written back to it")
     ap.add_argument("--every", type=int, default=10)
-    ap.add_argument("--sources", default=",".join(SOURCES))
+    ap.add_argument("--sources", default=",".join(s for s in SOURCES if s != "deepfacelive_unseen_models"),
+                    help=f"comma list of: {', '.join(SOURCES)} (default: all but the last, a subset of deepfacelive "
+                         "for the variant trained on its swaps)")
     ap.add_argument("--robustness", action="store_true", help="also on JPEG 30, half-size and blurred copies")
     ap.add_argument("--robust-sources", default="celebdf_pairs,deepfacelive")
     ap.add_argument("--cache", default="/tmp/dfi-eval/degraded", help="where degraded copies are kept")
