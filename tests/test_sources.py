@@ -33,7 +33,8 @@ def test_each_source_is_ranked_on_its_own_so_one_sources_offset_does_not_hide_th
     p = np.array([0.1, 0.4, 0.8, 0.9])[idx] + np.tile([0.0, 0.01, 0.02], 4)
     found = by_source(files, idx, y, p)
     assert set(found) == {"a", "b"}
-    assert found["a"]["auc"] == found["b"]["auc"] == 1.0 and found["b"] == found["b"] | {"real": 3, "fake": 3}
+    assert found["a"]["auc"] == found["b"]["auc"] == 1.0
+    assert found["b"]["real"] == found["b"]["fake"] == 3
     assert found["b"]["ece"] > 0.3  # b's reals at 0.8: far from calibrated
     assert mean_auc(found) == 1.0
     from core.training.metrics import roc_auc
