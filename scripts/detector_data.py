@@ -165,12 +165,8 @@ def layout_with_dfl(out: Path, tight_chips: int | None = 1000) -> dict[str, int]
     validation source in a folder of its own (``celebdf_pairs/``, ``deepfacelive/``)."""
     counts = layout(out, tight_chips, by_source=True)
     sides = dfl_supervised_groups()
-    for row in _rows(DFL):
-        for split in ("train", "validation"):
-            if row["group"] in sides[split]:
-                _link(SHARED / DFL / row["path"], out / split / row["label"] / "deepfacelive" / Path(row["path"]).name)
-                key = f"{split}/{row['label']} (DeepFaceLive)"
-                counts[key] = counts.get(key, 0) + 1
+    for split in ("train", "validation"):
+        _link_dfl(out, split, sides[split], counts)
     return counts
 
 
@@ -178,14 +174,17 @@ def layout_two_sources(out: Path, tight_chips: int | None = 1000) -> dict[str, i
     """:func:`layout` with validation in ``celebdf_pairs/`` and ``deepfacelive/`` (the recording groups
     of :func:`dfl_validation_groups`); training stays on real faces only."""
     counts = layout(out, tight_chips, by_source=True)
-    chosen = dfl_validation_groups()
-    for row in _rows(DFL):
-        if row["group"] in chosen:
-            dest = out / "validation" / row["label"] / "deepfacelive" / Path(row["path"]).name
-            _link(SHARED / DFL / row["path"], dest)
-            key = f"validation/{row['label']} (DeepFaceLive)"
-            counts[key] = counts.get(key, 0) + 1
+    _link_dfl(out, "validation", dfl_validation_groups(), counts)
     return counts
+
+
+def _link_dfl(out: Path, split: str, groups: set[str], counts: dict[str, int]) -> None:
+    """Link the DeepFaceLive videos of recording ``groups`` into ``split/<class>/deepfacelive/``."""
+    for row in _rows(DFL):
+        if row["group"] in groups:
+            _link(SHARED / DFL / row["path"], out / split / row["label"] / "deepfacelive" / Path(row["path"]).name)
+            key = f"{split}/{row['label']} (DeepFaceLive)"
+            counts[key] = counts.get(key, 0) + 1
 
 
 UNSEEN_PREFIX = {"celebdf_pairs": "cdf", "celebdf_faceclips": "fc", "deepfacelive": "dfl",

@@ -26,10 +26,19 @@ def source_of(path: str) -> str:
     return ""
 
 
+def source_names(files: Sequence[DataFile], file_idx: np.ndarray) -> np.ndarray:
+    """The source of each sample (``file_idx`` into ``files``)."""
+    return np.array([source_of(files[i].path) for i in np.asarray(file_idx, int)], dtype=object)
+
+
 def by_source(files: Sequence[DataFile], file_idx: np.ndarray, y: np.ndarray, p: np.ndarray) -> dict[str, dict] | None:
     """``{source: {"auc", "real", "fake", "ece"}}`` of the samples (``file_idx`` into ``files``, labels
     ``y``, scores ``p``); None unless they come from two sources or more."""
-    names = np.array([source_of(files[i].path) for i in np.asarray(file_idx, int)], dtype=object)
+    return by_names(source_names(files, file_idx), y, p)
+
+
+def by_names(names: np.ndarray, y: np.ndarray, p: np.ndarray) -> dict[str, dict] | None:
+    """:func:`by_source` for samples whose sources are already known (``names``, one per sample)."""
     found = sorted(set(names.tolist()))
     if len(found) < 2:
         return None

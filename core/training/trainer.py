@@ -206,6 +206,7 @@ class _Run:
         self.init_sha = self.init.weights_sha256() if self.init else None
         self.start_how = start_from(self.arch, self.init.card) if self.init else None  # FINE_TUNE or ENCODER
         self.backbone = None
+        self._val_sources: np.ndarray | None = None  # each validation sample's source, read once (_by_source)
         if self.arch.uses_imagenet_backbone and not c.from_scratch and self.init is None:
             self.backbone = bbs.locate(self.arch.backbone, c.backbone_weights)  # fail before any long work
         self.size = c.input_size or (self.init.card.input_size if self.init else self.arch.input_size)
@@ -467,8 +468,9 @@ class _Run:
                     self.check_cancel()
             self.report(P("validating", 0, len(self.val_s), self.elapsed(), None, epoch, c.epochs))
             p_val = self.predict(self.val_s)
-            em = self._epoch_metrics(epoch, losses / seen, hits / seen, p_val, time.perf_counter() - e0)
-            self._checkpoint(epoch, em, p_val)
+            found = self._by_source(p_val)
+            em = self._epoch_metrics(epoch, losses / seen, hits / seen, p_val, found, time.perf_counter() - e0)
+            self._checkpoint(epoch, em, p_val, found)
             self.report(P("validating", len(self.val_s), len(self.val_s), self.elapsed(), None, epoch, c.epochs,
                           epoch_end=em))
             if self.state["wait"] >= c.patience and epoch < c.epochs:
@@ -490,13 +492,13 @@ class _Run:
         primary = -value if mon == "val_loss" else value
         return float(primary), float(-em.val_loss)
 
-    def _epoch_metrics(self, epoch, loss, acc, p_val, seconds) -> EpochMetrics:
+    def _epoch_metrics(self, epoch, loss, acc, p_val, found, seconds) -> EpochMetrics:
+        """``found``: :meth:`_by_source` of ``p_val``."""
         y = self.val_s.label
         vl = M.log_loss(y, p_val)
         if vl is None or not math.isfinite(vl):
             raise TrainingError("Validation produced no usable scores.")
         e = M.eer(y, p_val)
-        found = self._by_source(p_val)
         em = EpochMetrics(epoch, float(loss), float(acc), vl, M.accuracy(y, p_val, 0.5), M.roc_auc(y, p_val),
                           None if e is None else e[0], seconds, False, sources.mean_auc(found),
                           None if found is None else {k: m["auc"] for k, m in found.items()})
@@ -507,9 +509,12 @@ class _Run:
         return replace(em, improved=improved)
 
     def _by_source(self, p_val: np.ndarray) -> dict[str, dict] | None:
-        return sources.by_source(self.table.files, self.val_s.file, self.val_s.label, p_val)
+        """Validation per source (core.training.sources); the samples' sources are read once per run."""
+        if self._val_sources is None:
+            self._val_sources = sources.source_names(self.table.files, self.val_s.file)
+        return sources.by_names(self._val_sources, self.val_s.label, p_val)
 
-    def _checkpoint(self, epoch: int, em: EpochMetrics, p_val: np.ndarray) -> None:
+    def _checkpoint(self, epoch: int, em: EpochMetrics, p_val: np.ndarray, found: dict | None) -> None:
         self.history.append(em)
         st = self.state
         if em.improved:
@@ -526,7 +531,7 @@ class _Run:
         st["fingerprint"] = self.fingerprint
         thr = M.choose_threshold(self.val_s.label, p_val, self.c.threshold_rule)
         card = training_card(self, thr, M.compute(self.val_s.label, p_val, thr), None, f" (checkpoint, epoch {epoch})",
-                             val_by_source=self._by_source(p_val))
+                             val_by_source=found)
         self.report(P("saving", 0, 1, self.elapsed(), None, epoch, self.c.epochs, message="checkpoint"))
         self.run.save(epoch, self.model, card, self.optimizer, st)
 
