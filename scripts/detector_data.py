@@ -4,6 +4,7 @@
     .venv/bin/python scripts/detector_data.py --unseen DIR   # real/ fake/ of the unseen videos (evaluate, bench)
     .venv/bin/python scripts/detector_data.py --with-deepfacelive DIR   # the variant that also sees DeepFaceLive
     .venv/bin/python scripts/detector_data.py --validate-on-deepfacelive DIR   # validation on two sources
+    .venv/bin/python scripts/detector_data.py --train-on-deepfacelive-reals DIR   # webcam recordings train too
 
 Nothing is copied: ``DIR`` holds symbolic links into ../shared/data (which must never be copied
 into the project), in the layout ``core.training`` reads:
@@ -35,6 +36,11 @@ as an unseen source for that variant; its held-out part is ``deepfacelive_unseen
 its own folder: the Celeb-DF pairs above and the DeepFaceLive recording groups earlier defaults
 validated on (:func:`dfl_validation_groups`; the other groups stay unseen), for choosing on
 ``val_source_auc``.
+
+``--train-on-deepfacelive-reals`` is that layout with half of those DeepFaceLive groups moved to
+training, their *real* recordings only (:func:`dfl_real_training_groups`): more varied real recordings
+(webcams, streams, beauty filters) among the faces that are self-blended, and still no face swap seen.
+Their swaps are used nowhere; the other half validates; the unseen groups stay as they are.
 
 Evaluation on what nothing was trained or selected on (the other Celeb-DF v2 pair groups, the face
 clips, DeepFaceLive, the talking-head generators) is ``scripts/eval_unseen.py``.
@@ -102,6 +108,13 @@ def dfl_supervised_groups() -> dict[str, set[str]]:
     comps = dfl_components()
     return {"train": set(comps[0]), "validation": set().union(*comps[1:3]),
             "held_out": set().union(*comps[3:])}
+
+
+def dfl_real_training_groups() -> dict[str, set[str]]:
+    """:func:`dfl_validation_groups` split in two, every other one in sorted order: the first half's
+    real recordings train, the second half validates (real and fake)."""
+    groups = sorted(dfl_validation_groups())
+    return {"train": set(groups[::2]), "validation": set(groups[1::2])}
 
 
 def celebdf_validation_groups() -> set[str]:
@@ -178,10 +191,22 @@ def layout_two_sources(out: Path, tight_chips: int | None = 1000) -> dict[str, i
     return counts
 
 
-def _link_dfl(out: Path, split: str, groups: set[str], counts: dict[str, int]) -> None:
-    """Link the DeepFaceLive videos of recording ``groups`` into ``split/<class>/deepfacelive/``."""
+def layout_dfl_reals(out: Path, tight_chips: int | None = 1000) -> dict[str, int]:
+    """:func:`layout_two_sources` with half its DeepFaceLive groups training, as real recordings only
+    (:func:`dfl_real_training_groups`)."""
+    counts = layout(out, tight_chips, by_source=True)
+    sides = dfl_real_training_groups()
+    _link_dfl(out, "train", sides["train"], counts, labels=("real",))
+    _link_dfl(out, "validation", sides["validation"], counts)
+    return counts
+
+
+def _link_dfl(out: Path, split: str, groups: set[str], counts: dict[str, int],
+              labels: tuple[str, ...] = ("real", "fake")) -> None:
+    """Link the DeepFaceLive videos of recording ``groups`` (those of class ``labels``) into
+    ``split/<class>/deepfacelive/``."""
     for row in _rows(DFL):
-        if row["group"] in groups:
+        if row["group"] in groups and row["label"] in labels:
             _link(SHARED / DFL / row["path"], out / split / row["label"] / "deepfacelive" / Path(row["path"]).name)
             key = f"{split}/{row['label']} (DeepFaceLive)"
             counts[key] = counts.get(key, 0) + 1
@@ -215,6 +240,8 @@ if __name__ == "__main__":
                     help="also train and validate on part of DeepFaceLive (the supervised variant)")
     ap.add_argument("--validate-on-deepfacelive", action="store_true",
                     help="real faces only, validated on Celeb-DF and half of DeepFaceLive, each apart")
+    ap.add_argument("--train-on-deepfacelive-reals", action="store_true",
+                    help="as --validate-on-deepfacelive, with half its DeepFaceLive groups' real recordings training")
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is not there: this script lays out the research data beside the project")
@@ -224,7 +251,8 @@ if __name__ == "__main__":
         done = layout_unseen(args.out)
     else:
         how = (layout_with_dfl if args.with_deepfacelive else
-               layout_two_sources if args.validate_on_deepfacelive else layout)
+               layout_two_sources if args.validate_on_deepfacelive else
+               layout_dfl_reals if args.train_on_deepfacelive_reals else layout)
         done = how(args.out, args.utkface)
     for k, v in done.items():
         print(f"{v:6d}  {k}")

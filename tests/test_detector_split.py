@@ -108,3 +108,25 @@ def test_two_source_validation_keeps_training_on_real_faces_and_the_unseen_group
     assert {source_of(v) for v in rel} == {"celebdf_pairs", "deepfacelive"}
     unseen = {Path(v["path"]).resolve() for v in eval_unseen.SOURCES["deepfacelive"]()}
     assert unseen and not unseen & {p.resolve() for p in validation}
+
+
+@pytest.mark.shared_data
+def test_deepfacelive_reals_train_without_their_swaps_and_the_unseen_groups_stay_unseen(scripts, tmp_path):
+    detector_data, eval_unseen = scripts
+    sides = detector_data.dfl_real_training_groups()
+    assert sides["train"] and sides["validation"] and not sides["train"] & sides["validation"]
+    assert sides["train"] | sides["validation"] == detector_data.dfl_validation_groups()
+    counts = detector_data.layout_dfl_reals(tmp_path / "data", tight_chips=5)
+    assert counts["train/real (DeepFaceLive)"] == len(sides["train"])  # one real recording per group
+    assert "train/fake (DeepFaceLive)" not in counts
+    assert not any((tmp_path / "data" / "train" / "fake").rglob("*.*"))  # still no face swap trains
+    laid = {p.resolve() for p in (tmp_path / "data").rglob("*") if p.is_symlink()}
+    validation = [p.relative_to(tmp_path / "data").as_posix()
+                  for p in (tmp_path / "data" / "validation").rglob("*") if p.is_symlink()]
+    assert {source_of(v) for v in validation} == {"celebdf_pairs", "deepfacelive"}
+    group_of = {Path(r["path"]).name: r["group"] for r in detector_data._rows("deepfacelive_pairs")}
+    validated = {group_of[Path(v).name] for v in validation if source_of(v) == "deepfacelive"}
+    assert validated == sides["validation"]
+    unseen = eval_unseen.SOURCES["deepfacelive"]()
+    assert unseen and not {v["group"] for v in unseen} & detector_data.dfl_validation_groups()
+    assert not {Path(v["path"]).resolve() for v in unseen} & laid
