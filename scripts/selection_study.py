@@ -8,7 +8,9 @@ deepfacelive_validation,celebdf_pairs,deepfacelive`` for it. Prints, per checkpo
 validation measures one could select on (the trainer's frame AUC and loss on the validation
 split; the engine's video and frame AUC on the same Celeb-DF validation groups; video AUC on the
 DeepFaceLive groups earlier defaults validated on) beside the held-out video AUC, then each
-measure's Spearman rank correlation with the held-out figures over the checkpoints.
+measure's Spearman rank correlation with the held-out figures over the checkpoints, and the held-out
+figures' mean over the checkpoints (a comparison of two runs' data that does not hang on which
+epoch either kept).
 
 A run validated on several sources (``detector_data.py --validate-on-deepfacelive``) adds the
 trainer's own per-source measures: each source's frame AUC and their mean, ``val_source_auc``. The
@@ -17,8 +19,8 @@ engine's measures on validation videos are left out where the EVAL file did not 
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +60,12 @@ def spearman(a, b) -> float:
 
 
 def main() -> None:
-    rows = [row(Path(c), Path(e)) for c, e in (a.split("=", 1) for a in sys.argv[1:])]
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("pairs", nargs="+", metavar="CKPT=EVAL.json")
+    args = ap.parse_args()
+    if any("=" not in a for a in args.pairs):
+        ap.error("each argument is CKPT=EVAL.json")
+    rows = [row(Path(c), Path(e)) for c, e in (a.split("=", 1) for a in args.pairs)]
     measures = [k for k in rows[0] if k not in ("checkpoint", *HELD_OUT) and all(r.get(k) is not None for r in rows)]
     cols = ("checkpoint", *measures, *HELD_OUT)
     print(" | ".join(cols))
@@ -67,6 +74,8 @@ def main() -> None:
     for m in measures:
         rho = [spearman([r[m] for r in rows], [r[h] for r in rows]) for h in HELD_OUT]
         print(f"{m}: Spearman with {HELD_OUT[0]} {rho[0]:+.2f}, with {HELD_OUT[1]} {rho[1]:+.2f}")
+    means = [float(np.mean([r[h] for r in rows])) for h in HELD_OUT]
+    print(f"mean over the {len(rows)} checkpoints: {HELD_OUT[0]} {means[0]:.3f}, {HELD_OUT[1]} {means[1]:.3f}")
 
 
 if __name__ == "__main__":
