@@ -12,6 +12,7 @@ from core.training.augment import AUGMENTATIONS
 from core.training.config import BALANCE, MONITORS
 from core.training.metrics import THRESHOLD_RULES
 from core.training.splits import GROUP_RULES
+from core.wording import kept_weights
 
 
 def add_parser(sub) -> None:
@@ -38,6 +39,8 @@ def add_parser(sub) -> None:
     g.add_argument("--threshold-rule", choices=THRESHOLD_RULES, default="youden",
                    help="how the decision threshold is chosen on validation data")
     g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
+                   help="keep the mean of the weights after each epoch from EPOCH on, not the best epoch (0: off)")
     g.add_argument("--augment", default="all",
                    help=f"'all', 'none' or a comma list of: {', '.join(AUGMENTATIONS)}")
     g.add_argument("--balance", choices=BALANCE, default="weights", help="how class imbalance is balanced")
@@ -117,7 +120,8 @@ def config_from_args(args):
     return TrainConfig(
         data=data, arch=args.arch, out=args.out, name=args.name, epochs=args.epochs, batch_size=args.batch_size,
         learning_rate=args.lr, augment=_augment(args.augment), patience=args.patience, monitor=args.monitor,
-        seed=args.seed, threshold_rule=args.threshold_rule, input_size=args.input_size, params=_params(args.param),
+        seed=args.seed, average_from=args.average_from,
+        threshold_rule=args.threshold_rule, input_size=args.input_size, params=_params(args.param),
         backbone_weights=args.backbone_weights, from_scratch=args.from_scratch, freeze_backbone=args.freeze_backbone,
         feature_views=args.feature_views, resume=args.resume, overwrite=args.overwrite,
         init_from=_bundle_folder(args.init_from),
@@ -212,8 +216,9 @@ def run(args) -> int:
         print(f"Training cancelled after {result.epochs_run} complete epochs.{where}")
         return 130
     v, t = result.val_metrics, result.test_metrics
-    print(f"{result.status}: {result.epochs_run} epochs, best epoch {result.best_epoch}, threshold "
-          f"{result.threshold:.3f}, {result.elapsed_s:.0f}s")
+    kept = kept_weights(result.best_epoch, result.averaged_epochs)
+    print(f"{result.status}: {result.epochs_run} epochs, {kept}, threshold {result.threshold:.3f}, "
+          f"{result.elapsed_s:.0f}s")
     for name, m in (("validation", v), ("test", t)):
         if m is not None:
             auc = "n/a" if m.roc_auc is None else f"{m.roc_auc:.3f}"

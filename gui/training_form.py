@@ -166,7 +166,14 @@ class TrainingForm(QWidget):
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch)
         form.addRow("Learning rate", self.lr)
+        self.keep = _combo()
+        self.keep.addItem("Best epoch on validation", False)
+        self.keep.addItem("Mean of the later half's epochs", True)
+        self.keep.setToolTip("What the model keeps. A small validation set chooses between epochs poorly; the mean "
+                             "of the weights after each epoch of the later half does not depend on that choice. "
+                             "A run that stops early before the later half keeps its best epoch.")
         form.addRow("Early stop after", self.patience)
+        form.addRow("Weights kept", self.keep)
         form.addRow("Seed", self.seed)
         return box
 
@@ -316,6 +323,7 @@ class TrainingForm(QWidget):
             epochs=self.epochs.value(), batch_size=self.batch.value(), learning_rate=self.lr.value(),
             augment=AugmentConfig.only(n for n, cb in self.augment.items() if cb.isChecked()),
             patience=self.patience.value(), seed=self.seed.value(), params=params,
+            average_from=self.epochs.value() // 2 + 1 if self.keep.currentData() else 0,
             from_scratch=start == SCRATCH and arch.uses_imagenet_backbone,
             init_from=start if start not in (IMAGENET, SCRATCH) else None,
             freeze_backbone=freeze,

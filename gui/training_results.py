@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from core.training import metrics as M
 from core.training.plots import confusion_png
 from core.training.trainer import TrainResult
-from core.wording import plural
+from core.wording import kept_weights, plural
 from gui import theme
 from gui.pixmaps import rgb_pixmap
 
@@ -83,7 +83,8 @@ class ResultsView(QWidget):
 
     def show_result(self, r: TrainResult) -> None:
         self.clear()
-        best = f", best epoch {r.best_epoch}" if r.best_epoch else ""
+        kept = kept_weights(r.best_epoch, r.averaged_epochs)
+        best = f", {kept}," if kept else ""
         self.summary.setText(
             f"<b>{r.status.replace('_', ' ')}</b> after {plural(r.epochs_run, 'epoch')}{best} in {r.elapsed_s:.0f} s. "
             f"Decision threshold <b>{r.threshold:.3f}</b> (chosen on validation): the table's accuracy, precision, "

@@ -150,6 +150,7 @@ def test_a_run_from_the_tab_becomes_a_model_the_window_analyses_with(qtbot, wind
     assert not w.side_dock.isVisible()  # the review docks make room
     tab = w.training
     _tiny(tab, data, "Case 31 tiny", epochs=3)
+    tab.form.keep.setCurrentIndex(tab.form.keep.findData(True))  # the mean of the later half's epochs
     tab.start()
     # while it trains, the review page still answers: seek the open video
     qtbot.waitUntil(lambda: bool(tab.plots.batches), timeout=60_000)
@@ -165,6 +166,7 @@ def test_a_run_from_the_tab_becomes_a_model_the_window_analyses_with(qtbot, wind
     assert tab.results.value("roc_auc", "test") not in ("", "n/a")
     assert tab.results.confusion["validation"].pixmap() is not None
     assert len(tab.results._roc_items) == 2 and f"{r.threshold:.3f}" in tab.results.summary.text()
+    assert r.averaged_epochs == (2, 3) and "epochs 2-3 averaged" in tab.results.summary.text()
     assert str(paths.cache_dir()) in tab.staged.path  # not in the library until saved
 
     tab.save()
@@ -211,6 +213,17 @@ def test_a_sequence_model_is_offered_a_frame_detectors_features_as_its_encoder(t
     assert f.train_config("/tmp/out").init_from == lite0.path
     f.select_arch("efficientnet_lite0")  # the frame architecture: the same bundle is fine-tuned further
     assert f.start.itemText(f.start.findData(lite0.path)) == f"Fine-tune further: {lite0.card.name}"
+
+
+def test_the_form_keeps_the_best_epoch_or_averages_the_later_half(tab):
+    f = tab.form
+    f.select_arch("tiny_cnn")
+    f.epochs.setValue(10)
+    assert f.train_config("out").average_from == 0  # the best epoch, unless asked
+    f.keep.setCurrentIndex(f.keep.findData(True))
+    assert f.train_config("out").average_from == 6  # epochs 6-10
+    f.epochs.setValue(3)
+    assert f.train_config("out").average_from == 2
 
 
 def test_the_form_offers_the_imagenet_backbones_with_their_own_depths(tab):

@@ -284,6 +284,9 @@ def _card_cases():
     yield pytest.param(odd, ["(not recorded)"], id="odd-shapes")
     flat = {"training": {"data": {"counts": {"train": {"real": 5, "fake": "?"}, "test": 1}}}}
     yield pytest.param(flat, ["train: 5 real / 0 fake files"], id="flat-counts")
+    averaged = {"training": {"data": {"counts": {"train": {"real": 5, "fake": 5}}}, "epochs_run": 10,
+                             "best_epoch": 7, "weights_averaged": {"from_epoch": 5, "to_epoch": 9, "epochs": 5}}}
+    yield pytest.param(averaged, ["10 epochs, epochs 5-9 averaged"], id="averaged-weights")
 
 
 @pytest.mark.parametrize(("card", "expected"), list(_card_cases()))

@@ -24,6 +24,7 @@ from core.models.bundle import load_keras_model, read_bundle
 from core.models.preprocess import preprocess
 from core.models.scorer import Scorer
 from core.training.augment import AugmentConfig
+from core.training.checkpoint import run_dir_for
 from core.training.config import DataConfig, TrainConfig
 from core.training.trainer import train
 
@@ -422,3 +423,40 @@ def test_result_and_card_serialise(data, tmp_path, colour_detector):
     card = json.loads((Path(r.out) / "card.json").read_text())
     assert card["training"]["data"]["split_rule"] == r.data.split_rule
     json.dumps(card, allow_nan=False)
+
+
+def test_averaged_weights_are_the_mean_of_those_epochs_and_survive_a_resume(data, tmp_path, colour_detector):
+    out = tmp_path / "avg"
+    after: dict[int, list] = {}  # each epoch's weights, read from its checkpoint as the epoch ends
+
+    def record(p):
+        if p.epoch_end is not None:
+            ckpt = run_dir_for(out) / f"epoch_{p.epoch_end.epoch:04d}"
+            after[p.epoch_end.epoch] = _weights(load_keras_model(read_bundle(ckpt)))
+
+    kw = dict(epochs=4, average_from=2)
+    stop = {"now": False}
+
+    def cancel_in_epoch_3(p):
+        record(p)
+        stop["now"] = p.stage == "training" and p.epoch == 3
+
+    cut = train(_cfg(data, out, **kw), progress=cancel_in_epoch_3, should_cancel=lambda: stop["now"],
+                detector=colour_detector)
+    assert cut.status == "cancelled" and cut.epochs_run == 2
+    done = train(_cfg(data, out, resume=True, **kw), progress=record, detector=colour_detector)
+    assert done.status == "completed" and sorted(after) == [1, 2, 3, 4]
+    assert done.averaged_epochs == (2, 4)
+    assert read_bundle(done.out).card.training["weights_averaged"] == {"from_epoch": 2, "to_epoch": 4, "epochs": 3}
+    kept = _weights(load_keras_model(done.bundle))
+    mean = [np.mean([after[e][i] for e in (2, 3, 4)], axis=0) for i in range(len(kept))]
+    assert all(np.allclose(k, m, rtol=1e-5, atol=1e-6) for k, m in zip(kept, mean, strict=True))
+    assert not all(np.allclose(k, w, atol=1e-6) for k, w in zip(kept, after[4], strict=True))  # not the last epoch
+    # validation, threshold and calibration describe the averaged weights the bundle holds
+    labels, scores = done.val_scores
+    assert done.val_metrics.n == len(labels) and 0 <= done.threshold <= 1
+
+
+def test_averaging_from_past_the_last_epoch_is_refused(data, tmp_path, colour_detector):
+    with pytest.raises(TrainingError, match="averaged"):
+        train(_cfg(data, tmp_path / "m", epochs=3, average_from=4), detector=colour_detector)

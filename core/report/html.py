@@ -23,6 +23,7 @@ from core.report.images import STATUS_WORDS, Thumbnail
 from core.report.stills_section import render_stills
 from core.result import DECODE_ERROR, FACE_TOO_SMALL, NO_FACE, SCORED, AnalysisResult
 from core.timecode import format_time
+from core.wording import kept_weights
 
 MAX_THUMBNAILS = 40  # segments shown with a picture (the most suspicious); all are listed
 
@@ -654,7 +655,11 @@ def _trained_on(training: dict) -> str:
     if data.get("self_blended_fakes") or _obj(training.get("self_blend")).get("enabled"):
         text += "; fakes for training self-blended from the real faces"
     if _num(training.get("epochs_run")) and training["epochs_run"]:
-        text += f"; {training['epochs_run']} epochs, epoch {training.get('best_epoch', '?')} kept"
+        avg = _obj(training.get("weights_averaged"))
+        ends = (avg.get("from_epoch"), avg.get("to_epoch"))
+        span = ends if all(_num(e) for e in ends) else None
+        kept = kept_weights(training.get("best_epoch") if _num(training.get("best_epoch")) else None, span)
+        text += f"; {training['epochs_run']} epochs, {kept or 'epoch ? kept'}"
     return text
 
 

@@ -50,6 +50,7 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
         "started_from": _started_from(run.init, run.init_sha, run.start_how),
         "epochs_run": len(run.history),
         "best_epoch": best,
+        "weights_averaged": run.average.to_card() if run.average.count else None,
         "history": [asdict(h) for h in run.history],
         "threshold": {"value": thr, "rule": c.threshold_rule, "chosen_on": f"validation ({len(run.val_s)} "
                                                                           "samples)"},

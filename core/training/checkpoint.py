@@ -19,6 +19,7 @@ import numpy as np
 from core.errors import TrainingError
 from core.forensic import atomic
 from core.models.bundle import ModelCard, save_bundle
+from core.training.averaging import AVERAGE_FILE
 
 STATE_FILE = "state.json"
 OPTIMIZER_FILE = "optimizer.npz"
@@ -54,13 +55,16 @@ class RunDir:
     def checkpoint(self, name: str) -> Path:
         return self.path / name
 
-    def save(self, epoch: int, model, card: ModelCard, optimizer, state: dict) -> None:
-        """Write checkpoint ``epoch``, then the state pointing at it, then drop unreferenced ones."""
+    def save(self, epoch: int, model, card: ModelCard, optimizer, state: dict, average: bytes | None = None) -> None:
+        """Write checkpoint ``epoch`` (with ``average``, the running mean of weights, when there is one), then
+        the state pointing at it, then drop unreferenced ones."""
         name = f"epoch_{epoch:04d}"
         folder = self.path / name
         save_bundle(model, card, folder, overwrite=True)
         atomic.write_bytes(folder / OPTIMIZER_FILE, variables_bytes(optimizer.variables))
         atomic.write_bytes(folder / RNG_FILE, variables_bytes(rng_variables(model)))
+        if average is not None:
+            atomic.write_bytes(folder / AVERAGE_FILE, average)
         state = {**state, "schema": RUN_SCHEMA, "latest": name}
         atomic.write_json(self.state_path, state)
         keep = {state.get("latest"), state.get("best")}
@@ -91,7 +95,7 @@ class RunDir:
             raise TrainingError(f"{out} already exists; the checkpoint stays in {self.path}.")
         tmp = out.parent / f".{out.name}.keeping"
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(best, tmp, ignore=shutil.ignore_patterns(OPTIMIZER_FILE, RNG_FILE))
+        shutil.copytree(best, tmp, ignore=shutil.ignore_patterns(OPTIMIZER_FILE, RNG_FILE, AVERAGE_FILE))
         tmp.rename(out)
         self.remove()
         return out

@@ -58,6 +58,7 @@ class TrainConfig:
     patience: int = 3  # early stopping: epochs without improvement of ``monitor``
     monitor: str = "val_auc"
     seed: int = 0
+    average_from: int = 0  # from this epoch on, the bundle holds the mean of each epoch's weights (0: the best epoch)
     threshold_rule: str = "youden"  # see core.training.metrics.choose_threshold
     calibrate: bool = True  # Platt scaling fitted on validation: the card's scores are then probabilities
     input_size: int | None = None  # None: the architecture's
@@ -83,6 +84,7 @@ class TrainConfig:
             "patience": self.patience,
             "monitor": self.monitor,
             "seed": self.seed,
+            "average_from": self.average_from,
             "threshold_rule": self.threshold_rule,
             "input_size": self.input_size,
             "params": {k: v for k, v in self.params},

@@ -2,7 +2,8 @@
 
 ``train(config, progress=cb, should_cancel=fn) -> TrainResult`` runs: scan the folder, crop
 the faces (cached), build the model (ImageNet backbone verified offline), train with per-batch
-progress, validate each epoch, checkpoint each epoch, stop early, pick the decision threshold on
+progress, validate each epoch, checkpoint each epoch, stop early, keep the best epoch (or the mean
+of the weights from ``average_from`` on: core.training.averaging), pick the decision threshold on
 validation data, measure the test split, and write the bundle with a full card.
 
 Three modes, chosen from the architecture and the config:
@@ -35,6 +36,7 @@ from core.models import calibration, registry
 from core.models.bundle import BundleInfo, read_bundle, save_bundle
 from core.training import metrics as M
 from core.training import plots, sources
+from core.training.averaging import AVERAGE_FILE, WeightAverage
 from core.training.batches import (
     Prefetch,
     Samples,
@@ -79,6 +81,7 @@ class TrainResult:
     elapsed_s: float
     val_scores: tuple[np.ndarray, np.ndarray] | None = None  # (labels, P(fake)) of the saved model
     test_scores: tuple[np.ndarray, np.ndarray] | None = None
+    averaged_epochs: tuple[int, int] | None = None  # (first, last) when the bundle holds their mean weights
 
     @property
     def resumable(self) -> bool:
@@ -115,6 +118,9 @@ def config_problems(c: TrainConfig, arch: registry.Architecture) -> list[str]:
         problems.append(f"balance must be one of {', '.join(BALANCE)}")
     if c.feature_views < 1:
         problems.append("feature views must be at least 1")
+    if not 0 <= c.average_from <= c.epochs:
+        problems.append("weights can be averaged from an epoch between 1 and the number of epochs (0: keep the "
+                        "best epoch)")
     if not 0 <= c.data.face_margin <= 2:
         problems.append("the face margin must lie between 0 and 2")
     if c.data.frames_per_video < 1 or c.data.clips_per_video < 1 or c.data.frame_step < 1:
@@ -149,7 +155,7 @@ def _fingerprint(c: TrainConfig, arch_name: str, size: int, mode: str, summary: 
         "data": summary.file_list_hash, "crops": settings.key(), "seed": c.seed, "batch_size": c.batch_size,
         "learning_rate": c.learning_rate, "augment": c.augment.to_json(), "balance": c.data.balance,
         "self_blend": c.data.self_blend, "feature_views": c.feature_views, "backbone": backbone,
-        "epoch_samples": c.epoch_samples, "pair_self_blends": c.pair_self_blends,
+        "epoch_samples": c.epoch_samples, "pair_self_blends": c.pair_self_blends, "average_from": c.average_from,
     }
 
 
@@ -207,6 +213,7 @@ class _Run:
         self.start_how = start_from(self.arch, self.init.card) if self.init else None  # FINE_TUNE or ENCODER
         self.backbone = None
         self._val_sources: np.ndarray | None = None  # each validation sample's source, read once (_by_source)
+        self.average = WeightAverage()  # of the weights after each epoch from c.average_from on
         if self.arch.uses_imagenet_backbone and not c.from_scratch and self.init is None:
             self.backbone = bbs.locate(self.arch.backbone, c.backbone_weights)  # fail before any long work
         self.size = c.input_size or (self.init.card.input_size if self.init else self.arch.input_size)
@@ -411,6 +418,8 @@ class _Run:
         self._load_weights(latest)
         restore_variables(self.optimizer.variables, latest / OPTIMIZER_FILE, "optimizer state")
         restore_variables(rng_variables(self.model), latest / RNG_FILE, "random state")
+        if (latest / AVERAGE_FILE).is_file():
+            self.average = WeightAverage.load(latest / AVERAGE_FILE)
         self.state = state
         self.history = [EpochMetrics(**h) for h in state["history"]]
         self.best_epoch = state.get("best_epoch")
@@ -533,14 +542,20 @@ class _Run:
         card = training_card(self, thr, M.compute(self.val_s.label, p_val, thr), None, f" (checkpoint, epoch {epoch})",
                              val_by_source=found)
         self.report(P("saving", 0, 1, self.elapsed(), None, epoch, self.c.epochs, message="checkpoint"))
-        self.run.save(epoch, self.model, card, self.optimizer, st)
+        if self.c.average_from and epoch >= self.c.average_from:
+            self.average.add(self.model.get_weights(), epoch)
+        self.run.save(epoch, self.model, card, self.optimizer, st,
+                      average=self.average.to_bytes() if self.average.count else None)
 
     # -- the result -------------------------------------------------------------------------------
     def finish(self, status: str) -> TrainResult:
         c = self.c
         best, latest = self.state.get("best"), self.state.get("latest")
         p_val = getattr(self, "best_p_val", None)
-        if best and best != latest:  # the model holds the last epoch's weights: go back to the best
+        if self.average.count:  # the bundle is the mean of the averaged epochs' weights
+            self.model.set_weights(self.average.weights_like(self.model.get_weights()))
+            p_val = None
+        elif best and best != latest:  # the model holds the last epoch's weights: go back to the best
             self._load_weights(self.run.checkpoint(best))
             p_val = None
         if p_val is None:
@@ -566,7 +581,8 @@ class _Run:
         self.report(P("done", 1, 1, self.elapsed(), 0.0, len(self.history), c.epochs))
         scores = {"val_scores": (self.val_s.label.copy(), p_val),
                   "test_scores": None if p_test is None else (self.test_s.label.copy(), p_test)}
-        return replace(self.result(status, info, thr, val, test), **scores)
+        averaged = (self.average.first_epoch, self.average.last_epoch) if self.average.count else None
+        return replace(self.result(status, info, thr, val, test), averaged_epochs=averaged, **scores)
 
     def _calibration(self, raw_val: np.ndarray) -> dict | None:
         """Platt scaling fitted on the validation scores (None when off or one class only)."""
