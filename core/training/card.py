@@ -19,9 +19,11 @@ MODE_TEXT = {
 
 
 def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffix: str,
-                  calibration: dict | None = None, val_by_source: dict | None = None) -> ModelCard:
+                  calibration: dict | None = None, val_by_source: dict | None = None,
+                  averaged: dict | None = None) -> ModelCard:
     """The card for the trainer's run state ``run`` (data, settings, history) with threshold ``thr``;
-    ``val_by_source``: :func:`core.training.sources.by_source` of the validation scores."""
+    ``val_by_source``: :func:`core.training.sources.by_source` of the validation scores; ``averaged``:
+    the epochs whose mean weights the bundle holds (core.training.averaging), None for one epoch's."""
     c = run.c
     name = run.name + suffix
     mets = _card_metrics("val", val)
@@ -50,7 +52,7 @@ def training_card(run, thr: float, val: M.Metrics, test: M.Metrics | None, suffi
         "started_from": _started_from(run.init, run.init_sha, run.start_how),
         "epochs_run": len(run.history),
         "best_epoch": best,
-        "weights_averaged": run.average.to_card() if run.average.count else None,
+        "weights_averaged": averaged,
         "history": [asdict(h) for h in run.history],
         "threshold": {"value": thr, "rule": c.threshold_rule, "chosen_on": f"validation ({len(run.val_s)} "
                                                                           "samples)"},

@@ -569,7 +569,8 @@ class _Run:
         if len(self.test_s):
             p_test = calibration.apply(self.predict(self.test_s), calib)
             test = M.compute(self.test_s.label, p_test, thr)
-        card = training_card(self, thr, val, test, "", calib, self._by_source(p_val))
+        card = training_card(self, thr, val, test, "", calib, self._by_source(p_val),
+                             self.average.to_card() if self.average.count else None)
         self.report(P("saving", 0, 1, self.elapsed(), None, len(self.history), c.epochs, message=str(self.out)))
         info = save_bundle(self.model, card, self.out, overwrite=c.overwrite)
         if calib is not None:
