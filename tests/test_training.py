@@ -431,8 +431,9 @@ def test_averaged_weights_are_the_mean_of_those_epochs_and_survive_a_resume(data
 
     def record(p):
         if p.epoch_end is not None:
-            ckpt = run_dir_for(out) / f"epoch_{p.epoch_end.epoch:04d}"
-            after[p.epoch_end.epoch] = _weights(load_keras_model(read_bundle(ckpt)))
+            ckpt = read_bundle(run_dir_for(out) / f"epoch_{p.epoch_end.epoch:04d}")
+            assert ckpt.card.training["weights_averaged"] is None  # a checkpoint holds its epoch's own weights
+            after[p.epoch_end.epoch] = _weights(load_keras_model(ckpt))
 
     kw = dict(epochs=4, average_from=2)
     stop = {"now": False}
