@@ -2,6 +2,7 @@
 
 import cv2
 import numpy as np
+import pytest
 
 from core.training import metrics as M
 from core.training import plots
@@ -47,6 +48,13 @@ def test_confusion_png_shades_cells_by_share(tmp_path):
     assert tn[1] > tn[0] and tn[1] > tn[2]  # green
     assert fn[0] > fn[1]  # reddish
     assert tn.sum() < tp.sum() < 3 * 255  # 100 % is darker than 75 %
+
+
+@pytest.mark.parametrize("size", [240, 260, 420])  # the Evaluate and Training tabs draw it small
+def test_confusion_png_keeps_every_number_inside_its_cell(size):
+    img = plots.confusion_png([[640, 16], [27, 5300]], threshold=0.5, size=size)
+    bottom = 90 + 2 * ((size - 160) // 2)  # the lower cells' bottom border
+    assert (img[bottom + 1:] == 255).all()  # nothing drawn below the matrix: no share cut off at its foot
 
 
 def test_training_curves_png(tmp_path):

@@ -132,8 +132,11 @@ def confusion_png(cm, path=None, title="Confusion matrix", threshold: float | No
             cv2.rectangle(img, p0, (p0[0] + cell, p0[1] + cell), colour, -1)
             cv2.rectangle(img, p0, (p0[0] + cell, p0[1] + cell), BLACK, 1)
             ink = WHITE if share > 0.6 else BLACK
-            _text(img, str(int(cm[r, c])), (p0[0] + cell // 2, p0[1] + cell // 2), 0.8, ink, 2, "center")
-            _text(img, f"{100 * share:.1f}%", (p0[0] + cell // 2, p0[1] + cell // 2 + 26), 0.45, ink, 1, "center")
+            # baselines inside the cell at any size: the count a little below the middle, the share near the foot
+            _text(img, str(int(cm[r, c])), (p0[0] + cell // 2, p0[1] + round(cell * 0.55)), 0.8 if cell >= 80 else 0.6,
+                  ink, 2, "center")
+            _text(img, f"{100 * share:.1f}%", (p0[0] + cell // 2, p0[1] + cell - max(5, cell // 8)), 0.45 if cell >= 80
+                  else 0.4, ink, 1, "center")
     for c in range(2):
         _text(img, names[c], (x0 + c * cell + cell // 2, y0 - 10), 0.45, anchor="center")
     return _save(img, path)
