@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
+from core.errors import TrainingError  # noqa: E402
 from core.models.bundle import CARD_FILE, MODEL_FILE, load_keras_model, read_bundle  # noqa: E402
+from core.training.averaging import WeightAverage  # noqa: E402
 
 
 def main() -> None:
@@ -33,21 +33,22 @@ def main() -> None:
     args = ap.parse_args()
     if args.out.exists():
         raise SystemExit(f"{args.out} exists: write the average to a new folder")
-    models = [load_keras_model(read_bundle(p)) for p in args.checkpoints]
-    weights = [m.get_weights() for m in models]
-    if len({tuple(w.shape for w in ws) for ws in weights}) != 1:
-        raise SystemExit("the checkpoints do not hold the same weights: not one architecture")
-    model = models[-1]
-    model.set_weights([np.mean([ws[i] for ws in weights], axis=0).astype(weights[-1][i].dtype)
-                       for i in range(len(weights[-1]))])
+    average = WeightAverage()  # the trainer's running mean (--average-from), here over saved checkpoints
+    for i, path in enumerate(args.checkpoints, 1):
+        model = load_keras_model(read_bundle(path))
+        try:
+            average.add(model.get_weights(), i)
+        except TrainingError as exc:
+            raise SystemExit(f"{path}: {exc}") from None
+    model.set_weights(average.weights_like(model.get_weights()))
     shutil.copytree(args.checkpoints[-1], args.out, ignore=shutil.ignore_patterns("*.npz", MODEL_FILE, "*.png"))
     model.save(args.out / MODEL_FILE)
     card = json.loads((args.out / CARD_FILE).read_text(encoding="utf-8"))
-    card["name"] = f"{card.get('name', '')} (weights averaged over {len(models)} checkpoints)"
+    card["name"] = f"{card.get('name', '')} (weights averaged over {average.count} checkpoints)"
     card["calibration"] = None
     card.setdefault("training", {})["averaged_checkpoints"] = [str(p) for p in args.checkpoints]
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
-    print(f"wrote {args.out}: the mean of {len(models)} checkpoints")
+    print(f"wrote {args.out}: the mean of {average.count} checkpoints")
 
 
 if __name__ == "__main__":
