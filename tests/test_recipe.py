@@ -37,3 +37,21 @@ def test_unknown_keys_are_refused_where_they_are(tmp_path):
     bad.write_text("[1]")
     with pytest.raises(TrainingError, match="not a JSON object"):
         config_from_recipe(bad, tmp_path)
+
+
+@pytest.mark.parametrize("recipe", sorted((ROOT / "scripts" / "recipes").glob("*.json")), ids=lambda p: p.stem)
+def test_every_checked_in_recipe_names_a_known_architecture_with_parameters_it_takes(recipe, tmp_path):
+    import inspect
+
+    from core.models import registry
+
+    cfg = config_from_recipe(recipe, tmp_path)
+    arch = registry.get(cfg.arch)
+    takes = inspect.signature(arch.build).parameters
+    assert {k for k, _ in cfg.params} <= set(takes), f"{recipe.name}: {cfg.arch} takes no {dict(cfg.params)}"
+    assert 0 <= cfg.average_from <= cfg.epochs
+    if cfg.init_from:  # a shipped bundle, or out/NAME made first by the checked-in recipe NAME.json
+        start = Path(cfg.init_from)
+        made_by = ROOT / "scripts" / "recipes" / f"{start.name}.json"
+        assert (ROOT / start / "card.json").is_file() or (start.parts[0] == "out" and made_by.is_file()), \
+            f"{recipe.name} starts from {start}, which no bundle or recipe here makes"
