@@ -22,7 +22,8 @@ def add_parser(sub) -> None:
     p.add_argument("data", metavar="DATA")
     p.add_argument("--recipe", metavar="JSON",
                    help="train as a recipe file says (scripts/recipes/); DATA is the root of its folders, and "
-                        "only --out, --name, --resume and --overwrite are taken from the command line")
+                        "only --out, --name, --seed (to repeat it with another seed), --resume and --overwrite "
+                        "are taken from the command line")
     p.add_argument("--arch", help="architecture (python main.py train DATA --list-archs shows them)")
     p.add_argument("--list-archs", action="store_true", help="list the architectures and exit")
     p.add_argument("--scan-only", action="store_true", help="report what DATA holds and how it splits, then exit")
@@ -38,7 +39,7 @@ def add_parser(sub) -> None:
                         "(the folders under validation/real/ and validation/fake/), each counted once")
     g.add_argument("--threshold-rule", choices=THRESHOLD_RULES, default="youden",
                    help="how the decision threshold is chosen on validation data")
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--seed", type=int, default=None, help="random seed (default 0; with --recipe, the recipe's)")
     g.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
                    help="keep the mean of the weights after each epoch from EPOCH on, not the best epoch (0: off)")
     g.add_argument("--augment", default="all",
@@ -108,8 +109,9 @@ def config_from_args(args):
     if args.recipe:
         from core.training.recipe import config_from_recipe
 
-        return config_from_recipe(args.recipe, args.data, out=args.out, resume=args.resume,
-                                  overwrite=args.overwrite, **({"name": args.name} if args.name else {}))
+        given = {"name": args.name, "seed": args.seed}
+        return config_from_recipe(args.recipe, args.data, out=args.out, resume=args.resume, overwrite=args.overwrite,
+                                  **{k: v for k, v in given.items() if v is not None})
 
     data = DataConfig(
         root=args.data, val_fraction=args.val_split, test_fraction=args.test_split, group_rule=args.group_rule,
@@ -120,7 +122,7 @@ def config_from_args(args):
     return TrainConfig(
         data=data, arch=args.arch, out=args.out, name=args.name, epochs=args.epochs, batch_size=args.batch_size,
         learning_rate=args.lr, augment=_augment(args.augment), patience=args.patience, monitor=args.monitor,
-        seed=args.seed, average_from=args.average_from,
+        seed=args.seed or 0, average_from=args.average_from,
         threshold_rule=args.threshold_rule, input_size=args.input_size, params=_params(args.param),
         backbone_weights=args.backbone_weights, from_scratch=args.from_scratch, freeze_backbone=args.freeze_backbone,
         feature_views=args.feature_views, resume=args.resume, overwrite=args.overwrite,

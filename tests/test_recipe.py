@@ -55,3 +55,17 @@ def test_every_checked_in_recipe_names_a_known_architecture_with_parameters_it_t
         made_by = ROOT / "scripts" / "recipes" / f"{start.name}.json"
         assert (ROOT / start / "card.json").is_file() or (start.parts[0] == "out" and made_by.is_file()), \
             f"{recipe.name} starts from {start}, which no bundle or recipe here makes"
+
+
+def test_the_command_line_repeats_a_recipe_with_another_seed_and_otherwise_keeps_its_own(tmp_path):
+    from cli import build_parser
+    from cli.train import config_from_args
+
+    recipe = ROOT / "scripts" / "recipes" / "default-frame-two-sources.json"
+    own = json.loads(recipe.read_text())["seed"]
+    args = build_parser().parse_args(["train", str(tmp_path), "--recipe", str(recipe)])
+    assert config_from_args(args).seed == own == 1
+    args = build_parser().parse_args(["train", str(tmp_path), "--recipe", str(recipe), "--seed", "2"])
+    cfg = config_from_args(args)
+    assert cfg.seed == 2 and cfg.learning_rate == 0.0003 and cfg.monitor == "val_source_auc"
+    assert config_from_args(build_parser().parse_args(["train", str(tmp_path), "--arch", "simple_cnn"])).seed == 0
