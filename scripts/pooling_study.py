@@ -6,9 +6,10 @@ Each EVAL is a ``scripts/eval_unseen.py`` result; nothing is scored again. Two q
 
 - *Pooling.* The engine's video score is the mean of its most suspicious track's frame scores
   (``score`` in the file). For every model in every file, each per-source video AUC is recomputed
-  from the stored frame scores with other poolings (median, upper quantiles, the top quarter's
-  mean, the mean log-odds, the maximum); printed per source: the mean AUC over the models, the mean
-  change from the engine's score, and how many models each pooling helps and hurts.
+  with other poolings (median, upper quantiles, the top quarter's mean, the mean log-odds, the
+  maximum) of the stored frame scores, which are every scored face of the video (the file keeps no
+  tracks; the clips these sources hold show one person); printed per source: the mean AUC over the
+  models, the mean change from the engine's score, and how many models each pooling helps and hurts.
 - *Ensembles* (``--ensemble``). The models' video scores averaged, over every subset of two or more
   models, on the videos all of them scored: whether models trained apart make errors apart.
 
