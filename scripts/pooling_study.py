@@ -29,20 +29,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from core.models.calibration import logit  # noqa: E402
 from core.training.metrics import roc_auc  # noqa: E402
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
 
 POOLINGS = {
     "median": np.median,
     "75th percentile": lambda f: np.quantile(f, 0.75),
     "90th percentile": lambda f: np.quantile(f, 0.9),
     "top quarter mean": lambda f: np.sort(f)[-max(1, len(f) // 4):].mean(),
-    "mean log-odds": lambda f: _logit(f).mean(),
+    "mean log-odds": lambda f: logit(f).mean(),
     "maximum": np.max,
 }
 

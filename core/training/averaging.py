@@ -7,7 +7,7 @@ too). The mean is saved with every checkpoint, so a resumed run averages exactly
 as one that was never interrupted.
 
 Why: a small validation split chooses between epochs poorly. On four runs of the shipped
-detector's recipe (README, the shipped detector's four-run table), the mean of epochs 5-9 scored on
+detector's recipe (docs/detector-experiments.md, the four-run table), the mean of epochs 5-9 scored on
 unseen footage like those epochs' average, within 0.025, and never as far below it as the epoch a
 run kept could fall.
 """
